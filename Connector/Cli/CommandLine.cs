@@ -1,0 +1,39 @@
+using System.CommandLine;
+
+namespace Tunnel.Connector.Cli;
+
+/// <summary>The `tunnel` command tree.</summary>
+public static class CommandLine
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("Tunnel: expose private services through an edge over outbound-only connections");
+        root.Options.Add(CommonOptions.Api);
+        root.Options.Add(CommonOptions.ApiKey);
+        root.Options.Add(CommonOptions.ApiCa);
+        root.Subcommands.Add(RunCommand.Create());
+        foreach (var command in ManagementCommands.Create())
+        {
+            root.Subcommands.Add(command);
+        }
+
+        return root;
+    }
+
+    public static async Task<int> InvokeAsync(string[] args)
+    {
+        try
+        {
+            return await Build().Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (CliException ex)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return ex.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return 130;
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Tunnel.Shared.Security;
+
+namespace Tunnel.Connector.Cli;
+
+/// <summary>The CLI's side of the control plane's REST API; failures become CLI errors carrying the API's problem detail.</summary>
+public sealed class ControlPlaneApiClient : IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly HttpClient _http;
+    private readonly Uri _baseUrl;
+
+    public ControlPlaneApiClient(string apiUrl, string? apiKey, string? caPath)
+    {
+        if (!Uri.TryCreate(apiUrl, UriKind.Absolute, out var baseUrl))
+        {
+            throw new CliException($"--api '{apiUrl}' is not a URL (e.g. https://controlplane.example.com)");
+        }
+
+        if (string.IsNullOrWhiteSpace(apiKey))
+        {
+            throw new CliException("no admin API key: pass --api-key or set TUNNEL_API_KEY");
+        }
+
+        _baseUrl = baseUrl;
+        _http = new HttpClient(TrustedCertificates.CreateHandler(caPath)) { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(30) };
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+    }
+
+    public Task<T> GetAsync<T>(string path, CancellationToken ct) => SendAsync<T>(HttpMethod.Get, path, null, ct);
+
+    public Task<T> PostAsync<T>(string path, object body, CancellationToken ct) => SendAsync<T>(HttpMethod.Post, path, body, ct);
+
+    public Task DeleteAsync(string path, CancellationToken ct) => SendAsync<JsonElement?>(HttpMethod.Delete, path, null, ct);
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, path.TrimStart('/'));
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body, options: Json);
+        }
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, ct);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new CliException($"cannot reach the control plane at {_baseUrl}: {ex.GetBaseException().Message} (set --api or TUNNEL_API; for a self-signed certificate, --api-ca or TUNNEL_API_CA)");
+        }
+
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new CliException(await DescribeFailureAsync(response, ct));
+            }
+
+            if (response.StatusCode == HttpStatusCode.NoContent)
+            {
+                return default!;
+            }
+
+            return (await response.Content.ReadFromJsonAsync<T>(Json, ct))!;
+        }
+    }
+
+    private static async Task<string> DescribeFailureAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        var text = await response.Content.ReadAsStringAsync(ct);
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            if (doc.RootElement.TryGetProperty("detail", out var detail) && detail.GetString() is { Length: > 0 } message)
+            {
+                return message;
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return $"the control plane answered {(int)response.StatusCode} {response.ReasonPhrase}";
+    }
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,97 @@
+using System.CommandLine;
+using Tunnel.Connector.Connection;
+using Tunnel.Connector.Ingress;
+using Tunnel.Connector.Supervisor;
+using Tunnel.Shared.Security;
+
+namespace Tunnel.Connector.Cli;
+
+/// <summary>`tunnel run`: validate the ingress, then keep the HA connections to the edge until stopped.</summary>
+public static class RunCommand
+{
+    public static Command Create()
+    {
+        var token = new Option<string?>("--token")
+        {
+            Description = "Tunnel token from `tunnel token NAME` [env TUNNEL_TOKEN]",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TUNNEL_TOKEN"),
+        };
+        var url = new Option<string?>("--url") { Description = "Serve every hostname of the tunnel from this origin (http://localhost:3000, unix:/path.sock)" };
+        var config = new Option<string?>("--config") { Description = "config.yml with cloudflared-style ingress rules" };
+        var ha = new Option<int>("--ha-connections") { Description = "Connections to the edge", DefaultValueFactory = _ => 4 };
+        var edgeCa = new Option<string?>("--edge-ca")
+        {
+            Description = "PEM file of the CA that signed the edge's certificate [env TUNNEL_EDGE_CA]",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TUNNEL_EDGE_CA"),
+        };
+        var edge = new Option<string?>("--edge") { Description = "Edge connector address, overriding the one in the token" };
+        var connectorId = new Option<string?>("--connector-id") { Description = "Names this connector replica (random by default)" };
+
+        var run = new Command("run", "Run a tunnel: connect to the edge and serve its hostnames from local origins")
+        {
+            token, url, config, ha, edgeCa, edge, connectorId,
+        };
+        run.SetAction(async (parse, ct) =>
+        {
+            var settings = Resolve(parse.GetValue(token), parse.GetValue(url), parse.GetValue(config), parse.GetValue(ha),
+                parse.GetValue(edgeCa), parse.GetValue(edge), parse.GetValue(connectorId));
+            using var loggers = CreateLoggers();
+            return await new TunnelSupervisor(settings, loggers).RunAsync(ct);
+        });
+        return run;
+    }
+
+    internal static ConnectorSettings Resolve(string? tokenText, string? url, string? configPath, int haConnections,
+        string? edgeCa, string? edgeOverride, string? connectorId)
+    {
+        if (!TunnelToken.TryDecode(tokenText, out var token, out var tokenError))
+        {
+            throw new CliException($"--token: {tokenError}", 2);
+        }
+
+        if (haConnections is < 1 or > 16)
+        {
+            throw new CliException("--ha-connections must be between 1 and 16", 2);
+        }
+
+        IngressRuleSet ingress;
+        try
+        {
+            ingress = (url, configPath) switch
+            {
+                (not null, not null) => throw new CliException("give either --url or --config, not both", 2),
+                (not null, null) => OriginService.TryParse(url, out var service, out var error)
+                    ? IngressRuleSet.SingleService(service!)
+                    : throw new CliException($"--url: {error}", 2),
+                (null, not null) => ConnectorConfigFile.LoadRules(configPath),
+                _ => throw new CliException("nothing to serve: give --url http://localhost:PORT or --config config.yml with ingress rules", 2),
+            };
+        }
+        catch (IngressException ex)
+        {
+            throw new CliException(ex.Message, 2);
+        }
+
+        var edgeText = edgeOverride ?? token!.EdgeUrl;
+        if (!Uri.TryCreate(edgeText, UriKind.Absolute, out var edgeUrl) || edgeUrl.Scheme != "https")
+        {
+            throw new CliException($"edge address '{edgeText}' must be an https:// URL", 2);
+        }
+
+        return new ConnectorSettings(token!, edgeUrl, edgeCa, ingress, haConnections,
+            string.IsNullOrWhiteSpace(connectorId) ? Guid.NewGuid().ToString("N")[..12] : connectorId);
+    }
+
+    private static ILoggerFactory CreateLoggers() => LoggerFactory.Create(b =>
+    {
+        b.SetMinimumLevel(LogLevel.Information);
+        b.AddFilter("Grpc", LogLevel.Warning);
+        b.AddFilter("System.Net.Http", LogLevel.Warning);
+        b.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace); // logs on stderr, as cloudflared
+    });
+}

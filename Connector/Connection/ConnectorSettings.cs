@@ -1,0 +1,17 @@
+using Tunnel.Connector.Ingress;
+using Tunnel.Shared.Security;
+
+namespace Tunnel.Connector.Connection;
+
+/// <summary>Everything a running connector needs, resolved from flags, environment and config file.</summary>
+public sealed record ConnectorSettings(
+    TunnelToken Token,
+    Uri EdgeUrl,
+    string? EdgeCaPath,
+    IngressRuleSet Ingress,
+    int HaConnections,
+    string ConnectorId,
+    int DataStreamPool = 4)
+{
+    public static readonly string Version = typeof(ConnectorSettings).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+}

@@ -1,0 +1,133 @@
+using System.Buffers;
+using Google.Protobuf;
+using Grpc.Core;
+using Tunnel.Connector.Ingress;
+using Tunnel.Shared.Protocol;
+
+namespace Tunnel.Connector.Connection;
+
+/// <summary>
+/// Keeps Data calls parked at the edge on one connection. When the edge claims one (its first frame names an
+/// origin service), the pool opens a replacement and the claimed call becomes a byte pipe to the origin.
+/// </summary>
+public sealed class DataStreamPool(
+    TunnelEdge.TunnelEdgeClient client,
+    Metadata headers,
+    ConnectorSettings settings,
+    OriginDialer dialer,
+    ILogger logger,
+    CancellationToken lifetime)
+{
+    private int _idle;
+
+    public void Add(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            Interlocked.Increment(ref _idle);
+            _ = Task.Run(RunOneAsync);
+        }
+    }
+
+    private async Task RunOneAsync()
+    {
+        try
+        {
+            using var call = client.Data(headers, cancellationToken: lifetime);
+            var opened = false;
+            try
+            {
+                opened = await call.ResponseStream.MoveNext(lifetime);
+            }
+            finally
+            {
+                if (Interlocked.Decrement(ref _idle) < settings.DataStreamPool && opened && !lifetime.IsCancellationRequested)
+                {
+                    Add(1);
+                }
+            }
+
+            if (opened && call.ResponseStream.Current.Open is { } open)
+            {
+                await ServeAsync(call, open);
+            }
+        }
+        catch (Exception ex) when (lifetime.IsCancellationRequested || ex is RpcException or IOException or OperationCanceledException)
+        {
+            logger.LogDebug("Data stream ended: {Error}", ex.Message);
+        }
+    }
+
+    private async Task ServeAsync(AsyncDuplexStreamingCall<DataFrame, DataFrame> call, OpenStream open)
+    {
+        var service = settings.Ingress.FindService(open.Service);
+        if (service is null || service.Kind == OriginKind.HttpStatus)
+        {
+            await call.RequestStream.WriteAsync(Refusal($"this connector has no ingress rule for service '{open.Service}'"));
+            return;
+        }
+
+        Stream origin;
+        try
+        {
+            origin = await dialer.ConnectAsync(service, lifetime);
+        }
+        catch (OriginException ex)
+        {
+            logger.LogWarning("Origin {Service} unreachable: {Reason}", service, ex.Message);
+            await call.RequestStream.WriteAsync(Refusal(ex.Message));
+            return;
+        }
+
+        await using (origin)
+        {
+            await call.RequestStream.WriteAsync(new DataFrame { Result = new OpenResult { Ok = true } });
+            using var pumpFailed = CancellationTokenSource.CreateLinkedTokenSource(lifetime);
+            var toEdge = CopyOriginToEdgeAsync(origin, call, pumpFailed);
+            try
+            {
+                await foreach (var frame in call.ResponseStream.ReadAllAsync(pumpFailed.Token))
+                {
+                    await origin.WriteAsync(frame.Data.Memory, pumpFailed.Token);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or RpcException or OperationCanceledException)
+            {
+                // Edge gone or origin write failed: closing the origin below ends the other direction too.
+            }
+            finally
+            {
+                await origin.DisposeAsync();
+            }
+
+            await toEdge;
+        }
+    }
+
+    private static async Task CopyOriginToEdgeAsync(Stream origin, AsyncDuplexStreamingCall<DataFrame, DataFrame> call, CancellationTokenSource failed)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(TunnelHeaders.MaxFrameBytes);
+        try
+        {
+            int n;
+            while ((n = await origin.ReadAsync(buffer, failed.Token)) > 0)
+            {
+                // Wrapping without a copy is safe: the frame is serialized before WriteAsync completes.
+                await call.RequestStream.WriteAsync(new DataFrame { Data = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(0, n)) }, failed.Token);
+            }
+
+            await call.RequestStream.CompleteAsync(); // origin closed cleanly: the edge reads end-of-stream
+        }
+        catch (Exception ex) when (ex is IOException or RpcException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        {
+            // Origin reset or edge gone: reset the call so the edge sees a broken stream, not a clean end.
+            failed.Cancel();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static DataFrame Refusal(string error) => new() { Result = new OpenResult { Ok = false, Error = error } };
+}

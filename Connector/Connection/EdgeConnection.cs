@@ -1,0 +1,108 @@
+using Grpc.Core;
+using Grpc.Net.Client;
+using Tunnel.Connector.Ingress;
+using Tunnel.Shared.Protocol;
+using Tunnel.Shared.Security;
+
+namespace Tunnel.Connector.Connection;
+
+/// <summary>
+/// One HTTP/2 connection to the edge (its own channel, so its own TCP connection): registers on the Control
+/// stream, heartbeats, and keeps a pool of parked Data calls. Returns or throws when the connection ends.
+/// </summary>
+public sealed class EdgeConnection(ConnectorSettings settings, int index, OriginDialer dialer, ILogger logger)
+{
+    private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromSeconds(20);
+
+    public async Task RunAsync(Action onRegistered, CancellationToken cancellationToken)
+    {
+        var handler = TrustedCertificates.CreateHandler(settings.EdgeCaPath);
+        handler.InitialHttp2StreamWindowSize = 4 * 1024 * 1024;
+        using var channel = GrpcChannel.ForAddress(settings.EdgeUrl, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+        var client = new TunnelEdge.TunnelEdgeClient(channel);
+        var headers = new Metadata
+        {
+            { TunnelHeaders.TunnelId, settings.Token.TunnelId.ToString() },
+            { TunnelHeaders.TunnelSecret, settings.Token.Secret },
+        };
+
+        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var control = client.Control(headers, cancellationToken: lifetime.Token);
+        var registered = await RegisterAsync(control, lifetime.Token);
+        logger.LogInformation("Connection {Index} registered with edge {EdgeId} at {EdgeUrl}", index, registered.EdgeId, settings.EdgeUrl);
+        onRegistered();
+
+        var dataHeaders = new Metadata { { TunnelHeaders.ConnectionId, registered.ConnectionId } };
+        foreach (var entry in headers)
+        {
+            dataHeaders.Add(entry);
+        }
+
+        var pool = new DataStreamPool(client, dataHeaders, settings, dialer, logger, lifetime.Token);
+        pool.Add(settings.DataStreamPool);
+
+        var lastAck = DateTimeOffset.UtcNow;
+        var heartbeats = HeartbeatAsync(control.RequestStream, () => lastAck, lifetime);
+        try
+        {
+            await foreach (var message in control.ResponseStream.ReadAllAsync(lifetime.Token))
+            {
+                switch (message.KindCase)
+                {
+                    case EdgeMessage.KindOneofCase.HeartbeatAck:
+                        lastAck = DateTimeOffset.UtcNow;
+                        break;
+                    case EdgeMessage.KindOneofCase.Demand:
+                        pool.Add(Math.Clamp(message.Demand.Count, 1, 64));
+                        break;
+                    case EdgeMessage.KindOneofCase.Drain:
+                        logger.LogInformation("Edge {EdgeId} asked connection {Index} to move", registered.EdgeId, index);
+                        return;
+                }
+            }
+
+            throw new IOException("the edge closed the control stream");
+        }
+        finally
+        {
+            await lifetime.CancelAsync();
+            await heartbeats.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private async Task<Registered> RegisterAsync(AsyncDuplexStreamingCall<ConnectorMessage, EdgeMessage> control, CancellationToken cancellationToken)
+    {
+        var register = new Register { ConnectorId = settings.ConnectorId, ConnectionIndex = index, Version = ConnectorSettings.Version };
+        register.Ingress.AddRange(settings.Ingress.Rules.Select(r => new IngressRule { Hostname = r.Hostname, Path = r.Path, Service = r.Service.Text }));
+        try
+        {
+            await control.RequestStream.WriteAsync(new ConnectorMessage { Register = register }, cancellationToken);
+            if (await control.ResponseStream.MoveNext(cancellationToken) && control.ResponseStream.Current.Registered is { } registered)
+            {
+                return registered;
+            }
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Unauthenticated)
+        {
+            throw new TokenRefusedException($"tunnel token refused by edge at {settings.EdgeUrl}: {ex.Status.Detail}");
+        }
+
+        throw new IOException("the edge closed the control stream before confirming the registration");
+    }
+
+    private static async Task HeartbeatAsync(IClientStreamWriter<ConnectorMessage> writer, Func<DateTimeOffset> lastAck, CancellationTokenSource lifetime)
+    {
+        using var timer = new PeriodicTimer(HeartbeatInterval);
+        while (await timer.WaitForNextTickAsync(lifetime.Token))
+        {
+            if (DateTimeOffset.UtcNow - lastAck() > HeartbeatTimeout)
+            {
+                await lifetime.CancelAsync(); // the edge stopped answering: drop this connection and dial again
+                return;
+            }
+
+            await writer.WriteAsync(new ConnectorMessage { Heartbeat = new Heartbeat { SentUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() } }, lifetime.Token);
+        }
+    }
+}

@@ -1,0 +1,1 @@
+return await Tunnel.Connector.Cli.CommandLine.InvokeAsync(args);

@@ -1,0 +1,83 @@
+using Grpc.Core;
+using Microsoft.EntityFrameworkCore;
+using Tunnel.ControlPlane.Infrastructure;
+using Tunnel.ControlPlane.Model;
+using Tunnel.ControlPlane.Tunnels;
+using Tunnel.Shared.Protocol;
+using Tunnel.Shared.Security;
+
+namespace Tunnel.ControlPlane.Config;
+
+/// <summary>Edges subscribe to config here and report their connector connections.</summary>
+public sealed class ConfigGrpcService(
+    ConfigChangeSignal signal,
+    IServiceScopeFactory scopes,
+    ControlPlaneKeys keys,
+    ILogger<ConfigGrpcService> logger) : ConfigService.ConfigServiceBase
+{
+    // Also resend periodically, so an edge notices a control plane replica's changes and a dead stream.
+    private static readonly TimeSpan ResendInterval = TimeSpan.FromSeconds(30);
+
+    public override async Task WatchConfig(WatchConfigRequest request, IServerStreamWriter<ConfigSnapshot> responseStream, ServerCallContext context)
+    {
+        Authorize(context);
+        var ct = context.CancellationToken;
+        logger.LogInformation("Edge {EdgeId} subscribed to config (it has version {KnownVersion})", request.EdgeId, request.KnownVersion);
+        var version = signal.Version;
+        while (!ct.IsCancellationRequested)
+        {
+            await using (var scope = scopes.CreateAsyncScope())
+            {
+                var snapshot = await scope.ServiceProvider.GetRequiredService<ConfigSnapshotBuilder>().BuildAsync(version, ct);
+                await responseStream.WriteAsync(snapshot, ct);
+            }
+
+            version = await signal.WaitForChangeAsync(version, ResendInterval, ct);
+        }
+    }
+
+    public override async Task<ConnectionReportAck> ReportConnections(ConnectionReport request, ServerCallContext context)
+    {
+        Authorize(context);
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TunnelDbContext>();
+        var now = DateTimeOffset.UtcNow;
+        var known = (await db.Tunnels.Select(t => t.Id).ToListAsync(context.CancellationToken)).ToHashSet();
+
+        await db.Connections.Where(c => c.EdgeId == request.EdgeId).ExecuteDeleteAsync(context.CancellationToken);
+        foreach (var c in request.Connections)
+        {
+            if (!Guid.TryParse(c.TunnelId, out var tunnelId) || !known.Contains(tunnelId))
+            {
+                continue; // the tunnel was deleted while its connector was still up
+            }
+
+            db.Connections.Add(new ConnectionEntity
+            {
+                ConnectionId = c.ConnectionId,
+                TunnelId = tunnelId,
+                ConnectorId = c.ConnectorId,
+                ConnectionIndex = c.ConnectionIndex,
+                EdgeId = request.EdgeId,
+                Version = c.Version,
+                RemoteAddress = c.RemoteAddress,
+                ConnectedAt = c.ConnectedAt.ToDateTimeOffset(),
+                LastHeartbeat = c.LastHeartbeat.ToDateTimeOffset(),
+                ReportedAt = now,
+            });
+        }
+
+        await db.SaveChangesAsync(context.CancellationToken);
+        return new ConnectionReportAck();
+    }
+
+    private void Authorize(ServerCallContext context)
+    {
+        var header = context.RequestHeaders.GetValue(TunnelHeaders.EdgeKey);
+        var presented = header is not null && header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..] : null;
+        if (!SecretHash.KeysEqual(presented, keys.EdgeKey))
+        {
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "edge key refused: set Edge:ControlPlaneKey to the control plane's ControlPlane:EdgeKey"));
+        }
+    }
+}

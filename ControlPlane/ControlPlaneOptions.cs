@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Tunnel.ControlPlane;
+
+public sealed class ControlPlaneOptions
+{
+    public const string Section = "ControlPlane";
+
+    /// <summary>Where the SQLite store, generated keys and the development certificate live.</summary>
+    [Required]
+    public string DataDirectory { get; set; } = ".data/controlplane";
+
+    /// <summary>The edge's connector endpoint, written into tunnel tokens (https://edge.example.com:7844).</summary>
+    [Required, Url]
+    public string EdgeUrl { get; set; } = "https://localhost:7844";
+
+    /// <summary>Bearer key for the REST API. Generated into the data directory when not set.</summary>
+    public string? AdminApiKey { get; set; }
+
+    /// <summary>Bearer key edges present on WatchConfig and ReportConnections. Generated when not set.</summary>
+    public string? EdgeKey { get; set; }
+
+    /// <summary>Key that tunnel secrets are derived from. Generated when not set.</summary>
+    public string? TokenSigningKey { get; set; }
+
+    /// <summary>PEM certificate and key for HTTPS; the development certificate when not set.</summary>
+    public string? CertificatePath { get; set; }
+    public string? CertificateKeyPath { get; set; }
+}

@@ -1,0 +1,17 @@
+namespace Tunnel.ControlPlane.Model;
+
+/// <summary>One live connector connection, as last reported by the edge that holds it.</summary>
+public sealed class ConnectionEntity
+{
+    public required string ConnectionId { get; set; }
+    public Guid TunnelId { get; set; }
+    public required string ConnectorId { get; set; }
+    public int ConnectionIndex { get; set; }
+    public required string EdgeId { get; set; }
+    public required string Version { get; set; }
+    public required string RemoteAddress { get; set; }
+    public DateTimeOffset ConnectedAt { get; set; }
+    public DateTimeOffset LastHeartbeat { get; set; }
+    /// <summary>When the edge last reported it; rows of an edge that stopped reporting are stale.</summary>
+    public DateTimeOffset ReportedAt { get; set; }
+}

@@ -1,0 +1,13 @@
+namespace Tunnel.ControlPlane.Model;
+
+public sealed class TunnelEntity
+{
+    public Guid Id { get; set; }
+    public required string Name { get; set; }
+    /// <summary>SHA-256 of the current secret. The secret itself is derived on demand and never stored.</summary>
+    public required byte[] SecretHash { get; set; }
+    /// <summary>Bumped on rotation; part of the secret derivation.</summary>
+    public int SecretGeneration { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public List<HostnameEntity> Hostnames { get; set; } = [];
+}

@@ -1,0 +1,108 @@
+using System.Collections.Frozen;
+using Microsoft.Extensions.Options;
+using Tunnel.Shared.Protocol;
+
+namespace Tunnel.Edge.Config;
+
+/// <summary>
+/// The config the edge routes by: the last snapshot from the control plane, kept on disk so a restarted edge
+/// serves while the control plane (or its database) is down.
+/// </summary>
+public sealed class ConfigStore
+{
+    private readonly string _path;
+    private readonly ILogger<ConfigStore> _logger;
+    private volatile State _state = State.Empty;
+
+    public ConfigStore(IOptions<EdgeOptions> options, ILogger<ConfigStore> logger)
+    {
+        _logger = logger;
+        _path = Path.Combine(options.Value.DataDirectory, "config-snapshot.pb");
+        LoadCached();
+    }
+
+    public event Action? Changed;
+
+    public bool Loaded => _state.Snapshot is not null;
+
+    public long Version => _state.Snapshot?.Version ?? 0;
+
+    public IEnumerable<TunnelConfig> Tunnels => _state.Snapshot?.Tunnels ?? Enumerable.Empty<TunnelConfig>();
+
+    public TunnelConfig? FindTunnel(string tunnelId) => _state.ById.GetValueOrDefault(tunnelId);
+
+    public TunnelConfig? FindByHostname(string hostname) => _state.ByHostname.GetValueOrDefault(hostname);
+
+    public void Apply(ConfigSnapshot snapshot)
+    {
+        var previous = _state.Snapshot;
+        _state = new State(snapshot);
+        if (previous is not null && previous.Equals(new ConfigSnapshot(snapshot) { Version = previous.Version }))
+        {
+            return; // same content, only a periodic resend
+        }
+
+        Save(snapshot);
+        _logger.LogInformation("Applied config version {Version}: {Tunnels} tunnels, {Hostnames} hostnames",
+            snapshot.Version, snapshot.Tunnels.Count, snapshot.Tunnels.Sum(t => t.Hostnames.Count));
+        Changed?.Invoke();
+    }
+
+    private void LoadCached()
+    {
+        if (!File.Exists(_path))
+        {
+            return;
+        }
+
+        try
+        {
+            using var file = File.OpenRead(_path);
+            var snapshot = ConfigSnapshot.Parser.ParseFrom(file);
+            _state = new State(snapshot);
+            _logger.LogInformation("Loaded cached config version {Version} from {Path}", snapshot.Version, _path);
+        }
+        catch (Exception ex) when (ex is IOException or Google.Protobuf.InvalidProtocolBufferException)
+        {
+            _logger.LogWarning(ex, "Cached config {Path} is unreadable; waiting for the control plane", _path);
+        }
+    }
+
+    private void Save(ConfigSnapshot snapshot)
+    {
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+            var tmp = _path + ".tmp";
+            using (var file = File.Create(tmp))
+            {
+                using var output = new Google.Protobuf.CodedOutputStream(file);
+                snapshot.WriteTo(output);
+            }
+
+            File.Move(tmp, _path, overwrite: true);
+        }
+        catch (IOException ex)
+        {
+            _logger.LogWarning(ex, "Could not cache config to {Path}; a restart would need the control plane", _path);
+        }
+    }
+
+    private sealed class State
+    {
+        public static readonly State Empty = new(null);
+
+        public State(ConfigSnapshot? snapshot)
+        {
+            Snapshot = snapshot;
+            var tunnels = snapshot?.Tunnels ?? Enumerable.Empty<TunnelConfig>();
+            ById = tunnels.ToFrozenDictionary(t => t.Id, StringComparer.OrdinalIgnoreCase);
+            ByHostname = tunnels.SelectMany(t => t.Hostnames.Select(h => (h, t)))
+                .ToFrozenDictionary(p => p.h, p => p.t, StringComparer.OrdinalIgnoreCase);
+        }
+
+        public ConfigSnapshot? Snapshot { get; }
+        public FrozenDictionary<string, TunnelConfig> ById { get; }
+        public FrozenDictionary<string, TunnelConfig> ByHostname { get; }
+    }
+}

@@ -1,0 +1,34 @@
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Options;
+using Tunnel.Shared.Protocol;
+using Tunnel.Shared.Security;
+
+namespace Tunnel.Edge.Config;
+
+/// <summary>The edge's one gRPC channel to the control plane, authenticated with the edge key.</summary>
+public sealed class ControlPlaneChannel : IDisposable
+{
+    private readonly GrpcChannel _channel;
+
+    public ControlPlaneChannel(IOptions<EdgeOptions> options)
+    {
+        var o = options.Value;
+        var key = o.ControlPlaneKey ?? "";
+        var credentials = CallCredentials.FromInterceptor((_, metadata) =>
+        {
+            metadata.Add(TunnelHeaders.EdgeKey, "Bearer " + key);
+            return Task.CompletedTask;
+        });
+        _channel = GrpcChannel.ForAddress(o.ControlPlaneUrl, new GrpcChannelOptions
+        {
+            HttpHandler = TrustedCertificates.CreateHandler(o.ControlPlaneCa),
+            Credentials = ChannelCredentials.Create(ChannelCredentials.SecureSsl, credentials),
+        });
+        Client = new ConfigService.ConfigServiceClient(_channel);
+    }
+
+    public ConfigService.ConfigServiceClient Client { get; }
+
+    public void Dispose() => _channel.Dispose();
+}

@@ -1,0 +1,67 @@
+using Google.Protobuf.WellKnownTypes;
+using Microsoft.Extensions.Options;
+using Tunnel.Edge.Config;
+using Tunnel.Shared.Protocol;
+
+namespace Tunnel.Edge.Connectors;
+
+/// <summary>Tells the control plane which connector connections this edge holds: on every change (debounced) and every 10 s.</summary>
+public sealed class ConnectionReporter(
+    ConnectorRegistry registry,
+    ControlPlaneChannel channel,
+    IOptions<EdgeOptions> options,
+    ILogger<ConnectionReporter> logger) : BackgroundService
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(200);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var changed = new SemaphoreSlim(0, 1);
+        registry.Changed += () =>
+        {
+            if (changed.CurrentCount == 0)
+            {
+                try { changed.Release(); } catch (SemaphoreFullException) { }
+            }
+        };
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            if (await changed.WaitAsync(Interval, stoppingToken))
+            {
+                await Task.Delay(Debounce, stoppingToken);
+            }
+
+            try
+            {
+                await channel.Client.ReportConnectionsAsync(BuildReport(), deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogDebug("Could not report connections to the control plane: {Error}", ex.Message);
+            }
+        }
+    }
+
+    private ConnectionReport BuildReport()
+    {
+        var report = new ConnectionReport { EdgeId = options.Value.Id };
+        foreach (var c in registry.All)
+        {
+            report.Connections.Add(new LiveConnection
+            {
+                ConnectionId = c.Id,
+                TunnelId = c.TunnelId,
+                ConnectorId = c.ConnectorId,
+                ConnectionIndex = c.Index,
+                Version = c.Version,
+                RemoteAddress = c.RemoteAddress,
+                ConnectedAt = Timestamp.FromDateTimeOffset(c.ConnectedAt),
+                LastHeartbeat = Timestamp.FromDateTimeOffset(c.LastHeartbeat),
+            });
+        }
+
+        return report;
+    }
+}

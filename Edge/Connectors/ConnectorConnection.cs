@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using Grpc.Core;
+using Tunnel.Shared.Protocol;
+
+namespace Tunnel.Edge.Connectors;
+
+/// <summary>One HTTP/2 connection from a connector: its Control stream and the Data calls parked on it.</summary>
+public sealed class ConnectorConnection : IDisposable
+{
+    private readonly IServerStreamWriter<EdgeMessage> _control;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly CancellationTokenSource _closed;
+    private readonly ConcurrentQueue<ParkedDataCall> _idle = new();
+    private int _demandPending;
+
+    public ConnectorConnection(string tunnelId, byte[] secretHash, Register registration, string remoteAddress,
+        IServerStreamWriter<EdgeMessage> control, CancellationToken callAborted)
+    {
+        TunnelId = tunnelId;
+        SecretHash = secretHash;
+        ConnectorId = registration.ConnectorId;
+        Index = registration.ConnectionIndex;
+        Version = registration.Version;
+        Ingress = registration.Ingress.ToArray();
+        RemoteAddress = remoteAddress;
+        _control = control;
+        _closed = CancellationTokenSource.CreateLinkedTokenSource(callAborted);
+    }
+
+    public string Id { get; } = Guid.NewGuid().ToString("N");
+    public string TunnelId { get; }
+    /// <summary>The secret hash the connection authenticated with; a rotation or deletion drops the connection.</summary>
+    public byte[] SecretHash { get; }
+    public string ConnectorId { get; }
+    public int Index { get; }
+    public string Version { get; }
+    public string RemoteAddress { get; }
+    public IReadOnlyList<IngressRule> Ingress { get; }
+    public DateTimeOffset ConnectedAt { get; } = DateTimeOffset.UtcNow;
+    public DateTimeOffset LastHeartbeat { get; set; } = DateTimeOffset.UtcNow;
+
+    /// <summary>Cancelled when the Control stream ends or the edge drops the connection.</summary>
+    public CancellationToken Closed => _closed.Token;
+
+    public void Park(ParkedDataCall call)
+    {
+        _idle.Enqueue(call);
+        Volatile.Write(ref _demandPending, 0);
+    }
+
+    public ParkedDataCall? TryTake()
+    {
+        while (_idle.TryDequeue(out var call))
+        {
+            if (call.TryClaim())
+            {
+                return call;
+            }
+
+            call.Complete();
+        }
+
+        return null;
+    }
+
+    /// <summary>Asks the connector for more parked Data calls, once until one arrives.</summary>
+    public void RequestStreams(int count)
+    {
+        if (Interlocked.Exchange(ref _demandPending, 1) == 0)
+        {
+            _ = SendAsync(new EdgeMessage { Demand = new DataDemand { Count = count } });
+        }
+    }
+
+    public async Task SendAsync(EdgeMessage message)
+    {
+        await _writeLock.WaitAsync(Closed);
+        try
+        {
+            await _control.WriteAsync(message, Closed);
+        }
+        catch (Exception) when (Closed.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Ends the connection: the Control stream returns and idle Data calls are released.</summary>
+    public void Close()
+    {
+        _closed.Cancel();
+        while (_idle.TryDequeue(out var call))
+        {
+            call.Complete();
+        }
+    }
+
+    public void Dispose()
+    {
+        Close();
+        _closed.Dispose();
+        _writeLock.Dispose();
+    }
+}

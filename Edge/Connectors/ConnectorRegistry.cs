@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using Tunnel.Shared.Protocol;
+
+namespace Tunnel.Edge.Connectors;
+
+/// <summary>The connector connections live on this edge, by tunnel, and a signal for each newly parked Data call.</summary>
+public sealed class ConnectorRegistry
+{
+    private readonly ConcurrentDictionary<string, ConnectorConnection> _byId = new();
+    private readonly ConcurrentDictionary<string, TunnelEntry> _byTunnel = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Lock _lock = new();
+
+    /// <summary>Raised when a connection comes or goes (routes and reports depend on it).</summary>
+    public event Action? Changed;
+
+    public IEnumerable<ConnectorConnection> All => _byId.Values;
+
+    public ConnectorConnection? Find(string connectionId) => _byId.GetValueOrDefault(connectionId);
+
+    public ImmutableArray<ConnectorConnection> ConnectionsFor(string tunnelId) =>
+        _byTunnel.TryGetValue(tunnelId, out var entry) ? entry.Connections : [];
+
+    /// <summary>The ingress rules of the most recently registered connection of the tunnel; null when none is online.</summary>
+    public IReadOnlyList<IngressRule>? IngressFor(string tunnelId)
+    {
+        var connections = ConnectionsFor(tunnelId);
+        return connections.IsEmpty ? null : connections[^1].Ingress;
+    }
+
+    /// <summary>A task that completes the next time any connection of the tunnel parks a Data call.</summary>
+    public Task NextParkedAsync(string tunnelId) => Entry(tunnelId).Parked.Task;
+
+    public void Add(ConnectorConnection connection)
+    {
+        _byId[connection.Id] = connection;
+        lock (_lock)
+        {
+            var entry = Entry(connection.TunnelId);
+            entry.Connections = entry.Connections.Add(connection);
+        }
+
+        Changed?.Invoke();
+    }
+
+    public void Remove(ConnectorConnection connection)
+    {
+        if (!_byId.TryRemove(connection.Id, out _))
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            var entry = Entry(connection.TunnelId);
+            entry.Connections = entry.Connections.Remove(connection);
+        }
+
+        Changed?.Invoke();
+    }
+
+    public void Park(ConnectorConnection connection, ParkedDataCall call)
+    {
+        connection.Park(call);
+        var entry = Entry(connection.TunnelId);
+        TaskCompletionSource previous;
+        lock (_lock)
+        {
+            previous = entry.Parked;
+            entry.Parked = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        previous.TrySetResult();
+    }
+
+    private TunnelEntry Entry(string tunnelId) => _byTunnel.GetOrAdd(tunnelId, _ => new TunnelEntry());
+
+    private sealed class TunnelEntry
+    {
+        public ImmutableArray<ConnectorConnection> Connections { get; set; } = [];
+        public TaskCompletionSource Parked { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,24 @@
+using Grpc.Core;
+using Tunnel.Shared.Protocol;
+
+namespace Tunnel.Edge.Connectors;
+
+/// <summary>
+/// A Data call the connector opened and the edge holds until a request needs an upstream connection.
+/// The gRPC handler waits on <see cref="Completion"/>; returning from it ends the call.
+/// </summary>
+public sealed class ParkedDataCall(IAsyncStreamReader<DataFrame> reader, IServerStreamWriter<DataFrame> writer, CancellationToken callAborted)
+{
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _claimed;
+
+    public IAsyncStreamReader<DataFrame> Reader { get; } = reader;
+    public IServerStreamWriter<DataFrame> Writer { get; } = writer;
+    public CancellationToken CallAborted { get; } = callAborted;
+    public Task Completion => _done.Task;
+
+    /// <summary>Claims the call for one upstream connection; false when it is gone or already taken.</summary>
+    public bool TryClaim() => !CallAborted.IsCancellationRequested && Interlocked.Exchange(ref _claimed, 1) == 0;
+
+    public void Complete() => _done.TrySetResult();
+}

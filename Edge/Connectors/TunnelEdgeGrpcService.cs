@@ -1,0 +1,80 @@
+using Grpc.Core;
+using Tunnel.Shared.Protocol;
+
+namespace Tunnel.Edge.Connectors;
+
+/// <summary>The connector-facing gRPC service: thin; registration and pooling live in the registry and connections.</summary>
+public sealed class TunnelEdgeGrpcService(
+    ConnectorAuthenticator authenticator,
+    ConnectorRegistry registry,
+    Microsoft.Extensions.Options.IOptions<EdgeOptions> options,
+    ILogger<TunnelEdgeGrpcService> logger) : TunnelEdge.TunnelEdgeBase
+{
+    private static readonly TimeSpan RegisterTimeout = TimeSpan.FromSeconds(10);
+
+    public override async Task Control(IAsyncStreamReader<ConnectorMessage> requestStream, IServerStreamWriter<EdgeMessage> responseStream, ServerCallContext context)
+    {
+        var tunnel = authenticator.Authenticate(context);
+        var registration = await ReadRegistrationAsync(requestStream, context.CancellationToken);
+
+        using var connection = new ConnectorConnection(tunnel.Id, tunnel.SecretHash.ToByteArray(), registration, context.Peer, responseStream, context.CancellationToken);
+        registry.Add(connection);
+        logger.LogInformation("Connector {ConnectorId} connection {Index} registered for tunnel {Tunnel} from {Peer} ({Rules} ingress rules)",
+            connection.ConnectorId, connection.Index, tunnel.Name, context.Peer, connection.Ingress.Count);
+        try
+        {
+            await connection.SendAsync(new EdgeMessage { Registered = new Registered { EdgeId = options.Value.Id, ConnectionId = connection.Id } });
+            await foreach (var message in requestStream.ReadAllAsync(connection.Closed))
+            {
+                if (message.KindCase == ConnectorMessage.KindOneofCase.Heartbeat)
+                {
+                    connection.LastHeartbeat = DateTimeOffset.UtcNow;
+                    await connection.SendAsync(new EdgeMessage { HeartbeatAck = new HeartbeatAck { SentUnixMs = message.Heartbeat.SentUnixMs } });
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or RpcException)
+        {
+            // The connector went away or the edge dropped it; either way the connection is over.
+        }
+        finally
+        {
+            registry.Remove(connection);
+            logger.LogInformation("Connector {ConnectorId} connection {Index} of tunnel {Tunnel} closed", connection.ConnectorId, connection.Index, tunnel.Name);
+        }
+    }
+
+    public override async Task Data(IAsyncStreamReader<DataFrame> requestStream, IServerStreamWriter<DataFrame> responseStream, ServerCallContext context)
+    {
+        var tunnel = authenticator.Authenticate(context);
+        var connectionId = context.RequestHeaders.GetValue(TunnelHeaders.ConnectionId);
+        var connection = connectionId is null ? null : registry.Find(connectionId);
+        if (connection is null || !string.Equals(connection.TunnelId, tunnel.Id, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, "data call names no registered connection of this tunnel"));
+        }
+
+        var call = new ParkedDataCall(requestStream, responseStream, context.CancellationToken);
+        registry.Park(connection, call);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, connection.Closed);
+        await call.Completion.WaitAsync(linked.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    private static async Task<Register> ReadRegistrationAsync(IAsyncStreamReader<ConnectorMessage> requestStream, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(RegisterTimeout);
+        if (!await requestStream.MoveNext(timeout.Token) || requestStream.Current.KindCase != ConnectorMessage.KindOneofCase.Register)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "the first message on a Control stream must be Register"));
+        }
+
+        var registration = requestStream.Current.Register;
+        if (registration.Ingress.Count == 0)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "the registration has no ingress rules: give --url or a config with ingress"));
+        }
+
+        return registration;
+    }
+}

@@ -1,0 +1,122 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Tunnel.Shared.Protocol;
+
+namespace Tunnel.Edge.Connectors;
+
+/// <summary>
+/// One upstream connection to an origin, as the proxy's HTTP client sees it: a duplex byte stream over a
+/// claimed Data call. Disposing it ends the call, which makes the connector close the origin socket.
+/// </summary>
+public sealed class TunnelStream(ParkedDataCall call) : Stream
+{
+    private ReadOnlyMemory<byte> _pending;
+    private bool _eof;
+    private int _disposed;
+
+    public override bool CanRead => true;
+    public override bool CanWrite => true;
+    public override bool CanSeek => false;
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        while (_pending.IsEmpty)
+        {
+            if (_eof || !await MoveNextAsync(cancellationToken))
+            {
+                return 0;
+            }
+
+            var frame = call.Reader.Current;
+            if (frame.KindCase != DataFrame.KindOneofCase.Data)
+            {
+                throw new IOException($"connector sent an unexpected {frame.KindCase} frame on an open stream");
+            }
+
+            _pending = frame.Data.Memory;
+            if (buffer.IsEmpty)
+            {
+                return 0; // zero-byte read: data is available now
+            }
+        }
+
+        var n = Math.Min(buffer.Length, _pending.Length);
+        _pending[..n].CopyTo(buffer);
+        _pending = _pending[n..];
+        return n;
+    }
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            while (!buffer.IsEmpty)
+            {
+                var n = Math.Min(buffer.Length, TunnelHeaders.MaxFrameBytes);
+                // Safe to wrap without copying: the frame is serialized before WriteAsync completes.
+                await call.Writer.WriteAsync(new DataFrame { Data = UnsafeByteOperations.UnsafeWrap(buffer[..n]) }, cancellationToken);
+                buffer = buffer[n..];
+            }
+        }
+        catch (Exception ex) when (ex is RpcException or InvalidOperationException)
+        {
+            throw new IOException("the connector's data stream closed", ex);
+        }
+    }
+
+    private async ValueTask<bool> MoveNextAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (await call.Reader.MoveNext(cancellationToken))
+            {
+                return true;
+            }
+        }
+        catch (Exception ex) when (ex is RpcException or InvalidOperationException)
+        {
+            throw new IOException("the connector's data stream broke", ex);
+        }
+
+        _eof = true;
+        return false;
+    }
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override void Flush()
+    {
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
+
+    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count).GetAwaiter().GetResult();
+
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            call.Complete();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,62 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Tunnel.Edge;
+
+public sealed class EdgeOptions
+{
+    public const string Section = "Edge";
+
+    /// <summary>Names this edge in connection reports; the machine name when not set.</summary>
+    public string Id { get; set; } = Environment.MachineName;
+
+    /// <summary>Where the cached config snapshot and the development certificate live.</summary>
+    [Required]
+    public string DataDirectory { get; set; } = ".data/edge";
+
+    /// <summary>Address the listeners bind to.</summary>
+    [Required]
+    public string BindAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>Public HTTPS port; 0 turns it off.</summary>
+    [Range(0, 65535)]
+    public int PublicHttpsPort { get; set; } = 8443;
+
+    /// <summary>Public plain-HTTP port (behind a TLS-terminating load balancer, or for measurement); 0 turns it off.</summary>
+    [Range(0, 65535)]
+    public int PublicHttpPort { get; set; }
+
+    /// <summary>TLS HTTP/2 port that connectors dial.</summary>
+    [Range(1, 65535)]
+    public int ConnectorPort { get; set; } = 7844;
+
+    /// <summary>Plain-HTTP port for /healthz and /readyz, kept apart from the public hostnames' paths.</summary>
+    [Range(1, 65535)]
+    public int ManagementPort { get; set; } = 7845;
+
+    /// <summary>PEM certificate/key pairs; the SNI name picks one. The development certificate when empty.</summary>
+    public List<CertificateFiles> Certificates { get; set; } = [];
+
+    [Required, Url]
+    public string ControlPlaneUrl { get; set; } = "https://127.0.0.1:7800";
+
+    /// <summary>The control plane's ControlPlane:EdgeKey.</summary>
+    public string? ControlPlaneKey { get; set; }
+
+    /// <summary>CA (or self-signed certificate) PEM that the control plane's certificate chains to; system trust when not set.</summary>
+    public string? ControlPlaneCa { get; set; }
+
+    /// <summary>How long a request waits for a parked data stream of a connector before failing.</summary>
+    public TimeSpan StreamWait { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a connector has to dial the origin and answer.</summary>
+    public TimeSpan OriginOpenTimeout { get; set; } = TimeSpan.FromSeconds(15);
+}
+
+public sealed class CertificateFiles
+{
+    [Required]
+    public string CertificatePath { get; set; } = "";
+
+    [Required]
+    public string KeyPath { get; set; } = "";
+}

@@ -1,0 +1,50 @@
+using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Tunnel.Edge.Certificates;
+
+namespace Tunnel.Edge.Hosting;
+
+internal static class KestrelSetup
+{
+    /// <summary>
+    /// Public listeners (HTTPS with SNI, optional plain HTTP) and the connector listener (TLS, HTTP/2 only,
+    /// large flow-control windows so one bulk transfer fills the pipe without starving other streams).
+    /// </summary>
+    public static void UseEdgeListeners(this WebApplicationBuilder builder, EdgeOptions options)
+    {
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            var store = kestrel.ApplicationServices.GetRequiredService<CertificateStore>();
+            var address = IPAddress.Parse(options.BindAddress);
+            var tls = new HttpsConnectionAdapterOptions { ServerCertificateSelector = (_, name) => store.Select(name) };
+
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+            kestrel.Limits.Http2.InitialConnectionWindowSize = 16 * 1024 * 1024;
+            kestrel.Limits.Http2.InitialStreamWindowSize = 4 * 1024 * 1024;
+            kestrel.Limits.MinRequestBodyDataRate = null; // tunnel streams idle between requests by design
+
+            if (options.PublicHttpsPort > 0)
+            {
+                kestrel.Listen(address, options.PublicHttpsPort, l =>
+                {
+                    l.Protocols = HttpProtocols.Http1AndHttp2;
+                    l.UseHttps(tls);
+                });
+            }
+
+            if (options.PublicHttpPort > 0)
+            {
+                kestrel.Listen(address, options.PublicHttpPort, l => l.Protocols = HttpProtocols.Http1);
+            }
+
+            kestrel.Listen(address, options.ManagementPort, l => l.Protocols = HttpProtocols.Http1);
+
+            kestrel.Listen(address, options.ConnectorPort, l =>
+            {
+                l.Protocols = HttpProtocols.Http2;
+                l.UseHttps(tls);
+            });
+        });
+    }
+}

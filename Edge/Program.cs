@@ -1,0 +1,44 @@
+using Microsoft.AspNetCore.Routing.Matching;
+using Tunnel.Edge;
+using Tunnel.Edge.Certificates;
+using Tunnel.Edge.Config;
+using Tunnel.Edge.Connectors;
+using Tunnel.Edge.Hosting;
+using Tunnel.Edge.Routing;
+using Tunnel.Shared.Hosting;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.AddServiceDefaults();
+
+builder.Services.AddOptions<EdgeOptions>().BindConfiguration(EdgeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+var options = builder.Configuration.GetSection(EdgeOptions.Section).Get<EdgeOptions>() ?? new();
+builder.UseEdgeListeners(options);
+
+builder.Services.AddSingleton<CertificateStore>();
+builder.Services.AddSingleton<ConfigStore>();
+builder.Services.AddSingleton<ControlPlaneChannel>();
+builder.Services.AddHostedService<ConfigWatcher>();
+
+builder.Services.AddGrpc(o => o.EnableDetailedErrors = false);
+builder.Services.AddSingleton<ConnectorRegistry>();
+builder.Services.AddSingleton<ConnectorAuthenticator>();
+builder.Services.AddHostedService<ConnectionReporter>();
+builder.Services.AddHostedService<RevokedTunnelDisconnector>();
+builder.Services.AddHostedService<ConnectorDrain>();
+
+builder.Services.AddSingleton<TunnelDialer>();
+builder.Services.AddSingleton<MatcherPolicy, IngressPathMatcherPolicy>();
+builder.Services.AddSingleton<IProxyConfigProvider, TunnelProxyConfigProvider>();
+builder.Services.AddReverseProxy();
+builder.Services.AddSingleton<IForwarderHttpClientFactory, TunnelHttpClientFactory>();
+builder.Services.AddHealthChecks().AddCheck<ConfigLoadedHealthCheck>("config", tags: [ServiceDefaults.ReadyTag]);
+
+var app = builder.Build();
+app.UsePortIsolation(options);
+app.MapDefaultEndpoints();
+app.MapGrpcService<TunnelEdgeGrpcService>();
+app.MapReverseProxy(TunnelProxyPipeline.Configure);
+app.MapFallback(UnroutedRequests.HandleAsync);
+app.Run();

@@ -1,0 +1,105 @@
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using Tunnel.Edge.Connectors;
+using Tunnel.Shared.Protocol;
+
+namespace Tunnel.Edge.Routing;
+
+/// <summary>
+/// Opens an upstream connection to an origin service of a tunnel: claims a parked Data call from one of the
+/// tunnel's connector connections (round robin, so replicas share the load), names the service, and waits
+/// for the connector's answer.
+/// </summary>
+public sealed class TunnelDialer(ConnectorRegistry registry, IOptions<EdgeOptions> options, ILogger<TunnelDialer> logger)
+{
+    private const int MaxAttempts = 3;
+    private int _next;
+
+    public async ValueTask<Stream> OpenAsync(string tunnelId, string service, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.Value.StreamWait + options.Value.OriginOpenTimeout);
+        var failures = 0;
+        while (true)
+        {
+            var call = await ClaimAsync(tunnelId, cancellationToken);
+            try
+            {
+                await call.Writer.WriteAsync(new DataFrame { Open = new OpenStream { Service = service } }, deadline.Token);
+                if (!await call.Reader.MoveNext(deadline.Token))
+                {
+                    throw new IOException("the connector closed the data stream before answering");
+                }
+
+                var result = call.Reader.Current.Result;
+                if (result is null)
+                {
+                    throw new IOException($"the connector answered {call.Reader.Current.KindCase} instead of an open result");
+                }
+
+                if (!result.Ok)
+                {
+                    call.Complete();
+                    throw new OriginUnreachableException(result.Error);
+                }
+
+                return new TunnelStream(call);
+            }
+            catch (Exception ex) when (ex is IOException or RpcException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+            {
+                // The call died under us (connector restarting, connection dropped): try another one.
+                call.Complete();
+                if (++failures >= MaxAttempts)
+                {
+                    throw new TunnelUnavailableException($"the tunnel's connectors failed {failures} times to open a stream: {ex.Message}");
+                }
+
+                logger.LogDebug("Data stream for tunnel {Tunnel} failed to open ({Error}); retrying", tunnelId, ex.Message);
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                call.Complete();
+                throw new OriginUnreachableException($"the connector did not answer within {options.Value.OriginOpenTimeout.TotalSeconds:0} s while dialing {service}");
+            }
+        }
+    }
+
+    private async Task<ParkedDataCall> ClaimAsync(string tunnelId, CancellationToken cancellationToken)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wait.CancelAfter(options.Value.StreamWait);
+        while (true)
+        {
+            var connections = registry.ConnectionsFor(tunnelId);
+            if (connections.IsEmpty)
+            {
+                throw new TunnelUnavailableException("no connector of this tunnel is online");
+            }
+
+            var parked = registry.NextParkedAsync(tunnelId); // before scanning, so a call parked meanwhile is not missed
+            var start = (int)((uint)Interlocked.Increment(ref _next) % (uint)connections.Length);
+            for (var i = 0; i < connections.Length; i++)
+            {
+                if (connections[(start + i) % connections.Length].TryTake() is { } call)
+                {
+                    return call;
+                }
+            }
+
+            foreach (var connection in connections)
+            {
+                connection.RequestStreams(8);
+            }
+
+            try
+            {
+                await parked.WaitAsync(wait.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TunnelUnavailableException(
+                    $"{connections.Length} connector connection(s) online, but none offered a data stream within {options.Value.StreamWait.TotalSeconds:0} s");
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+using Microsoft.Extensions.Primitives;
+using Tunnel.Edge.Config;
+using Tunnel.Edge.Connectors;
+using Tunnel.Shared.Ingress;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Tunnel.Edge.Routing;
+
+/// <summary>
+/// Builds YARP routes and clusters from the control plane's hostnames and the connectors' ingress rules:
+/// a route per (hostname, matching rule) in rule order, a cluster per (tunnel, origin service).
+/// A tunnel with no connector online has no routes; the fallback answers 503 for it.
+/// </summary>
+public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
+{
+    private readonly ConfigStore _config;
+    private readonly ConnectorRegistry _registry;
+    private readonly Lock _lock = new();
+    private Snapshot _current;
+
+    public TunnelProxyConfigProvider(ConfigStore config, ConnectorRegistry registry)
+    {
+        _config = config;
+        _registry = registry;
+        _current = Build();
+        config.Changed += Rebuild;
+        registry.Changed += Rebuild;
+    }
+
+    public IProxyConfig GetConfig() => _current;
+
+    private void Rebuild()
+    {
+        Snapshot previous;
+        lock (_lock)
+        {
+            previous = _current;
+            _current = Build();
+        }
+
+        previous.SignalChanged();
+    }
+
+    private Snapshot Build()
+    {
+        var routes = new List<RouteConfig>();
+        var clusters = new Dictionary<string, ClusterConfig>(StringComparer.Ordinal);
+        foreach (var tunnel in _config.Tunnels)
+        {
+            if (_registry.IngressFor(tunnel.Id) is not { } rules)
+            {
+                continue;
+            }
+
+            foreach (var hostname in tunnel.Hostnames)
+            {
+                for (var i = 0; i < rules.Count; i++)
+                {
+                    var rule = rules[i];
+                    if (!IngressMatching.HostMatches(rule.Hostname, hostname))
+                    {
+                        continue;
+                    }
+
+                    var metadata = new Dictionary<string, string> { [TunnelRouteMetadata.TunnelId] = tunnel.Id };
+                    if (!string.IsNullOrEmpty(rule.Path))
+                    {
+                        metadata[TunnelRouteMetadata.PathRegex] = rule.Path;
+                    }
+
+                    string? clusterId = null;
+                    if (rule.Service.StartsWith("http_status:", StringComparison.Ordinal))
+                    {
+                        metadata[TunnelRouteMetadata.Status] = rule.Service["http_status:".Length..];
+                    }
+                    else
+                    {
+                        clusterId = $"{tunnel.Id}|{rule.Service}";
+                        clusters.TryAdd(clusterId, Cluster(clusterId, tunnel.Id, rule.Service));
+                    }
+
+                    routes.Add(new RouteConfig
+                    {
+                        RouteId = $"{hostname}#{i}",
+                        Order = i,
+                        ClusterId = clusterId,
+                        Match = new RouteMatch { Hosts = [hostname], Path = "/{**path}" },
+                        Metadata = metadata,
+                        // The origin sees the public Host, as with cloudflared (httpHostHeader can override it later).
+                        Transforms = [new Dictionary<string, string> { ["RequestHeaderOriginalHost"] = "true" }],
+                    });
+                }
+            }
+        }
+
+        return new Snapshot(routes, clusters.Values.ToList());
+    }
+
+    private static ClusterConfig Cluster(string clusterId, string tunnelId, string service) => new()
+    {
+        ClusterId = clusterId,
+        // The address is never dialed: the cluster's ConnectCallback opens a tunnel stream instead.
+        Destinations = new Dictionary<string, DestinationConfig> { ["connector"] = new() { Address = "http://origin.tunnel.invalid/" } },
+        Metadata = new Dictionary<string, string> { [TunnelRouteMetadata.TunnelId] = tunnelId, [TunnelRouteMetadata.Service] = service },
+        HttpRequest = new Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromMinutes(5) },
+    };
+
+    private sealed class Snapshot(IReadOnlyList<RouteConfig> routes, IReadOnlyList<ClusterConfig> clusters) : IProxyConfig
+    {
+        private readonly CancellationTokenSource _changed = new();
+
+        public IReadOnlyList<RouteConfig> Routes { get; } = routes;
+        public IReadOnlyList<ClusterConfig> Clusters { get; } = clusters;
+        public IChangeToken ChangeToken => new CancellationChangeToken(_changed.Token);
+
+        public void SignalChanged() => _changed.Cancel();
+    }
+}

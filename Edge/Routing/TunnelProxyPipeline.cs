@@ -1,0 +1,69 @@
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Model;
+
+namespace Tunnel.Edge.Routing;
+
+/// <summary>What runs around YARP's forwarder for tunnel routes: http_status rules, and clear pages for failures.</summary>
+public static class TunnelProxyPipeline
+{
+    public static void Configure(IReverseProxyApplicationBuilder pipeline)
+    {
+        pipeline.Use(AnswerStatusRules);
+        pipeline.Use(WriteErrorPages);
+        pipeline.UseLoadBalancing();
+    }
+
+    private static Task AnswerStatusRules(HttpContext context, Func<Task> next)
+    {
+        var metadata = context.GetReverseProxyFeature().Route.Config.Metadata;
+        if (metadata?.GetValueOrDefault(TunnelRouteMetadata.Status) is { } status && int.TryParse(status, out var code))
+        {
+            context.Response.StatusCode = code;
+            return Task.CompletedTask;
+        }
+
+        return next();
+    }
+
+    private static async Task WriteErrorPages(HttpContext context, Func<Task> next)
+    {
+        await next();
+        var error = context.Features.Get<IForwarderErrorFeature>();
+        if (error is null || context.Response.HasStarted)
+        {
+            return;
+        }
+
+        if (Find<TunnelUnavailableException>(error.Exception) is { } unavailable)
+        {
+            await ErrorPages.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "no_connector", "Tunnel offline", unavailable.Message);
+            return;
+        }
+
+        if (Find<OriginUnreachableException>(error.Exception) is { } origin)
+        {
+            await ErrorPages.WriteAsync(context, StatusCodes.Status502BadGateway, "origin_unreachable", "Origin unreachable",
+                $"The connector could not reach the origin: {origin.Message}");
+            return;
+        }
+
+        var (status, code, title) = error.Error == ForwarderError.RequestTimedOut
+            ? (StatusCodes.Status504GatewayTimeout, "origin_timeout", "Origin timed out")
+            : (StatusCodes.Status502BadGateway, "origin_error", "Bad gateway");
+        await ErrorPages.WriteAsync(context, status, code, title,
+            $"The request to the origin failed ({error.Error}): {error.Exception?.GetBaseException().Message ?? "no detail"}");
+    }
+
+    private static T? Find<T>(Exception? exception) where T : Exception
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is T match)
+            {
+                return match;
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,30 @@
+using Tunnel.Edge.Config;
+using Tunnel.Edge.Connectors;
+
+namespace Tunnel.Edge.Routing;
+
+/// <summary>Answers requests that no tunnel route took: unknown hostname (404) or a tunnel with no connector online (503).</summary>
+public static class UnroutedRequests
+{
+    public static Task HandleAsync(HttpContext context, ConfigStore config, ConnectorRegistry registry)
+    {
+        var host = context.Request.Host.Host;
+        var tunnel = config.FindByHostname(host);
+        if (tunnel is null)
+        {
+            return ErrorPages.WriteAsync(context, StatusCodes.Status404NotFound, "unknown_host", "Unknown hostname",
+                config.Loaded
+                    ? $"No tunnel is routed for {host}. Route one with `tunnel route dns TUNNEL {host}`."
+                    : $"No tunnel is routed for {host}: this edge has not received its configuration from the control plane yet.");
+        }
+
+        if (registry.ConnectionsFor(tunnel.Id).IsEmpty)
+        {
+            return ErrorPages.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "no_connector", "Tunnel offline",
+                $"Tunnel '{tunnel.Name}' serves {host}, but no connector of it is online. Start one with `tunnel run --token …` on the origin's host.");
+        }
+
+        return ErrorPages.WriteAsync(context, StatusCodes.Status404NotFound, "no_ingress_rule", "No ingress rule",
+            $"No ingress rule of tunnel '{tunnel.Name}' matches {host}{context.Request.Path}. Add a rule for it to the connector's config.");
+    }
+}

@@ -1,0 +1,48 @@
+// A small origin for the quick start, the tests and the benchmark: a greeting, an echo, and bulk bytes.
+using System.Buffers;
+
+var builder = WebApplication.CreateSlimBuilder(args);
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
+var app = builder.Build();
+
+app.MapGet("/", (HttpContext ctx) => Results.Text(
+    $"Hello from the Tunnel demo origin. You reached {ctx.Request.Host} through {ctx.Request.Headers["X-Forwarded-For"]}.\n"));
+
+app.MapGet("/small", () => Results.Text("ok\n"));
+
+app.MapGet("/headers", (HttpContext ctx) =>
+    Results.Json(ctx.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString())));
+
+// Echoes the body back byte for byte, streaming.
+app.MapPost("/echo", async (HttpContext ctx) =>
+{
+    ctx.Response.ContentType = ctx.Request.ContentType ?? "application/octet-stream";
+    if (ctx.Request.ContentLength is { } length)
+    {
+        ctx.Response.ContentLength = length;
+    }
+
+    await ctx.Request.Body.CopyToAsync(ctx.Response.Body, ctx.RequestAborted);
+});
+
+// N bytes of a repeating pattern (byte i = i % 251), so clients can check them without a copy.
+app.MapGet("/bytes/{count:long}", async (long count, HttpContext ctx) =>
+{
+    ctx.Response.ContentType = "application/octet-stream";
+    ctx.Response.ContentLength = count;
+    var chunk = new byte[251 * 256];
+    for (var i = 0; i < chunk.Length; i++)
+    {
+        chunk[i] = (byte)(i % 251);
+    }
+
+    for (long sent = 0; sent < count;)
+    {
+        var n = (int)Math.Min(chunk.Length, count - sent);
+        await ctx.Response.Body.WriteAsync(chunk.AsMemory(0, n), ctx.RequestAborted);
+        sent += n;
+    }
+});
+
+app.Run();
