@@ -63,7 +63,7 @@ public sealed class DataStreamPool(
         var service = settings.Ingress.FindService(open.Service);
         if (service is null || service.Kind == OriginKind.HttpStatus)
         {
-            await call.RequestStream.WriteAsync(Refusal($"this connector has no ingress rule for service '{open.Service}'"));
+            await RefuseAsync(call, $"this connector has no ingress rule for service '{open.Service}'");
             return;
         }
 
@@ -75,7 +75,7 @@ public sealed class DataStreamPool(
         catch (OriginException ex)
         {
             logger.LogWarning("Origin {Service} unreachable: {Reason}", service, ex.Message);
-            await call.RequestStream.WriteAsync(Refusal(ex.Message));
+            await RefuseAsync(call, ex.Message);
             return;
         }
 
@@ -129,5 +129,18 @@ public sealed class DataStreamPool(
         }
     }
 
-    private static DataFrame Refusal(string error) => new() { Result = new OpenResult { Ok = false, Error = error } };
+    /// <summary>
+    /// Sends the reason and lets the edge end the call: disposing the call right away would reset the stream,
+    /// and the edge could lose the reason with it.
+    /// </summary>
+    private async Task RefuseAsync(AsyncDuplexStreamingCall<DataFrame, DataFrame> call, string error)
+    {
+        await call.RequestStream.WriteAsync(new DataFrame { Result = new OpenResult { Ok = false, Error = error } }, lifetime);
+        await call.RequestStream.CompleteAsync();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(lifetime);
+        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+        while (await call.ResponseStream.MoveNext(timeout.Token))
+        {
+        }
+    }
 }

@@ -7,6 +7,10 @@ public static class ErrorPages
 {
     public const string ErrorHeader = "X-Tunnel-Error";
 
+    public static Task TunnelOfflineAsync(HttpContext context, string tunnelName, string reason) =>
+        WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "no_connector", "Tunnel offline",
+            $"Tunnel '{tunnelName}' serves {context.Request.Host.Host}, but {reason}. Start a connector with `tunnel run --token …` on the origin's host.");
+
     public static Task WriteAsync(HttpContext context, int status, string code, string title, string detail)
     {
         var response = context.Response;

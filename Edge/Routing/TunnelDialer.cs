@@ -73,7 +73,7 @@ public sealed class TunnelDialer(ConnectorRegistry registry, IOptions<EdgeOption
             var connections = registry.ConnectionsFor(tunnelId);
             if (connections.IsEmpty)
             {
-                throw new TunnelUnavailableException("no connector of this tunnel is online");
+                throw new TunnelUnavailableException("no connector of it is online");
             }
 
             var parked = registry.NextParkedAsync(tunnelId); // before scanning, so a call parked meanwhile is not missed

@@ -1,3 +1,4 @@
+using Tunnel.Edge.Config;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
@@ -10,6 +11,7 @@ public static class TunnelProxyPipeline
     {
         pipeline.Use(AnswerStatusRules);
         pipeline.Use(WriteErrorPages);
+        pipeline.Use(RetryOnLostConnection);
         pipeline.UseLoadBalancing();
     }
 
@@ -25,6 +27,27 @@ public static class TunnelProxyPipeline
         return next();
     }
 
+    /// <summary>
+    /// A pooled upstream connection can die with the connector connection under it a moment before a request
+    /// takes it. A request without a body that failed before any response byte is sent once more, on a fresh stream.
+    /// </summary>
+    private static async Task RetryOnLostConnection(HttpContext context, Func<Task> next)
+    {
+        await next();
+        var error = context.Features.Get<IForwarderErrorFeature>();
+        var request = context.Request;
+        if (error is { Error: ForwarderError.Request } && !context.Response.HasStarted
+            && (request.ContentLength ?? 0) == 0 && !request.Headers.ContainsKey("Transfer-Encoding")
+            && (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method))
+            && Find<IOException>(error.Exception) is not null
+            && Find<TunnelUnavailableException>(error.Exception) is null && Find<OriginUnreachableException>(error.Exception) is null)
+        {
+            context.Features.Set<IForwarderErrorFeature>(null);
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            await next();
+        }
+    }
+
     private static async Task WriteErrorPages(HttpContext context, Func<Task> next)
     {
         await next();
@@ -36,7 +59,9 @@ public static class TunnelProxyPipeline
 
         if (Find<TunnelUnavailableException>(error.Exception) is { } unavailable)
         {
-            await ErrorPages.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "no_connector", "Tunnel offline", unavailable.Message);
+            var tunnelId = context.GetReverseProxyFeature().Route.Config.Metadata?.GetValueOrDefault(TunnelRouteMetadata.TunnelId) ?? "";
+            var name = context.RequestServices.GetRequiredService<ConfigStore>().FindTunnel(tunnelId)?.Name ?? tunnelId;
+            await ErrorPages.TunnelOfflineAsync(context, name, unavailable.Message);
             return;
         }
 

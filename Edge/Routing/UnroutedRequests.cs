@@ -20,8 +20,7 @@ public static class UnroutedRequests
 
         if (registry.ConnectionsFor(tunnel.Id).IsEmpty)
         {
-            return ErrorPages.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "no_connector", "Tunnel offline",
-                $"Tunnel '{tunnel.Name}' serves {host}, but no connector of it is online. Start one with `tunnel run --token …` on the origin's host.");
+            return ErrorPages.TunnelOfflineAsync(context, tunnel.Name, "no connector of it is online");
         }
 
         return ErrorPages.WriteAsync(context, StatusCodes.Status404NotFound, "no_ingress_rule", "No ingress rule",

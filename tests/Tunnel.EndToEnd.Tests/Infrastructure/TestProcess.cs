@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Tunnel.EndToEnd.Tests.Infrastructure;
+
+/// <summary>One of our programs running as a real process, with its output kept for assertions and failure messages.</summary>
+public sealed partial class TestProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+
+    private TestProcess(string name, Process process)
+    {
+        Name = name;
+        _process = process;
+    }
+
+    public string Name { get; }
+    public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
+    public string Output => string.Join('\n', _output);
+
+    public static TestProcess StartDotnet(string name, string dll, IEnumerable<string> args, IDictionary<string, string>? env = null)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(dll);
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        info.Environment["DOTNET_gcServer"] = "0";
+        foreach (var (k, v) in env ?? new Dictionary<string, string>())
+        {
+            info.Environment[k] = v;
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var test = new TestProcess(name, process);
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) test._output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) test._output.Enqueue(e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return test;
+    }
+
+    /// <summary>Runs a command to completion (a CLI call) and returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunDotnetAsync(string dll, IEnumerable<string> args, IDictionary<string, string>? env = null, TimeSpan? timeout = null)
+    {
+        await using var p = StartDotnet(Path.GetFileNameWithoutExtension(dll), dll, args, env);
+        await p.WaitForExitAsync(timeout ?? TimeSpan.FromSeconds(60));
+        return (p.ExitCode, p.Output);
+    }
+
+    public async Task WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{Name} did not exit within {timeout}. Output:\n{Output}");
+        }
+
+        _process.WaitForExit(); // flushes the output handlers
+    }
+
+    /// <summary>SIGKILL: the process dies without a chance to say goodbye, as in a crash.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>SIGTERM: a graceful stop, as systemd or Kubernetes would ask.</summary>
+    public async Task StopAsync(TimeSpan timeout)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        _ = Kill(_process.Id, 15);
+        try
+        {
+            await WaitForExitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            await KillAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process.Dispose();
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int Kill(int pid, int signal);
+}

@@ -1,0 +1,226 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using Tunnel.Shared.Security;
+
+namespace Tunnel.EndToEnd.Tests.Infrastructure;
+
+public enum Store
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>
+/// A whole stack on loopback, each part a real process of our own binaries: control plane (SQLite or Postgres),
+/// edge, and a demo origin; connectors are started per test.
+/// </summary>
+public sealed class TunnelStack : IAsyncDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"tunnel-e2e-{Guid.NewGuid():N}");
+    private readonly Store _store;
+    private readonly string _database = $"tunnel_{Guid.NewGuid():N}";
+    private readonly List<TestProcess> _connectors = [];
+
+    public TunnelStack(Store store)
+    {
+        _store = store;
+        Directory.CreateDirectory(_dir);
+    }
+
+    public string AdminKey { get; } = SecretHash.NewSecret();
+    public string EdgeKey { get; } = SecretHash.NewSecret();
+    public int ControlPlanePort { get; } = Ports.Free();
+    public int PublicPort { get; } = Ports.Free();
+    public int ConnectorPort { get; } = Ports.Free();
+    public int ManagementPort { get; } = Ports.Free();
+    public int OriginPort { get; } = Ports.Free();
+    public TestProcess? ControlPlane { get; private set; }
+    public TestProcess? Edge { get; private set; }
+    public TestProcess? Origin { get; private set; }
+    public string EdgeCa => Path.Combine(_dir, "edge", "certs", DevCertificateAuthority.CaFileName);
+    public string ControlPlaneCa => Path.Combine(_dir, "controlplane", "certs", DevCertificateAuthority.CaFileName);
+    public HttpClient Api { get; private set; } = null!;
+    public HttpClient Public { get; private set; } = null!;
+
+    public static async Task<TunnelStack> StartAsync(Store store)
+    {
+        var stack = new TunnelStack(store);
+        await stack.StartControlPlaneAsync();
+        await stack.StartEdgeAsync();
+        stack.Origin = TestProcess.StartDotnet("origin", Binaries.DemoOrigin, ["--urls", $"http://127.0.0.1:{stack.OriginPort}"]);
+        using var probe = new HttpClient();
+        await Eventually.Until(() => probe.GetAsync($"http://127.0.0.1:{stack.OriginPort}/small"), r => r.IsSuccessStatusCode, TimeSpan.FromSeconds(30), "origin start");
+        return stack;
+    }
+
+    public async Task StartControlPlaneAsync()
+    {
+        List<string> args =
+        [
+            "--urls", $"https://127.0.0.1:{ControlPlanePort}",
+            $"--ControlPlane:DataDirectory={Path.Combine(_dir, "controlplane")}",
+            $"--ControlPlane:AdminApiKey={AdminKey}",
+            $"--ControlPlane:EdgeKey={EdgeKey}",
+            $"--ControlPlane:EdgeUrl=https://localhost:{ConnectorPort}",
+        ];
+        if (_store == Store.Postgres)
+        {
+            args.Add($"--ConnectionStrings:Postgres={PostgresServer.Shared.ConnectionString(_database)}");
+        }
+
+        ControlPlane = TestProcess.StartDotnet("controlplane", Binaries.ControlPlane, args);
+        await Eventually.Until(() => Task.FromResult(File.Exists(ControlPlaneCa)), x => x, TimeSpan.FromSeconds(30), "control plane CA");
+        Api?.Dispose();
+        Api = new HttpClient(Trusting(ControlPlaneCa)) { BaseAddress = new Uri($"https://127.0.0.1:{ControlPlanePort}/") };
+        Api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        await WaitReadyAsync(Api, "readyz", ControlPlane);
+    }
+
+    public async Task StartEdgeAsync()
+    {
+        Edge = TestProcess.StartDotnet("edge", Binaries.Edge,
+        [
+            $"--Edge:Id=edge-{PublicPort}",
+            $"--Edge:DataDirectory={Path.Combine(_dir, "edge")}",
+            "--Edge:BindAddress=127.0.0.1",
+            $"--Edge:PublicHttpsPort={PublicPort}",
+            $"--Edge:ConnectorPort={ConnectorPort}",
+            $"--Edge:ManagementPort={ManagementPort}",
+            $"--Edge:ControlPlaneUrl=https://127.0.0.1:{ControlPlanePort}",
+            $"--Edge:ControlPlaneKey={EdgeKey}",
+            $"--Edge:ControlPlaneCa={ControlPlaneCa}",
+        ]);
+        using var management = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ManagementPort}/") };
+        await WaitReadyAsync(management, "readyz", Edge);
+        Public?.Dispose();
+        Public = PublicClient();
+    }
+
+    /// <summary>An HTTPS client for public hostnames: any *.localhost name goes to the edge's public port.</summary>
+    public HttpClient PublicClient()
+    {
+        var handler = Trusting(EdgeCa);
+        handler.ConnectCallback = async (context, ct) =>
+        {
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            await socket.ConnectAsync(IPAddress.Loopback, context.DnsEndPoint.Port, ct);
+            return new NetworkStream(socket, ownsSocket: true);
+        };
+        return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public Uri PublicUrl(string hostname, string path = "/") => new($"https://{hostname}:{PublicPort}{path}");
+
+    public async Task<(string Id, string Token)> CreateTunnelAsync(string name)
+    {
+        var response = await Api.PostAsJsonAsync("api/tunnels", new { name });
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return (body.GetProperty("id").GetString()!, body.GetProperty("token").GetString()!);
+    }
+
+    public async Task RouteAsync(string tunnel, string hostname)
+    {
+        var response = await Api.PostAsJsonAsync($"api/tunnels/{tunnel}/hostnames", new { hostname });
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>A tunnel with one hostname, and the edge already knowing both.</summary>
+    public async Task<(string Name, string Hostname, string Token)> NewRoutedTunnelAsync()
+    {
+        var id = Guid.NewGuid().ToString("N")[..10];
+        var name = $"t-{id}";
+        var hostname = $"h{id}.localhost";
+        var (_, token) = await CreateTunnelAsync(name);
+        await RouteAsync(name, hostname);
+        await Eventually.Until(() => Public.GetAsync(PublicUrl(hostname)), r => r.StatusCode == HttpStatusCode.ServiceUnavailable,
+            TimeSpan.FromSeconds(10), $"edge learning of {hostname}");
+        return (name, hostname, token);
+    }
+
+    public TestProcess StartConnector(string token, params string[] extra)
+    {
+        List<string> args = ["run", "--token", token, "--edge-ca", EdgeCa];
+        if (!extra.Contains("--config") && !extra.Contains("--url"))
+        {
+            args.AddRange(["--url", $"http://127.0.0.1:{OriginPort}"]);
+        }
+
+        args.AddRange(extra);
+        var connector = TestProcess.StartDotnet("connector", Binaries.Connector, args);
+        lock (_connectors)
+        {
+            _connectors.Add(connector);
+        }
+
+        return connector;
+    }
+
+    public async Task WaitServedAsync(string hostname) =>
+        await Eventually.Until(() => Public.GetAsync(PublicUrl(hostname, "/small")), r => r.StatusCode == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(20), $"{hostname} served through the tunnel");
+
+    public Task<(int ExitCode, string Output)> CliAsync(params string[] args) =>
+        TestProcess.RunDotnetAsync(Binaries.Connector, args, new Dictionary<string, string>
+        {
+            ["TUNNEL_API"] = $"https://127.0.0.1:{ControlPlanePort}",
+            ["TUNNEL_API_KEY"] = AdminKey,
+            ["TUNNEL_API_CA"] = ControlPlaneCa,
+        });
+
+    private static SocketsHttpHandler Trusting(string caPath)
+    {
+        var handler = new SocketsHttpHandler();
+        TrustedCertificates.Apply(handler.SslOptions, caPath);
+        return handler;
+    }
+
+    private static async Task WaitReadyAsync(HttpClient client, string path, TestProcess process)
+    {
+        try
+        {
+            await Eventually.Until(async () =>
+            {
+                if (process.HasExited)
+                {
+                    throw new InvalidOperationException($"{process.Name} exited with {process.ExitCode}");
+                }
+
+                return await client.GetAsync(path);
+            }, r => r.IsSuccessStatusCode, TimeSpan.FromSeconds(60), $"{process.Name} ready");
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message}\n{process.Name} output:\n{process.Output}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var c in _connectors)
+        {
+            await c.DisposeAsync();
+        }
+
+        foreach (var p in new[] { Edge, ControlPlane, Origin })
+        {
+            if (p is not null)
+            {
+                await p.DisposeAsync();
+            }
+        }
+
+        Api?.Dispose();
+        Public?.Dispose();
+        try
+        {
+            Directory.Delete(_dir, true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
