@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): one run on this machine measures the same origin
+#   direct · through one nginx proxy_pass hop · through an `ssh -R` reverse tunnel · through our tunnel (HTTPS and plain HTTP public side)
+# with wrk: small responses at 1/16/64 connections (req/s, p50, p99) and a 64 MiB download (MB/s).
+# Prints a table with ratios against direct and writes it to bench/out/results.md.
+# Everything listens on 127.0.0.1 only. Usage: bench/run.sh [seconds-per-run, default 10]
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+duration=${1:-10}
+out="$root/bench/out"
+work=$(mktemp -d /tmp/tunnel-bench.XXXXXX)
+mkdir -p "$out"
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT INT TERM
+
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v nginx >/dev/null || need+=(nginx-light)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh >/dev/null || need+=(openssh-client)
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"
+fi
+
+echo "Building (Release)…"
+dotnet build "$root/Tunnel.sln" -c Release -nologo -v quiet -clp:ErrorsOnly
+bin() { echo "$root/$1/bin/Release/net10.0/$2.dll"; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_http() { for _ in $(seq 1 150); do curl -ksf -o /dev/null -H "Host: ${2:-localhost}" "$1" && return 0; sleep 0.2; done; echo "error: $1 never answered" >&2; exit 1; }
+
+origin=$(free_port); nginx_port=$(free_port); ssh_port=$(free_port); ssh_fwd=$(free_port)
+cp_port=$(free_port); pub_https=$(free_port); pub_http=$(free_port); conn_port=$(free_port); mgmt=$(free_port)
+
+# --- origin (the demo origin, Kestrel) ---
+dotnet "$(bin tests/Tunnel.DemoOrigin Tunnel.DemoOrigin)" --urls "http://127.0.0.1:$origin" >"$work/origin.log" 2>&1 & pids+=($!)
+wait_http "http://127.0.0.1:$origin/small"
+
+# --- nginx: one proxy_pass hop with upstream keep-alive ---
+mkdir -p "$work/nginx/logs"
+cat >"$work/nginx/nginx.conf" <<NGINX
+worker_processes 2;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  upstream origin { server 127.0.0.1:$origin; keepalive 128; }
+  server {
+    listen 127.0.0.1:$nginx_port;
+    location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }
+  }
+}
+NGINX
+nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' & pids+=($!)
+wait_http "http://127.0.0.1:$nginx_port/small"
+
+# --- ssh -R: an OpenSSH reverse tunnel on loopback ---
+mkdir -p "$work/ssh" /run/sshd
+ssh-keygen -q -t ed25519 -N '' -f "$work/ssh/host_key"
+ssh-keygen -q -t ed25519 -N '' -f "$work/ssh/client_key"
+cp "$work/ssh/client_key.pub" "$work/ssh/authorized_keys"
+chmod 600 "$work/ssh/authorized_keys"
+cat >"$work/ssh/sshd_config" <<SSHD
+ListenAddress 127.0.0.1
+Port $ssh_port
+HostKey $work/ssh/host_key
+AuthorizedKeysFile $work/ssh/authorized_keys
+PasswordAuthentication no
+PermitRootLogin prohibit-password
+AllowTcpForwarding yes
+StrictModes no
+PidFile $work/ssh/sshd.pid
+SSHD
+/usr/sbin/sshd -D -f "$work/ssh/sshd_config" & pids+=($!)
+sleep 0.5
+ssh -N -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ExitOnForwardFailure=yes -i "$work/ssh/client_key" \
+  -p "$ssh_port" -R "127.0.0.1:$ssh_fwd:127.0.0.1:$origin" "$(id -un)@127.0.0.1" 2>"$work/ssh.log" & pids+=($!)
+wait_http "http://127.0.0.1:$ssh_fwd/small"
+
+# --- our tunnel: control plane (SQLite), edge, connector ---
+admin=$(head -c 24 /dev/urandom | base64 | tr -d '=+/'); edgekey=$(head -c 24 /dev/urandom | base64 | tr -d '=+/')
+dotnet "$(bin ControlPlane Tunnel.ControlPlane)" --urls "https://127.0.0.1:$cp_port" --ControlPlane:DataDirectory="$work/cp" \
+  --ControlPlane:AdminApiKey="$admin" --ControlPlane:EdgeKey="$edgekey" --ControlPlane:EdgeUrl="https://localhost:$conn_port" \
+  >"$work/cp.log" 2>&1 & pids+=($!)
+wait_http "https://127.0.0.1:$cp_port/readyz"
+dotnet "$(bin Edge Tunnel.Edge)" --Edge:DataDirectory="$work/edge" --Edge:BindAddress=127.0.0.1 --Edge:PublicHttpsPort="$pub_https" \
+  --Edge:PublicHttpPort="$pub_http" --Edge:ConnectorPort="$conn_port" --Edge:ManagementPort="$mgmt" \
+  --Edge:ControlPlaneUrl="https://127.0.0.1:$cp_port" --Edge:ControlPlaneKey="$edgekey" --Edge:ControlPlaneCa="$work/cp/certs/dev-ca.pem" \
+  --Logging:LogLevel:Default=Warning >"$work/edge.log" 2>&1 & pids+=($!)
+wait_http "http://127.0.0.1:$mgmt/readyz"
+export TUNNEL_API="https://127.0.0.1:$cp_port" TUNNEL_API_KEY="$admin" TUNNEL_API_CA="$work/cp/certs/dev-ca.pem"
+dotnet "$(bin Connector tunnel)" create bench >/dev/null
+dotnet "$(bin Connector tunnel)" route dns bench bench.localhost >/dev/null
+token=$(dotnet "$(bin Connector tunnel)" token bench)
+dotnet "$(bin Connector tunnel)" run --token "$token" --url "http://127.0.0.1:$origin" --edge-ca "$work/edge/certs/dev-ca.pem" \
+  >"$work/connector.log" 2>&1 & pids+=($!)
+wait_http "http://127.0.0.1:$pub_http/small" bench.localhost
+
+# --- measure ---
+results="$work/results.tsv"
+: >"$results"
+measure() { # NAME BASEURL [HOST]
+  local name=$1 base=$2 host=${3:-}
+  local hdr=(); [ -n "$host" ] && hdr=(-H "Host: $host")
+  wrk -t2 -c64 -d3s "${hdr[@]}" "$base/small" >/dev/null 2>&1 || true   # warm-up: connections, JIT, stream pools
+  for c in 1 16 64; do
+    local t=$(( c < 2 ? 1 : 2 ))
+    wrk -t$t -c$c -d"${duration}s" --latency "${hdr[@]}" "$base/small" >"$work/wrk.txt" 2>&1
+    python3 "$root/bench/parse_wrk.py" small "$name" "$c" <"$work/wrk.txt" >>"$results"
+  done
+  wrk -t1 -c1 -d"${duration}s" "${hdr[@]}" "$base/bytes/67108864" >"$work/wrk.txt" 2>&1
+  python3 "$root/bench/parse_wrk.py" bulk "$name" 1 <"$work/wrk.txt" >>"$results"
+  echo "measured $name"
+}
+measure direct "http://127.0.0.1:$origin"
+measure nginx "http://127.0.0.1:$nginx_port"
+measure "ssh -R" "http://127.0.0.1:$ssh_fwd"
+measure "tunnel (http)" "http://127.0.0.1:$pub_http" bench.localhost
+measure "tunnel (https)" "https://127.0.0.1:$pub_https" bench.localhost
+
+python3 "$root/bench/report.py" "$results" "$duration" | tee "$out/results.md"
