@@ -103,7 +103,7 @@ results="$work/results.tsv"
 measure() { # NAME BASEURL [HOST]
   local name=$1 base=$2 host=${3:-}
   local hdr=(); [ -n "$host" ] && hdr=(-H "Host: $host")
-  wrk -t2 -c64 -d3s "${hdr[@]}" "$base/small" >/dev/null 2>&1 || true   # warm-up: connections, JIT, stream pools
+  wrk -t2 -c64 -d10s "${hdr[@]}" "$base/small" >/dev/null 2>&1 || true   # warm-up: connections, JIT tiers, stream pools
   for c in 1 16 64; do
     local t=$(( c < 2 ? 1 : 2 ))
     wrk -t$t -c$c -d"${duration}s" --latency "${hdr[@]}" "$base/small" >"$work/wrk.txt" 2>&1

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole stack on this machine on its embedded default: control plane (SQLite), edge, a demo origin
 # and a connector, then prints the demo's public URL. Ctrl+C stops everything. State lives in .data/local.
+# Extra flags: TUNNEL_EDGE_ARGS (e.g. --Edge:PublicHttpPort=8080), TUNNEL_CONNECTOR_ARGS.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -44,7 +45,7 @@ wait_for "https://127.0.0.1:$cp_port/readyz" "$cp_ca" "the control plane" "$data
 dotnet "$(bin Edge Tunnel.Edge)" --Edge:DataDirectory="$data/edge" --Edge:BindAddress=127.0.0.1 \
   --Edge:PublicHttpsPort="$https_port" --Edge:ConnectorPort="$connector_port" --Edge:ManagementPort="$management_port" \
   --Edge:ControlPlaneUrl="https://127.0.0.1:$cp_port" --Edge:ControlPlaneKey="$edge_key" --Edge:ControlPlaneCa="$cp_ca" \
-  >"$data/edge.log" 2>&1 &
+  ${TUNNEL_EDGE_ARGS:-} >"$data/edge.log" 2>&1 &
 pids+=($!)
 edge_ca="$data/edge/certs/dev-ca.pem"
 for _ in $(seq 1 100); do [ -s "$edge_ca" ] && break; sleep 0.1; done
@@ -59,7 +60,7 @@ tunnel token demo >/dev/null 2>&1 || tunnel create demo >/dev/null
 tunnel route dns demo "$hostname" >/dev/null 2>&1 || true
 token=$(tunnel token demo)
 
-tunnel run --token "$token" --url "http://127.0.0.1:$origin_port" --edge-ca "$edge_ca" >"$data/connector.log" 2>&1 &
+tunnel run --token "$token" --url "http://127.0.0.1:$origin_port" --edge-ca "$edge_ca" ${TUNNEL_CONNECTOR_ARGS:-} >"$data/connector.log" 2>&1 &
 pids+=($!)
 wait_for "https://$hostname:$https_port/" "$edge_ca" "the tunnel" "$data/connector.log"
 
