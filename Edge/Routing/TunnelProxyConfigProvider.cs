@@ -68,10 +68,13 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
                         metadata[TunnelRouteMetadata.PathRegex] = rule.Path;
                     }
 
-                    string? clusterId = null;
+                    string clusterId;
                     if (rule.Service.StartsWith("http_status:", StringComparison.Ordinal))
                     {
+                        // YARP runs the pipeline only for routes with a cluster; the pipeline answers before forwarding.
                         metadata[TunnelRouteMetadata.Status] = rule.Service["http_status:".Length..];
+                        clusterId = StatusCluster.ClusterId;
+                        clusters.TryAdd(clusterId, StatusCluster);
                     }
                     else
                     {
@@ -95,6 +98,12 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
 
         return new Snapshot(routes, clusters.Values.ToList());
     }
+
+    private static readonly ClusterConfig StatusCluster = new()
+    {
+        ClusterId = "tunnel-http-status",
+        Destinations = new Dictionary<string, DestinationConfig> { ["none"] = new() { Address = "http://http-status.tunnel.invalid/" } },
+    };
 
     private static ClusterConfig Cluster(string clusterId, string tunnelId, string service) => new()
     {

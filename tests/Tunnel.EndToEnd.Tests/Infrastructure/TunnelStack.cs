@@ -41,13 +41,20 @@ public sealed class TunnelStack : IAsyncDisposable
     public TestProcess? Edge { get; private set; }
     public TestProcess? Origin { get; private set; }
     public string EdgeCa => Path.Combine(_dir, "edge", "certs", DevCertificateAuthority.CaFileName);
+
+    /// <summary>What connectors trust for the edge: its development CA unless a test configures certificates.</summary>
+    public string? ConnectorCa { get; set; }
     public string ControlPlaneCa => Path.Combine(_dir, "controlplane", "certs", DevCertificateAuthority.CaFileName);
     public HttpClient Api { get; private set; } = null!;
     public HttpClient Public { get; private set; } = null!;
 
-    public static async Task<TunnelStack> StartAsync(Store store)
+    /// <summary>Extra command-line settings for the edge (certificates, ports).</summary>
+    public List<string> EdgeArgs { get; } = [];
+
+    public static async Task<TunnelStack> StartAsync(Store store, Action<TunnelStack>? configure = null)
     {
         var stack = new TunnelStack(store);
+        configure?.Invoke(stack);
         await stack.StartControlPlaneAsync();
         await stack.StartEdgeAsync();
         stack.Origin = TestProcess.StartDotnet("origin", Binaries.DemoOrigin, ["--urls", $"http://127.0.0.1:{stack.OriginPort}"]);
@@ -92,17 +99,18 @@ public sealed class TunnelStack : IAsyncDisposable
             $"--Edge:ControlPlaneUrl=https://127.0.0.1:{ControlPlanePort}",
             $"--Edge:ControlPlaneKey={EdgeKey}",
             $"--Edge:ControlPlaneCa={ControlPlaneCa}",
+            .. EdgeArgs,
         ]);
         using var management = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ManagementPort}/") };
         await WaitReadyAsync(management, "readyz", Edge);
         Public?.Dispose();
-        Public = PublicClient();
+        Public = PublicClient(File.Exists(EdgeCa) ? EdgeCa : ConnectorCa);
     }
 
     /// <summary>An HTTPS client for public hostnames: any *.localhost name goes to the edge's public port.</summary>
-    public HttpClient PublicClient()
+    public HttpClient PublicClient(string? caPath = null)
     {
-        var handler = Trusting(EdgeCa);
+        var handler = Trusting(caPath ?? EdgeCa);
         handler.ConnectCallback = async (context, ct) =>
         {
             var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -141,9 +149,11 @@ public sealed class TunnelStack : IAsyncDisposable
         return (name, hostname, token);
     }
 
+    public string TempPath(string name) => Path.Combine(_dir, name);
+
     public TestProcess StartConnector(string token, params string[] extra)
     {
-        List<string> args = ["run", "--token", token, "--edge-ca", EdgeCa];
+        List<string> args = ["run", "--token", token, "--edge-ca", ConnectorCa ?? EdgeCa];
         if (!extra.Contains("--config") && !extra.Contains("--url"))
         {
             args.AddRange(["--url", $"http://127.0.0.1:{OriginPort}"]);

@@ -1,0 +1,63 @@
+using System.Net;
+using Tunnel.EndToEnd.Tests.Infrastructure;
+
+namespace Tunnel.EndToEnd.Tests.Tunnels;
+
+/// <summary>What the connector serves: config.yml ingress rules, Unix socket origins, rule validation.</summary>
+public class IngressTests(SqliteStackFixture fixture) : IClassFixture<SqliteStackFixture>
+{
+    private TunnelStack Stack => fixture.Stack;
+
+    [Fact]
+    public async Task Rules_route_by_hostname_and_path_and_answer_http_status_rules()
+    {
+        var (name, api, token) = await Stack.NewRoutedTunnelAsync();
+        var other = $"other-{Guid.NewGuid():N}"[..14] + ".localhost";
+        await Stack.RouteAsync(name, other);
+        var config = Stack.TempPath($"{name}.yml");
+        await File.WriteAllTextAsync(config, $"""
+            ingress:
+              - hostname: {api}
+                path: ^/(small|echo)$
+                service: http://127.0.0.1:{Stack.OriginPort}
+              - hostname: {api}
+                service: http_status:418
+              - service: http_status:404
+            """);
+        Stack.StartConnector(token, "--config", config);
+        await Stack.WaitServedAsync(api);
+
+        Assert.Equal("ok\n", await Stack.Public.GetStringAsync(Stack.PublicUrl(api, "/small")));
+        var teapot = await Stack.Public.GetAsync(Stack.PublicUrl(api, "/headers"));
+        Assert.True(teapot.StatusCode == (HttpStatusCode)418, $"{(int)teapot.StatusCode}: {await teapot.Content.ReadAsStringAsync()}");
+        var catchAll = await Stack.Public.GetAsync(Stack.PublicUrl(other, "/small"));
+        Assert.Equal(HttpStatusCode.NotFound, catchAll.StatusCode);
+        Assert.False(catchAll.Headers.Contains("X-Tunnel-Error"), "the 404 came from the edge's own pages, not from the rule");
+    }
+
+    [Fact]
+    public async Task A_unix_socket_origin_is_served()
+    {
+        var socket = Stack.TempPath($"origin-{Guid.NewGuid():N}.sock");
+        await using var origin = TestProcess.StartDotnet("unix-origin", Binaries.DemoOrigin, ["--urls", $"http://unix:{socket}"]);
+        await Eventually.Until(() => Task.FromResult(File.Exists(socket)), x => x, TimeSpan.FromSeconds(20), "unix socket origin");
+
+        var (_, hostname, token) = await Stack.NewRoutedTunnelAsync();
+        Stack.StartConnector(token, "--url", $"unix:{socket}");
+        await Stack.WaitServedAsync(hostname);
+        Assert.Contains($"You reached {hostname}", await Stack.Public.GetStringAsync(Stack.PublicUrl(hostname)));
+    }
+
+    [Fact]
+    public async Task A_config_without_a_catch_all_is_refused_before_connecting()
+    {
+        var (_, _, token) = await Stack.NewRoutedTunnelAsync();
+        var config = Stack.TempPath($"bad-{Guid.NewGuid():N}.yml");
+        await File.WriteAllTextAsync(config, "ingress:\n  - hostname: a.example.com\n    service: http://127.0.0.1:1\n");
+        var connector = Stack.StartConnector(token, "--config", config);
+        await connector.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(2, connector.ExitCode);
+        Assert.Contains("ingress rule #1: the last rule must match all URLs", connector.Output);
+        Assert.DoesNotContain("registered", connector.Output);
+    }
+}
