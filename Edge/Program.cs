@@ -31,7 +31,7 @@ builder.Services.AddHostedService<ConnectorDrain>();
 builder.Services.AddSingleton<TunnelDialer>();
 builder.Services.AddSingleton<MatcherPolicy, IngressPathMatcherPolicy>();
 builder.Services.AddSingleton<IProxyConfigProvider, TunnelProxyConfigProvider>();
-builder.Services.AddReverseProxy();
+builder.Services.AddReverseProxy().AddTransforms(RequestIdTransform.Apply);
 builder.Services.AddSingleton<IForwarderHttpClientFactory, TunnelHttpClientFactory>();
 builder.Services.AddHealthChecks().AddCheck<ConfigLoadedHealthCheck>("config", tags: [ServiceDefaults.ReadyTag]);
 

@@ -5,6 +5,7 @@ var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
 var app = builder.Build();
+app.UseWebSockets();
 
 app.MapGet("/", (HttpContext ctx) => Results.Text(
     $"Hello from the Tunnel demo origin. You reached {ctx.Request.Host} through {ctx.Request.Headers["X-Forwarded-For"]}.\n"));
@@ -42,6 +43,43 @@ app.MapGet("/bytes/{count:long}", async (long count, HttpContext ctx) =>
         var n = (int)Math.Min(chunk.Length, count - sent);
         await ctx.Response.Body.WriteAsync(chunk.AsMemory(0, n), ctx.RequestAborted);
         sent += n;
+    }
+});
+
+// Echoes WebSocket messages until the client closes, then closes with the client's status.
+app.Map("/ws", async (HttpContext ctx) =>
+{
+    if (!ctx.WebSockets.IsWebSocketRequest)
+    {
+        ctx.Response.StatusCode = StatusCodes.Status400BadRequest;
+        return;
+    }
+
+    using var socket = await ctx.WebSockets.AcceptWebSocketAsync();
+    var buffer = new byte[64 * 1024];
+    while (true)
+    {
+        var result = await socket.ReceiveAsync(buffer, ctx.RequestAborted);
+        if (result.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+        {
+            await socket.CloseAsync(result.CloseStatus ?? System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, result.CloseStatusDescription, ctx.RequestAborted);
+            return;
+        }
+
+        await socket.SendAsync(buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, ctx.RequestAborted);
+    }
+});
+
+// Server-sent events: one event every `ms` milliseconds, `count` of them, each flushed as written.
+app.MapGet("/sse", async (HttpContext ctx, int? count, int? ms) =>
+{
+    ctx.Response.ContentType = "text/event-stream";
+    ctx.Response.Headers.CacheControl = "no-cache";
+    for (var i = 0; i < (count ?? 5); i++)
+    {
+        await ctx.Response.WriteAsync($"id: {i}\ndata: {DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}\n\n", ctx.RequestAborted);
+        await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+        await Task.Delay(ms ?? 200, ctx.RequestAborted);
     }
 });
 

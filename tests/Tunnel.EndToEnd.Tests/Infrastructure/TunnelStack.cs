@@ -108,7 +108,9 @@ public sealed class TunnelStack : IAsyncDisposable
     }
 
     /// <summary>An HTTPS client for public hostnames: any *.localhost name goes to the edge's public port.</summary>
-    public HttpClient PublicClient(string? caPath = null)
+    public HttpClient PublicClient(string? caPath = null) => new(PublicHandler(caPath)) { Timeout = TimeSpan.FromSeconds(30) };
+
+    public SocketsHttpHandler PublicHandler(string? caPath = null)
     {
         var handler = Trusting(caPath ?? EdgeCa);
         handler.ConnectCallback = async (context, ct) =>
@@ -117,7 +119,7 @@ public sealed class TunnelStack : IAsyncDisposable
             await socket.ConnectAsync(IPAddress.Loopback, context.DnsEndPoint.Port, ct);
             return new NetworkStream(socket, ownsSocket: true);
         };
-        return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
+        return handler;
     }
 
     public Uri PublicUrl(string hostname, string path = "/") => new($"https://{hostname}:{PublicPort}{path}");
