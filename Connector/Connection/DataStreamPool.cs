@@ -60,8 +60,9 @@ public sealed class DataStreamPool(
 
     private async Task ServeAsync(AsyncDuplexStreamingCall<DataFrame, DataFrame> call, OpenStream open)
     {
-        var service = settings.Ingress.FindService(open.Service);
-        if (service is null || service.Kind == OriginKind.HttpStatus)
+        var rule = settings.Ingress.FindService(open.Service);
+        var service = rule?.Service;
+        if (rule is null || service is null || service.Kind == OriginKind.HttpStatus)
         {
             await RefuseAsync(call, $"this connector has no ingress rule for service '{open.Service}'");
             return;
@@ -70,7 +71,7 @@ public sealed class DataStreamPool(
         Stream origin;
         try
         {
-            origin = await dialer.ConnectAsync(service, lifetime);
+            origin = await dialer.ConnectAsync(service, rule.OriginRequest, lifetime);
         }
         catch (OriginException ex)
         {

@@ -74,7 +74,13 @@ public sealed class EdgeConnection(ConnectorSettings settings, int index, Origin
     private async Task<Registered> RegisterAsync(AsyncDuplexStreamingCall<ConnectorMessage, EdgeMessage> control, CancellationToken cancellationToken)
     {
         var register = new Register { ConnectorId = settings.ConnectorId, ConnectionIndex = index, Version = ConnectorSettings.Version };
-        register.Ingress.AddRange(settings.Ingress.Rules.Select(r => new IngressRule { Hostname = r.Hostname, Path = r.Path, Service = r.Service.Text }));
+        register.Ingress.AddRange(settings.Ingress.Rules.Select(r => new IngressRule
+        {
+            Hostname = r.Hostname,
+            Path = r.Path,
+            Service = r.Service.Text,
+            HttpHostHeader = r.OriginRequest.HttpHostHeader ?? "",
+        }));
         try
         {
             await control.RequestStream.WriteAsync(new ConnectorMessage { Register = register }, cancellationToken);

@@ -8,6 +8,10 @@ namespace Tunnel.Connector.Ingress;
 public sealed class ConnectorConfigFile
 {
     public string? Tunnel { get; set; }
+
+    [YamlMember(Alias = "originRequest", ApplyNamingConventions = false)]
+    public OriginRequest? OriginRequest { get; set; }
+
     public List<RuleEntry> Ingress { get; set; } = [];
 
     public sealed class RuleEntry
@@ -15,6 +19,9 @@ public sealed class ConnectorConfigFile
         public string? Hostname { get; set; }
         public string? Path { get; set; }
         public string? Service { get; set; }
+
+        [YamlMember(Alias = "originRequest", ApplyNamingConventions = false)]
+        public OriginRequest? OriginRequest { get; set; }
     }
 
     public static IngressRuleSet LoadRules(string path)
@@ -38,7 +45,12 @@ public sealed class ConnectorConfigFile
             throw new IngressException($"config file {path} is not valid YAML at line {ex.Start.Line}, column {ex.Start.Column}: {ex.InnerException?.Message ?? ex.Message}");
         }
 
-        var specs = (config?.Ingress ?? []).Select(r => new IngressRuleSpec(r.Hostname, r.Path, r.Service)).ToList();
-        return IngressRuleSet.Validate(specs);
+        var specs = (config?.Ingress ?? []).Select(r => new IngressRuleSpec(r.Hostname, r.Path, r.Service, r.OriginRequest)).ToList();
+        if (config?.OriginRequest?.Error() is { } error)
+        {
+            throw new IngressException($"originRequest: {error}");
+        }
+
+        return IngressRuleSet.Validate(specs, config?.OriginRequest);
     }
 }

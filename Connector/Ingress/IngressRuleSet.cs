@@ -3,9 +3,9 @@ using Tunnel.Shared.Ingress;
 
 namespace Tunnel.Connector.Ingress;
 
-public sealed record IngressRuleSpec(string? Hostname, string? Path, string? Service);
+public sealed record IngressRuleSpec(string? Hostname, string? Path, string? Service, OriginRequest? OriginRequest = null);
 
-public sealed record ValidatedRule(string Hostname, string Path, OriginService Service);
+public sealed record ValidatedRule(string Hostname, string Path, OriginService Service, OriginRequest OriginRequest);
 
 /// <summary>
 /// The connector's ingress rules, validated before it connects (as cloudflared does): each error names the
@@ -17,9 +17,10 @@ public sealed class IngressRuleSet
 
     public IReadOnlyList<ValidatedRule> Rules { get; }
 
-    public static IngressRuleSet SingleService(OriginService service) => new([new ValidatedRule("", "", service)]);
+    public static IngressRuleSet SingleService(OriginService service, OriginRequest? originRequest = null) =>
+        new([new ValidatedRule("", "", service, originRequest ?? OriginRequest.Default)]);
 
-    public static IngressRuleSet Validate(IReadOnlyList<IngressRuleSpec> specs)
+    public static IngressRuleSet Validate(IReadOnlyList<IngressRuleSpec> specs, OriginRequest? defaults = null)
     {
         if (specs.Count == 0)
         {
@@ -72,7 +73,20 @@ public sealed class IngressRuleSet
                 throw new IngressException($"ingress rule #{n} matches all URLs, so the rules after it would never be used: move it to the end");
             }
 
-            rules.Add(new ValidatedRule(hostname, path, service!));
+            var originRequest = (spec.OriginRequest ?? OriginRequest.Default).Over(defaults ?? OriginRequest.Default);
+            if (originRequest.Error() is { } optionError)
+            {
+                throw new IngressException($"ingress rule #{n}: originRequest: {optionError}");
+            }
+
+            // The edge names an origin by its service text, so one service has one set of settings.
+            var earlier = rules.FindIndex(r => r.Service.Text == service!.Text && r.OriginRequest != originRequest);
+            if (earlier >= 0)
+            {
+                throw new IngressException($"ingress rules #{earlier + 1} and #{n} send to {service!.Text} with different originRequest settings: give them the same settings");
+            }
+
+            rules.Add(new ValidatedRule(hostname, path, service!, originRequest));
         }
 
         return new IngressRuleSet(rules);
@@ -94,7 +108,7 @@ public sealed class IngressRuleSet
     }
 
     /// <summary>The origin a Data stream asks for, if it is one of ours: the edge may name only our services.</summary>
-    public OriginService? FindService(string text) => Rules.FirstOrDefault(r => r.Service.Text == text)?.Service;
+    public ValidatedRule? FindService(string text) => Rules.FirstOrDefault(r => r.Service.Text == text);
 }
 
 public sealed class IngressException(string message) : Exception(message);

@@ -4,10 +4,11 @@ using System.Net.Sockets;
 namespace Tunnel.Connector.Ingress;
 
 /// <summary>Opens the byte stream to an origin: TCP, a Unix socket, or TLS the connector originates for https:// services.</summary>
-public sealed class OriginDialer(TimeSpan connectTimeout)
+public sealed class OriginDialer
 {
-    public async Task<Stream> ConnectAsync(OriginService service, CancellationToken cancellationToken)
+    public async Task<Stream> ConnectAsync(OriginService service, OriginRequest options, CancellationToken cancellationToken)
     {
+        var connectTimeout = options.ConnectTimeoutValue;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(connectTimeout);
         Socket? socket = null;
@@ -31,7 +32,7 @@ public sealed class OriginDialer(TimeSpan connectTimeout)
             var tls = new SslStream(stream, leaveInnerStreamOpen: false);
             try
             {
-                await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = service.Host }, timeout.Token);
+                await tls.AuthenticateAsClientAsync(TlsOptions(service, options), timeout.Token);
             }
             catch (Exception ex) when (ex is System.Security.Authentication.AuthenticationException or IOException)
             {
@@ -51,6 +52,21 @@ public sealed class OriginDialer(TimeSpan connectTimeout)
             socket?.Dispose();
             throw new OriginException($"connecting to {service} timed out after {connectTimeout.TotalSeconds:0} s");
         }
+    }
+
+    private static SslClientAuthenticationOptions TlsOptions(OriginService service, OriginRequest options)
+    {
+        var tls = new SslClientAuthenticationOptions { TargetHost = options.OriginServerName ?? service.Host };
+        if (options.NoTlsVerify == true)
+        {
+            tls.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+        }
+        else
+        {
+            Tunnel.Shared.Security.TrustedCertificates.Apply(tls, options.CaPool);
+        }
+
+        return tls;
     }
 
     private static string Describe(OriginService service, SocketException ex) => ex.SocketErrorCode switch

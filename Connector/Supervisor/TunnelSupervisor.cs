@@ -7,7 +7,7 @@ namespace Tunnel.Connector.Supervisor;
 public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory loggers)
 {
     private readonly ILogger _logger = loggers.CreateLogger("tunnel.supervisor");
-    private readonly OriginDialer _dialer = new(TimeSpan.FromSeconds(10));
+    private readonly OriginDialer _dialer = new();
 
     /// <summary>Runs until cancelled (exit 0) or the edge refuses the token (exit 1).</summary>
     public async Task<int> RunAsync(CancellationToken cancellationToken)

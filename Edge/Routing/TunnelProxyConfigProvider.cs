@@ -89,8 +89,10 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
                         ClusterId = clusterId,
                         Match = new RouteMatch { Hosts = [hostname], Path = "/{**path}" },
                         Metadata = metadata,
-                        // The origin sees the public Host, as with cloudflared (httpHostHeader can override it later).
-                        Transforms = [new Dictionary<string, string> { ["RequestHeaderOriginalHost"] = "true" }],
+                        // The origin sees the public Host, as with cloudflared, unless the rule sets httpHostHeader.
+                        Transforms = [string.IsNullOrEmpty(rule.HttpHostHeader)
+                            ? new Dictionary<string, string> { ["RequestHeaderOriginalHost"] = "true" }
+                            : new Dictionary<string, string> { ["RequestHeader"] = "Host", ["Set"] = rule.HttpHostHeader }],
                     });
                 }
             }

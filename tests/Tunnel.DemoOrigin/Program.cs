@@ -1,7 +1,7 @@
 // A small origin for the quick start, the tests and the benchmark: a greeting, an echo, and bulk bytes.
 using System.Buffers;
 
-var builder = WebApplication.CreateSlimBuilder(args);
+var builder = WebApplication.CreateBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
 var app = builder.Build();

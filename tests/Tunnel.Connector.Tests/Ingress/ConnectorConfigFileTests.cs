@@ -47,5 +47,38 @@ public class ConnectorConfigFileTests : IDisposable
         Assert.Contains("no ingress rules", ex.Message);
     }
 
+    [Fact]
+    public void Origin_request_settings_merge_over_the_file_defaults()
+    {
+        File.WriteAllText(_path, """
+            originRequest:
+              connectTimeout: 5s
+              noTLSVerify: true
+            ingress:
+              - hostname: a.example.com
+                service: https://localhost:8443
+                originRequest:
+                  noTLSVerify: false
+                  originServerName: internal.example
+              - service: http://localhost:8000
+            """);
+        var rules = ConnectorConfigFile.LoadRules(_path).Rules;
+        Assert.False(rules[0].OriginRequest.NoTlsVerify);
+        Assert.Equal("internal.example", rules[0].OriginRequest.OriginServerName);
+        Assert.Equal(TimeSpan.FromSeconds(5), rules[0].OriginRequest.ConnectTimeoutValue);
+        Assert.True(rules[1].OriginRequest.NoTlsVerify);
+    }
+
+    [Theory]
+    [InlineData("connectTimeout: soon", "not a duration")]
+    [InlineData("caPool: /nonexistent/ca.pem", "does not exist")]
+    public void Bad_origin_request_settings_name_the_rule(string setting, string expected)
+    {
+        File.WriteAllText(_path, $"ingress:\n  - service: http://localhost:1\n    originRequest:\n      {setting}\n");
+        var ex = Assert.Throws<IngressException>(() => ConnectorConfigFile.LoadRules(_path));
+        Assert.Contains("ingress rule #1: originRequest:", ex.Message);
+        Assert.Contains(expected, ex.Message);
+    }
+
     public void Dispose() => File.Delete(_path);
 }

@@ -27,6 +27,9 @@ public static class Eventually
             await Task.Delay(100);
         }
 
-        throw new TimeoutException($"{what} did not happen within {timeout.TotalSeconds} s; last: {(error?.Message ?? last?.ToString())}");
+        var detail = error?.Message ?? (last is HttpResponseMessage response
+            ? $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}"
+            : last?.ToString());
+        throw new TimeoutException($"{what} did not happen within {timeout.TotalSeconds} s; last: {detail}");
     }
 }

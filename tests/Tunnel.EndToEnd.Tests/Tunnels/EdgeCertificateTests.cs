@@ -1,6 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using Tunnel.EndToEnd.Tests.Infrastructure;
 
 namespace Tunnel.EndToEnd.Tests.Tunnels;
@@ -39,23 +37,6 @@ public class EdgeCertificateTests
         Assert.False(Directory.Exists(Path.GetDirectoryName(stack.EdgeCa)), "no development CA when certificates are configured");
     }
 
-    private static (string Cert, string Key) WritePem(string dir, string name, string[] dnsNames)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN={dnsNames[0]}", key, HashAlgorithmName.SHA256);
-        var san = new SubjectAlternativeNameBuilder();
-        foreach (var n in dnsNames)
-        {
-            san.AddDnsName(n);
-        }
-
-        request.CertificateExtensions.Add(san.Build());
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-        var certPath = Path.Combine(dir, name + ".pem");
-        var keyPath = Path.Combine(dir, name + ".key");
-        File.WriteAllText(certPath, cert.ExportCertificatePem());
-        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
-        return (certPath, keyPath);
-    }
+    private static (string Cert, string Key) WritePem(string dir, string name, string[] dnsNames) =>
+        TestCertificates.WritePem(Path.Combine(dir, name), dnsNames);
 }

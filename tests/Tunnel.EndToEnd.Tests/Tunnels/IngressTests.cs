@@ -36,6 +36,58 @@ public class IngressTests(SqliteStackFixture fixture) : IClassFixture<SqliteStac
     }
 
     [Fact]
+    public async Task Https_origins_follow_the_rules_origin_request_settings()
+    {
+        // An HTTPS origin whose certificate names origin.internal, not the address the connector dials.
+        var (cert, key) = TestCertificates.WritePem(Stack.TempPath($"origin-{Guid.NewGuid():N}"), "origin.internal");
+        var port = Ports.Free();
+        await using var origin = TestProcess.StartDotnet("https-origin", Binaries.DemoOrigin,
+            ["--urls", $"https://127.0.0.1:{port};https://[::1]:{port}", $"--Kestrel:Certificates:Default:Path={cert}", $"--Kestrel:Certificates:Default:KeyPath={key}"]);
+
+        var (name, verified, token) = await Stack.NewRoutedTunnelAsync();
+        var (unverified, untrusted, renamed) = (Host("noverify"), Host("untrusted"), Host("renamed"));
+        foreach (var h in new[] { unverified, untrusted, renamed })
+        {
+            await Stack.RouteAsync(name, h);
+        }
+
+        var config = Stack.TempPath($"{name}.yml");
+        await File.WriteAllTextAsync(config, $"""
+            originRequest:
+              connectTimeout: 5s
+            ingress:
+              - hostname: {verified}
+                service: https://127.0.0.1:{port}
+                originRequest:
+                  originServerName: origin.internal
+                  caPool: {cert}
+              - hostname: {unverified}
+                service: https://localhost:{port}
+                originRequest:
+                  noTLSVerify: true
+              - hostname: {renamed}
+                service: http://127.0.0.1:{Stack.OriginPort}
+                originRequest:
+                  httpHostHeader: internal.example
+              - hostname: {untrusted}
+                service: https://[::1]:{port}
+              - service: http_status:404
+            """);
+        Stack.StartConnector(token, "--config", config);
+        await Eventually.Until(() => Stack.Public.GetAsync(Stack.PublicUrl(verified, "/small")), r => r.StatusCode == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(20), "verified https origin served");
+
+
+        Assert.Equal(HttpStatusCode.OK, (await Stack.Public.GetAsync(Stack.PublicUrl(unverified, "/small"))).StatusCode);
+        var failed = await Stack.Public.GetAsync(Stack.PublicUrl(untrusted, "/small"));
+        Assert.Equal(HttpStatusCode.BadGateway, failed.StatusCode);
+        Assert.Contains("TLS handshake with https://[::1]", await failed.Content.ReadAsStringAsync());
+        Assert.Contains("You reached internal.example", await Stack.Public.GetStringAsync(Stack.PublicUrl(renamed, "/")));
+    }
+
+    private static string Host(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..20] + ".localhost";
+
+    [Fact]
     public async Task A_unix_socket_origin_is_served()
     {
         var socket = Stack.TempPath($"origin-{Guid.NewGuid():N}.sock");
