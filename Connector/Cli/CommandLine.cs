@@ -12,6 +12,7 @@ public static class CommandLine
         root.Options.Add(CommonOptions.ApiKey);
         root.Options.Add(CommonOptions.ApiCa);
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(Access.AccessCommands.Create());
         foreach (var command in ManagementCommands.Create())
         {
             root.Subcommands.Add(command);

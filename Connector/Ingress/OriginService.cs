@@ -6,9 +6,11 @@ public enum OriginKind
     Https,
     Unix,
     HttpStatus,
+    /// <summary>Raw TCP (tcp://, ssh://, rdp://): reached through `tunnel access`, not HTTP.</summary>
+    Tcp,
 }
 
-/// <summary>Where a rule sends traffic: http(s)://host:port, unix:/path.sock, or http_status:CODE.</summary>
+/// <summary>Where a rule sends traffic: http(s)://host:port, unix:/path.sock, tcp|ssh|rdp://host:port, or http_status:CODE.</summary>
 public sealed record OriginService(string Text, OriginKind Kind, string Host, int Port, string SocketPath, int Status)
 {
     public static bool TryParse(string? text, out OriginService? service, out string error)
@@ -47,10 +49,23 @@ public sealed record OriginService(string Text, OriginKind Kind, string Host, in
             return true;
         }
 
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https") || string.IsNullOrEmpty(uri.Host))
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || !KnownSchemes.Contains(uri.Scheme) || string.IsNullOrEmpty(uri.Host))
         {
-            error = $"'{text}' is not a supported service: use http://host:port, https://host:port, unix:/path or http_status:CODE";
+            error = $"'{text}' is not a supported service: use http://host:port, https://host:port, unix:/path, tcp://host:port, ssh://host:port, rdp://host:port or http_status:CODE";
             return false;
+        }
+
+        if (uri.Scheme is "tcp" or "ssh" or "rdp")
+        {
+            var port = uri.IsDefaultPort || uri.Port < 0 ? DefaultTcpPort(uri.Scheme) : uri.Port;
+            if (port <= 0)
+            {
+                error = $"'{text}' needs a port, e.g. tcp://localhost:5432";
+                return false;
+            }
+
+            service = new OriginService($"{uri.Scheme}://{uri.Host}:{port}", OriginKind.Tcp, uri.IdnHost, port, "", 0);
+            return true;
         }
 
         if (uri.AbsolutePath != "/" || !string.IsNullOrEmpty(uri.Query))
@@ -64,6 +79,10 @@ public sealed record OriginService(string Text, OriginKind Kind, string Host, in
         service = new OriginService(canonical, kind, uri.IdnHost, uri.Port, "", 0);
         return true;
     }
+
+    private static readonly HashSet<string> KnownSchemes = ["http", "https", "tcp", "ssh", "rdp"];
+
+    private static int DefaultTcpPort(string scheme) => scheme switch { "ssh" => 22, "rdp" => 3389, _ => -1 };
 
     public override string ToString() => Text;
 }

@@ -6,10 +6,21 @@ namespace Tunnel.Edge.Routing;
 public static class ErrorPages
 {
     public const string ErrorHeader = "X-Tunnel-Error";
+    public const string ErrorDetailHeader = "X-Tunnel-Error-Detail";
 
     public static Task TunnelOfflineAsync(HttpContext context, string tunnelName, string reason) =>
         WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "no_connector", "Tunnel offline",
             $"Tunnel '{tunnelName}' serves {context.Request.Host.Host}, but {reason}. Start a connector with `tunnel run --token …` on the origin's host.");
+
+    /// <summary>Header values must be visible ASCII; the page body keeps the original text.</summary>
+    private static string AsciiHeaderValue(string text) =>
+        string.Create(text.Length, text, (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                span[i] = source[i] is >= ' ' and <= '~' ? source[i] : ' ';
+            }
+        });
 
     public static Task WriteAsync(HttpContext context, int status, string code, string title, string detail)
     {
@@ -17,6 +28,8 @@ public static class ErrorPages
         response.Clear();
         response.StatusCode = status;
         response.Headers[ErrorHeader] = code;
+        // The reason also in a header, for clients that never read the body (a failed WebSocket handshake).
+        response.Headers[ErrorDetailHeader] = AsciiHeaderValue(detail);
         response.Headers.CacheControl = "no-store";
         if (status == StatusCodes.Status503ServiceUnavailable)
         {

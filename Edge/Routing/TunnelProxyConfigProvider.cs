@@ -78,6 +78,11 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
                     }
                     else
                     {
+                        if (TunnelRouteMetadata.IsTcpService(rule.Service))
+                        {
+                            metadata[TunnelRouteMetadata.TcpService] = rule.Service;
+                        }
+
                         clusterId = $"{tunnel.Id}|{rule.Service}";
                         clusters.TryAdd(clusterId, Cluster(clusterId, tunnel.Id, rule.Service));
                     }

@@ -10,6 +10,8 @@ public static class TunnelProxyPipeline
     public static void Configure(IReverseProxyApplicationBuilder pipeline)
     {
         pipeline.Use(AnswerStatusRules);
+        pipeline.UseWebSockets();
+        pipeline.Use(TcpOverWebSocket.AnswerTcpRules);
         pipeline.Use(WriteErrorPages);
         pipeline.Use(RetryOnLostConnection);
         pipeline.UseLoadBalancing();

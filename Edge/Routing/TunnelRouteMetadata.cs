@@ -7,4 +7,10 @@ public static class TunnelRouteMetadata
     public const string Service = "tunnel.service";
     public const string PathRegex = "tunnel.path";
     public const string Status = "tunnel.status";
+    /// <summary>On routes of tcp://, ssh:// and rdp:// rules: the service that `tunnel access` clients reach over a WebSocket.</summary>
+    public const string TcpService = "tunnel.tcp";
+
+    public static bool IsTcpService(string service) =>
+        service.StartsWith("tcp://", StringComparison.Ordinal) || service.StartsWith("ssh://", StringComparison.Ordinal)
+        || service.StartsWith("rdp://", StringComparison.Ordinal);
 }

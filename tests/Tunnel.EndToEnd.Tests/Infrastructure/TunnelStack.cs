@@ -153,6 +153,17 @@ public sealed class TunnelStack : IAsyncDisposable
 
     public string TempPath(string name) => Path.Combine(_dir, name);
 
+    /// <summary>Stops the process with the stack.</summary>
+    public TestProcess Track(TestProcess process)
+    {
+        lock (_connectors)
+        {
+            _connectors.Add(process);
+        }
+
+        return process;
+    }
+
     public TestProcess StartConnector(string token, params string[] extra)
     {
         List<string> args = ["run", "--token", token, "--edge-ca", ConnectorCa ?? EdgeCa];
@@ -162,13 +173,7 @@ public sealed class TunnelStack : IAsyncDisposable
         }
 
         args.AddRange(extra);
-        var connector = TestProcess.StartDotnet("connector", Binaries.Connector, args);
-        lock (_connectors)
-        {
-            _connectors.Add(connector);
-        }
-
-        return connector;
+        return Track(TestProcess.StartDotnet("connector", Binaries.Connector, args));
     }
 
     public async Task WaitServedAsync(string hostname) =>

@@ -1,0 +1,94 @@
+using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Tunnel.Connector.Access;
+
+/// <summary>
+/// `tunnel access tcp` (a local listener; each accepted connection rides its own WebSocket to the edge) and
+/// `tunnel access ssh` (stdin/stdout, for OpenSSH's ProxyCommand).
+/// </summary>
+public static class AccessCommands
+{
+    public static Command Create()
+    {
+        var hostname = new Option<string>("--hostname") { Description = "Public hostname of the TCP service (host or host:port)", Required = true };
+        var edgeAddress = new Option<string?>("--edge-address") { Description = "Connect to this address instead of resolving the hostname (host:port)" };
+        var edgeCa = new Option<string?>("--edge-ca")
+        {
+            Description = "PEM file of the CA that signed the edge's public certificate [env TUNNEL_EDGE_CA]",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TUNNEL_EDGE_CA"),
+        };
+        var url = new Option<string>("--url") { Description = "Local address to listen on, e.g. 127.0.0.1:2222", Required = true };
+
+        var tcp = new Command("tcp", "Listen locally and carry each connection to a TCP service behind the edge") { hostname, url, edgeAddress, edgeCa };
+        tcp.SetAction(async (parse, ct) =>
+        {
+            var client = EdgeWebSocketClient.Create(parse.GetValue(hostname)!, parse.GetValue(edgeAddress), parse.GetValue(edgeCa));
+            return await ListenAsync(client, parse.GetValue(url)!, ct);
+        });
+
+        var ssh = new Command("ssh", "Carry stdin/stdout to an SSH service behind the edge (use as ProxyCommand)") { hostname, edgeAddress, edgeCa };
+        ssh.SetAction(async (parse, ct) =>
+        {
+            var client = EdgeWebSocketClient.Create(parse.GetValue(hostname)!, parse.GetValue(edgeAddress), parse.GetValue(edgeCa));
+            using var socket = await client.ConnectAsync(ct);
+            await using var stdio = new StdioStream();
+            await WebSocketPump.RunAsync(socket, stdio, ct);
+            return 0;
+        });
+
+        return new Command("access", "Reach TCP services (SSH, RDP, databases) behind the edge") { tcp, ssh };
+    }
+
+    private static async Task<int> ListenAsync(EdgeWebSocketClient client, string url, CancellationToken ct)
+    {
+        if (!IPEndPoint.TryParse(url.Replace("localhost", "127.0.0.1", StringComparison.OrdinalIgnoreCase), out var endpoint) || endpoint.Port == 0)
+        {
+            throw new Cli.CliException($"--url '{url}' is not a local address with a port, e.g. 127.0.0.1:2222", 2);
+        }
+
+        using var listener = new TcpListener(endpoint);
+        try
+        {
+            listener.Start();
+        }
+        catch (SocketException ex)
+        {
+            throw new Cli.CliException($"cannot listen on {endpoint}: {ex.Message}");
+        }
+
+        Console.Error.WriteLine($"Listening on {listener.LocalEndpoint}; each connection goes to {client.Url.Host} through the edge");
+        while (!ct.IsCancellationRequested)
+        {
+            Socket accepted;
+            try
+            {
+                accepted = await listener.AcceptSocketAsync(ct);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            _ = Task.Run(() => ServeAsync(client, accepted, ct), CancellationToken.None);
+        }
+
+        return 0;
+    }
+
+    private static async Task ServeAsync(EdgeWebSocketClient client, Socket accepted, CancellationToken ct)
+    {
+        accepted.NoDelay = true;
+        await using var local = new NetworkStream(accepted, ownsSocket: true);
+        try
+        {
+            using var socket = await client.ConnectAsync(ct);
+            await WebSocketPump.RunAsync(socket, local, ct);
+        }
+        catch (Cli.CliException ex)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using Tunnel.Connector.Cli;
+using Tunnel.Shared.Security;
+
+namespace Tunnel.Connector.Access;
+
+/// <summary>Opens the WebSocket to the edge that carries one TCP connection to a hostname's TCP service.</summary>
+public sealed class EdgeWebSocketClient(Uri url, string? edgeAddress, string? caPath)
+{
+    public Uri Url { get; } = url;
+
+    public static EdgeWebSocketClient Create(string hostname, string? edgeAddress, string? caPath)
+    {
+        var text = hostname.Contains("://", StringComparison.Ordinal) ? hostname : "wss://" + hostname;
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
+        {
+            throw new CliException($"--hostname '{hostname}' is not a hostname (e.g. ssh.example.com or ssh.example.com:8443)", 2);
+        }
+
+        var scheme = uri.Scheme is "http" or "ws" ? "ws" : "wss";
+        return new EdgeWebSocketClient(new UriBuilder(uri) { Scheme = scheme, Path = "/", Port = uri.IsDefaultPort ? -1 : uri.Port }.Uri, edgeAddress, caPath);
+    }
+
+    public async Task<WebSocket> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) };
+        TrustedCertificates.Apply(handler.SslOptions, caPath);
+        if (edgeAddress is not null)
+        {
+            // Dial this address but keep the hostname for TLS and Host, like curl --resolve.
+            var target = ParseAddress(edgeAddress);
+            handler.ConnectCallback = async (context, ct) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                await socket.ConnectAsync(target.Host, target.Port == 0 ? context.DnsEndPoint.Port : target.Port, ct);
+                return new NetworkStream(socket, ownsSocket: true);
+            };
+        }
+
+        var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(20);
+        try
+        {
+            await socket.ConnectAsync(Url, new HttpMessageInvoker(handler), cancellationToken);
+            return socket;
+        }
+        catch (WebSocketException ex)
+        {
+            var reason = socket.HttpResponseHeaders?.GetValueOrDefault("X-Tunnel-Error-Detail")?.FirstOrDefault();
+            var status = socket.HttpStatusCode;
+            socket.Dispose();
+            throw new CliException(reason is not null
+                ? $"the edge refused the connection to {Url.Host} ({(int)status}): {reason}"
+                : $"cannot open a tunnel connection to {Url.Host}: {ex.GetBaseException().Message}");
+        }
+    }
+
+    private static DnsEndPoint ParseAddress(string address)
+    {
+        var colon = address.LastIndexOf(':');
+        return colon > 0 && int.TryParse(address[(colon + 1)..], out var port)
+            ? new DnsEndPoint(address[..colon].Trim('[', ']'), port)
+            : new DnsEndPoint(address, 0);
+    }
+}
