@@ -21,7 +21,8 @@ builder.Services.AddSingleton<ConfigStore>();
 builder.Services.AddSingleton<ControlPlaneChannel>();
 builder.Services.AddHostedService<ConfigWatcher>();
 
-builder.Services.AddGrpc(o => o.EnableDetailedErrors = false);
+// Unknown gRPC services pass on to YARP: they are calls to gRPC origins behind tunnels.
+builder.Services.AddGrpc(o => o.IgnoreUnknownServices = true);
 builder.Services.AddSingleton<ConnectorRegistry>();
 builder.Services.AddSingleton<ConnectorAuthenticator>();
 builder.Services.AddHostedService<ConnectionReporter>();

@@ -13,6 +13,7 @@ public static class CommandLine
         root.Options.Add(CommonOptions.ApiCa);
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(Access.AccessCommands.Create());
+        root.Subcommands.Add(IngressCommands.Create());
         foreach (var command in ManagementCommands.Create())
         {
             root.Subcommands.Add(command);

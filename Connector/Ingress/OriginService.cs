@@ -51,7 +51,7 @@ public sealed record OriginService(string Text, OriginKind Kind, string Host, in
 
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || !KnownSchemes.Contains(uri.Scheme) || string.IsNullOrEmpty(uri.Host))
         {
-            error = $"'{text}' is not a supported service: use http://host:port, https://host:port, unix:/path, tcp://host:port, ssh://host:port, rdp://host:port or http_status:CODE";
+            error = $"'{text}' is not a supported service: use http://host:port, https://host:port, h2c://host:port, unix:/path, tcp://host:port, ssh://host:port, rdp://host:port or http_status:CODE";
             return false;
         }
 
@@ -74,13 +74,20 @@ public sealed record OriginService(string Text, OriginKind Kind, string Host, in
             return false;
         }
 
+        if (uri.Scheme == "h2c" && uri.Port <= 0)
+        {
+            error = $"'{text}' needs a port, e.g. h2c://localhost:50051";
+            return false;
+        }
+
+        // h2c:// is plain TCP to the connector; the edge speaks HTTP/2 (prior knowledge) over it, for gRPC origins.
         var kind = uri.Scheme == "https" ? OriginKind.Https : OriginKind.Http;
         var canonical = $"{uri.Scheme}://{uri.Authority}";
         service = new OriginService(canonical, kind, uri.IdnHost, uri.Port, "", 0);
         return true;
     }
 
-    private static readonly HashSet<string> KnownSchemes = ["http", "https", "tcp", "ssh", "rdp"];
+    private static readonly HashSet<string> KnownSchemes = ["http", "https", "h2c", "tcp", "ssh", "rdp"];
 
     private static int DefaultTcpPort(string scheme) => scheme switch { "ssh" => 22, "rdp" => 3389, _ => -1 };
 

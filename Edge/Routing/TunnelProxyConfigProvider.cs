@@ -118,7 +118,13 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
         // The address is never dialed: the cluster's ConnectCallback opens a tunnel stream instead.
         Destinations = new Dictionary<string, DestinationConfig> { ["connector"] = new() { Address = "http://origin.tunnel.invalid/" } },
         Metadata = new Dictionary<string, string> { [TunnelRouteMetadata.TunnelId] = tunnelId, [TunnelRouteMetadata.Service] = service },
-        HttpRequest = new Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromMinutes(5) },
+        HttpRequest = new Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig
+        {
+            ActivityTimeout = TimeSpan.FromMinutes(5),
+            // h2c:// origins (gRPC) get HTTP/2 with prior knowledge; the rest HTTP/1.1, one request at a time per stream.
+            Version = service.StartsWith("h2c://", StringComparison.Ordinal) ? System.Net.HttpVersion.Version20 : System.Net.HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        },
     };
 
     private sealed class Snapshot(IReadOnlyList<RouteConfig> routes, IReadOnlyList<ClusterConfig> clusters) : IProxyConfig

@@ -4,7 +4,9 @@ using System.Buffers;
 var builder = WebApplication.CreateBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
+builder.Services.AddGrpc();
 var app = builder.Build();
+app.MapGrpcService<Tunnel.DemoOrigin.EchoService>();
 app.UseWebSockets();
 
 app.MapGet("/", (HttpContext ctx) => Results.Text(

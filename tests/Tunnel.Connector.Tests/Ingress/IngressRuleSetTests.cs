@@ -80,6 +80,12 @@ public class IngressRuleSetTests
         Assert.Equal("http://localhost:3000", Parse("http://LOCALHOST:3000/").Text);
         Assert.Equal("https://example.com", Parse("https://example.com").Text);
         Assert.Equal(443, Parse("https://example.com").Port);
+        Assert.Equal("ssh://bastion:22", Parse("ssh://bastion").Text);
+        Assert.Equal("rdp://desktop:3389", Parse("rdp://desktop").Text);
+        Assert.Equal(OriginKind.Tcp, Parse("tcp://db:5432").Kind);
+        Assert.Equal(OriginKind.Http, Parse("h2c://grpc:50051").Kind);
+        Assert.False(OriginService.TryParse("tcp://db", out _, out var error));
+        Assert.Contains("needs a port", error);
     }
 
     private static OriginService Parse(string text)

@@ -37,6 +37,38 @@ public class StreamingTests(SqliteStackFixture fixture) : IClassFixture<SqliteSt
     }
 
     [Fact]
+    public async Task A_websocket_is_closed_within_5_s_when_its_connector_dies()
+    {
+        var (_, hostname, token) = await Stack.NewRoutedTunnelAsync();
+        var connector = Stack.StartConnector(token);
+        await Stack.WaitServedAsync(hostname);
+
+        using var socket = new ClientWebSocket();
+        using var invoker = new HttpMessageInvoker(Stack.PublicHandler());
+        await socket.ConnectAsync(new Uri($"wss://{hostname}:{Stack.PublicPort}/ws"), invoker, CancellationToken.None);
+        await socket.SendAsync("ping"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+        var buffer = new byte[1024];
+        await socket.ReceiveAsync(buffer, CancellationToken.None);
+
+        await connector.KillAsync();
+        var clock = Stopwatch.StartNew();
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var ended = false;
+        try
+        {
+            var result = await socket.ReceiveAsync(buffer, limit.Token);
+            ended = result.MessageType == WebSocketMessageType.Close;
+        }
+        catch (WebSocketException)
+        {
+            ended = true; // the edge dropped the connection: the client knows it is over
+        }
+
+        Assert.True(ended, "the WebSocket stayed open after its connector died");
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
     public async Task Server_sent_events_arrive_as_they_are_written()
     {
         var (_, hostname, token) = await Stack.NewRoutedTunnelAsync();
