@@ -45,6 +45,9 @@ public sealed class EdgeOptions
     /// <summary>CA (or self-signed certificate) PEM that the control plane's certificate chains to; system trust when not set.</summary>
     public string? ControlPlaneCa { get; set; }
 
+    /// <summary>Largest request body the edge accepts, in bytes; unlimited when not set (uploads stream through).</summary>
+    public long? MaxRequestBodyBytes { get; set; }
+
     /// <summary>How long a request waits for a parked data stream of a connector before failing.</summary>
     public TimeSpan StreamWait { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -23,6 +23,7 @@ internal static class KestrelSetup
             kestrel.Limits.Http2.InitialConnectionWindowSize = 16 * 1024 * 1024;
             kestrel.Limits.Http2.InitialStreamWindowSize = 4 * 1024 * 1024;
             kestrel.Limits.MinRequestBodyDataRate = null; // tunnel streams idle between requests by design
+            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
 
             if (options.PublicHttpsPort > 0)
             {

@@ -29,6 +29,31 @@ app.MapPost("/echo", async (HttpContext ctx) =>
     await ctx.Request.Body.CopyToAsync(ctx.Response.Body, ctx.RequestAborted);
 });
 
+// Reads the whole body and answers its length and SHA-256, so uploads can be checked without echoing them.
+app.MapPost("/sink", async (HttpContext ctx) =>
+{
+    using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+    var buffer = new byte[64 * 1024];
+    long length = 0;
+    int n;
+    while ((n = await ctx.Request.Body.ReadAsync(buffer, ctx.RequestAborted)) > 0)
+    {
+        hash.AppendData(buffer, 0, n);
+        length += n;
+    }
+
+    return Results.Text($"{length} {Convert.ToHexString(hash.GetHashAndReset())}");
+});
+
+// Promises `promised` bytes, sends `sent`, then drops the connection: a origin that dies mid-response.
+app.MapGet("/abort/{sent:int}/{promised:int}", async (int sent, int promised, HttpContext ctx) =>
+{
+    ctx.Response.ContentLength = promised;
+    await ctx.Response.Body.WriteAsync(new byte[sent], ctx.RequestAborted);
+    await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+    ctx.Abort();
+});
+
 // N bytes of a repeating pattern (byte i = i % 251), so clients can check them without a copy.
 app.MapGet("/bytes/{count:long}", async (long count, HttpContext ctx) =>
 {

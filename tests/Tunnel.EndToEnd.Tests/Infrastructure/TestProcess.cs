@@ -70,6 +70,13 @@ public sealed partial class TestProcess : IAsyncDisposable
         _process.WaitForExit(); // flushes the output handlers
     }
 
+    /// <summary>The process's peak resident memory (VmHWM), from /proc.</summary>
+    public long PeakRssBytes()
+    {
+        var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+    }
+
     /// <summary>SIGKILL: the process dies without a chance to say goodbye, as in a crash.</summary>
     public async Task KillAsync()
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Net.Http.Json;
@@ -66,6 +67,19 @@ public class StreamingTests(SqliteStackFixture fixture) : IClassFixture<SqliteSt
 
         Assert.True(ended, "the WebSocket stayed open after its connector died");
         Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task An_oversized_request_header_gets_a_431()
+    {
+        var (_, hostname, token) = await Stack.NewRoutedTunnelAsync();
+        Stack.StartConnector(token);
+        await Stack.WaitServedAsync(hostname);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, Stack.PublicUrl(hostname, "/small"));
+        request.Headers.Add("X-Huge", new string('a', 64 * 1024));
+        using var response = await Stack.Public.SendAsync(request);
+        Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, response.StatusCode);
     }
 
     [Fact]
