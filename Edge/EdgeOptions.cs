@@ -45,6 +45,9 @@ public sealed class EdgeOptions
     /// <summary>CA (or self-signed certificate) PEM that the control plane's certificate chains to; system trust when not set.</summary>
     public string? ControlPlaneCa { get; set; }
 
+    /// <summary>How long a request may see no data from the origin, and an upgraded connection (WebSocket) no data either way, before the edge gives up.</summary>
+    public TimeSpan OriginIdleTimeout { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>Largest request body the edge accepts, in bytes; unlimited when not set (uploads stream through).</summary>
     public long? MaxRequestBodyBytes { get; set; }
 

@@ -18,8 +18,11 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
     private readonly Lock _lock = new();
     private Snapshot _current;
 
-    public TunnelProxyConfigProvider(ConfigStore config, ConnectorRegistry registry)
+    private readonly TimeSpan _originIdleTimeout;
+
+    public TunnelProxyConfigProvider(ConfigStore config, ConnectorRegistry registry, Microsoft.Extensions.Options.IOptions<EdgeOptions> options)
     {
+        _originIdleTimeout = options.Value.OriginIdleTimeout;
         _config = config;
         _registry = registry;
         _current = Build();
@@ -84,7 +87,7 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
                         }
 
                         clusterId = $"{tunnel.Id}|{rule.Service}";
-                        clusters.TryAdd(clusterId, Cluster(clusterId, tunnel.Id, rule.Service));
+                        clusters.TryAdd(clusterId, Cluster(clusterId, tunnel.Id, rule.Service, _originIdleTimeout));
                     }
 
                     routes.Add(new RouteConfig
@@ -112,7 +115,7 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
         Destinations = new Dictionary<string, DestinationConfig> { ["none"] = new() { Address = "http://http-status.tunnel.invalid/" } },
     };
 
-    private static ClusterConfig Cluster(string clusterId, string tunnelId, string service) => new()
+    private static ClusterConfig Cluster(string clusterId, string tunnelId, string service, TimeSpan idleTimeout) => new()
     {
         ClusterId = clusterId,
         // The address is never dialed: the cluster's ConnectCallback opens a tunnel stream instead.
@@ -120,7 +123,8 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
         Metadata = new Dictionary<string, string> { [TunnelRouteMetadata.TunnelId] = tunnelId, [TunnelRouteMetadata.Service] = service },
         HttpRequest = new Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig
         {
-            ActivityTimeout = TimeSpan.FromMinutes(5),
+            // Also bounds silence on WebSockets and other upgraded connections; their keep-alive pings count as activity.
+            ActivityTimeout = idleTimeout,
             // h2c:// origins (gRPC) get HTTP/2 with prior knowledge; the rest HTTP/1.1, one request at a time per stream.
             Version = service.StartsWith("h2c://", StringComparison.Ordinal) ? System.Net.HttpVersion.Version20 : System.Net.HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
