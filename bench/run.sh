@@ -29,7 +29,8 @@ bin() { echo "$root/$1/bin/Release/net10.0/$2.dll"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_http() { for _ in $(seq 1 150); do curl -ksf -o /dev/null -H "Host: ${2:-localhost}" "$1" && return 0; sleep 0.2; done; echo "error: $1 never answered" >&2; exit 1; }
 
-origin=$(free_port); nginx_port=$(free_port); ssh_port=$(free_port); ssh_fwd=$(free_port)
+origin=$(free_port); nginx_port=$(free_port); ssh_port=$(free_port); ssh_fwd=$(free_port); ssh_tcp=$(free_port)
+tcp_source=$(free_port); access_port=$(free_port)
 cp_port=$(free_port); pub_https=$(free_port); pub_http=$(free_port); conn_port=$(free_port); mgmt=$(free_port)
 
 # --- origin (the demo origin, Kestrel) ---
@@ -49,11 +50,16 @@ http {
   server {
     listen 127.0.0.1:$nginx_port;
     location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }
+    location /ws { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Upgrade \$http_upgrade; proxy_set_header Connection "upgrade"; }
   }
 }
 NGINX
 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' & pids+=($!)
 wait_http "http://127.0.0.1:$nginx_port/small"
+
+# --- a TCP origin that sends 1 GiB to each connection ---
+benchtool() { dotnet "$root/bench/Tunnel.Bench/bin/Release/net10.0/Tunnel.Bench.dll" "$@"; }
+benchtool tcp-source "$tcp_source" 1024 & pids+=($!)
 
 # --- ssh -R: an OpenSSH reverse tunnel on loopback ---
 mkdir -p "$work/ssh" /run/sshd
@@ -75,7 +81,8 @@ SSHD
 /usr/sbin/sshd -D -f "$work/ssh/sshd_config" & pids+=($!)
 sleep 0.5
 ssh -N -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ExitOnForwardFailure=yes -i "$work/ssh/client_key" \
-  -p "$ssh_port" -R "127.0.0.1:$ssh_fwd:127.0.0.1:$origin" "$(id -un)@127.0.0.1" 2>"$work/ssh.log" & pids+=($!)
+  -p "$ssh_port" -R "127.0.0.1:$ssh_fwd:127.0.0.1:$origin" -R "127.0.0.1:$ssh_tcp:127.0.0.1:$tcp_source" \
+  "$(id -un)@127.0.0.1" 2>"$work/ssh.log" & pids+=($!)
 wait_http "http://127.0.0.1:$ssh_fwd/small"
 
 # --- our tunnel: control plane (SQLite), edge, connector ---
@@ -92,10 +99,19 @@ wait_http "http://127.0.0.1:$mgmt/readyz"
 export TUNNEL_API="https://127.0.0.1:$cp_port" TUNNEL_API_KEY="$admin" TUNNEL_API_CA="$work/cp/certs/dev-ca.pem"
 dotnet "$(bin Connector tunnel)" create bench >/dev/null
 dotnet "$(bin Connector tunnel)" route dns bench bench.localhost >/dev/null
+dotnet "$(bin Connector tunnel)" route dns bench benchtcp.localhost >/dev/null
 token=$(dotnet "$(bin Connector tunnel)" token bench)
-dotnet "$(bin Connector tunnel)" run --token "$token" --url "http://127.0.0.1:$origin" --edge-ca "$work/edge/certs/dev-ca.pem" \
+cat >"$work/connector.yml" <<YML
+ingress:
+  - hostname: benchtcp.localhost
+    service: tcp://127.0.0.1:$tcp_source
+  - service: http://127.0.0.1:$origin
+YML
+dotnet "$(bin Connector tunnel)" run --token "$token" --config "$work/connector.yml" --edge-ca "$work/edge/certs/dev-ca.pem" \
   >"$work/connector.log" 2>&1 & pids+=($!)
 wait_http "http://127.0.0.1:$pub_http/small" bench.localhost
+dotnet "$(bin Connector tunnel)" access tcp --hostname "benchtcp.localhost:$pub_https" --url "127.0.0.1:$access_port" \
+  --edge-address "127.0.0.1:$pub_https" --edge-ca "$work/edge/certs/dev-ca.pem" >"$work/access.log" 2>&1 & pids+=($!)
 
 # --- measure ---
 results="$work/results.tsv"
@@ -119,4 +135,24 @@ measure "ssh -R" "http://127.0.0.1:$ssh_fwd"
 measure "tunnel (http)" "http://127.0.0.1:$pub_http" bench.localhost
 measure "tunnel (https)" "https://127.0.0.1:$pub_https" bench.localhost
 
-python3 "$root/bench/report.py" "$results" "$duration" | tee "$out/results.md"
+# WebSocket echo round trips (16 connections) and TCP bulk (1 GiB, one connection).
+ws() { benchtool ws-echo "$2" "$3" 16 "$duration" | awk -v t="$1" '{print t "\t" $2}' >>"$work/ws.tsv"; echo "measured ws $1"; }
+: >"$work/ws.tsv"
+ws direct "ws://127.0.0.1:$origin/ws" "127.0.0.1:$origin"
+ws nginx "ws://127.0.0.1:$nginx_port/ws" "127.0.0.1:$nginx_port"
+ws "ssh -R" "ws://127.0.0.1:$ssh_fwd/ws" "127.0.0.1:$ssh_fwd"
+ws "tunnel (http)" "ws://bench.localhost:$pub_http/ws" "127.0.0.1:$pub_http"
+ws "tunnel (https)" "wss://bench.localhost:$pub_https/ws" "127.0.0.1:$pub_https"
+tcp() { benchtool tcp-bulk "$2" 1024 | awk -v t="$1" '{print t "\t" $2}' >>"$work/tcp.tsv"; echo "measured tcp $1"; }
+: >"$work/tcp.tsv"
+tcp direct "127.0.0.1:$tcp_source"
+tcp "ssh -R" "127.0.0.1:$ssh_tcp"
+tcp "tunnel (access tcp)" "127.0.0.1:$access_port"
+
+{
+  python3 "$root/bench/report.py" "$results" "$duration"
+  printf '\n## WebSocket echo (32-byte messages, 16 connections, %s s)\n\n| path | messages/s | × direct |\n| --- | ---: | ---: |\n' "$duration"
+  awk -F'\t' 'NR==1{d=$2} {printf "| %s | %d | %.2f |\n", $1, $2, $2/d}' "$work/ws.tsv"
+  printf '\n## TCP bulk (1 GiB from a TCP origin, one connection)\n\n| path | MB/s | × direct |\n| --- | ---: | ---: |\n'
+  awk -F'\t' 'NR==1{d=$2} {printf "| %s | %.1f | %.2f |\n", $1, $2, $2/d}' "$work/tcp.tsv"
+} | tee "$out/results.md"

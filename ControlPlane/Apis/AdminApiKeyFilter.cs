@@ -8,8 +8,7 @@ internal sealed class AdminApiKeyFilter(ControlPlaneKeys keys) : IEndpointFilter
 {
     public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        var header = context.HttpContext.Request.Headers.Authorization.ToString();
-        var presented = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..].Trim() : null;
+        var presented = SecretHash.BearerValue(context.HttpContext.Request.Headers.Authorization.ToString());
         if (SecretHash.KeysEqual(presented, keys.AdminApiKey))
         {
             return next(context);

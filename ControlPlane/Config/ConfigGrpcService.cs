@@ -73,8 +73,7 @@ public sealed class ConfigGrpcService(
 
     private void Authorize(ServerCallContext context)
     {
-        var header = context.RequestHeaders.GetValue(TunnelHeaders.EdgeKey);
-        var presented = header is not null && header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..] : null;
+        var presented = SecretHash.BearerValue(context.RequestHeaders.GetValue(TunnelHeaders.EdgeKey));
         if (!SecretHash.KeysEqual(presented, keys.EdgeKey))
         {
             throw new RpcException(new Status(StatusCode.Unauthenticated, "edge key refused: set Edge:ControlPlaneKey to the control plane's ControlPlane:EdgeKey"));

@@ -29,6 +29,10 @@ public static class SecretHash
         return CryptographicOperations.FixedTimeEquals(Hash(presented), Hash(expected));
     }
 
+    /// <summary>The credential of an `Authorization: Bearer X` header value, or null.</summary>
+    public static string? BearerValue(string? header) =>
+        header is not null && header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..].Trim() : null;
+
     public static string NewSecret() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))
         .TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

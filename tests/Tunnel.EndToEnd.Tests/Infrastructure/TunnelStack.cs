@@ -22,7 +22,7 @@ public sealed class TunnelStack : IAsyncDisposable
     private readonly string _dir = Path.Combine(Path.GetTempPath(), $"tunnel-e2e-{Guid.NewGuid():N}");
     private readonly Store _store;
     private readonly string _database = $"tunnel_{Guid.NewGuid():N}";
-    private readonly List<TestProcess> _connectors = [];
+    private readonly List<TestProcess> _processes = [];
 
     public TunnelStack(Store store)
     {
@@ -156,9 +156,9 @@ public sealed class TunnelStack : IAsyncDisposable
     /// <summary>Stops the process with the stack.</summary>
     public TestProcess Track(TestProcess process)
     {
-        lock (_connectors)
+        lock (_processes)
         {
-            _connectors.Add(process);
+            _processes.Add(process);
         }
 
         return process;
@@ -217,7 +217,7 @@ public sealed class TunnelStack : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var c in _connectors)
+        foreach (var c in _processes)
         {
             await c.DisposeAsync();
         }

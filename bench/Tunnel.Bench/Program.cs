@@ -1,0 +1,101 @@
+// Load generators that wrk does not cover (bench/run.sh drives them):
+//   ws-echo URL CONNECT CONNECTIONS SECONDS   WebSocket echo round trips; prints messages/s
+//   tcp-source PORT MIB                       serves MIB mebibytes to each connection, then closes it
+//   tcp-bulk CONNECT MIB                      reads MIB mebibytes from a TCP endpoint; prints MB/s
+// CONNECT is host:port to dial whatever the URL's host says (like curl --resolve); certificates are not checked.
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+
+return args switch
+{
+    ["ws-echo", var url, var connect, var connections, var seconds] => await WsEchoAsync(new Uri(url), IPEndPoint.Parse(connect), int.Parse(connections), int.Parse(seconds)),
+    ["tcp-source", var port, var mib] => await TcpSourceAsync(int.Parse(port), long.Parse(mib) << 20),
+    ["tcp-bulk", var connect, var mib] => await TcpBulkAsync(IPEndPoint.Parse(connect), long.Parse(mib) << 20),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: ws-echo URL HOST:PORT CONNECTIONS SECONDS | tcp-source PORT MIB | tcp-bulk HOST:PORT MIB");
+    return 2;
+}
+
+static async Task<int> WsEchoAsync(Uri url, IPEndPoint connect, int connections, int seconds)
+{
+    var handler = new SocketsHttpHandler
+    {
+        ConnectCallback = async (_, ct) =>
+        {
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            await socket.ConnectAsync(connect, ct);
+            return new NetworkStream(socket, ownsSocket: true);
+        },
+    };
+    handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+    using var invoker = new HttpMessageInvoker(handler);
+    var sockets = new List<ClientWebSocket>();
+    for (var i = 0; i < connections; i++)
+    {
+        var socket = new ClientWebSocket();
+        await socket.ConnectAsync(url, invoker, CancellationToken.None);
+        sockets.Add(socket);
+    }
+
+    long messages = 0;
+    var payload = new byte[32];
+    var stop = DateTime.UtcNow.AddSeconds(seconds);
+    var clock = Stopwatch.StartNew();
+    await Task.WhenAll(sockets.Select(async socket =>
+    {
+        var buffer = new byte[1024];
+        while (DateTime.UtcNow < stop)
+        {
+            await socket.SendAsync(payload, WebSocketMessageType.Binary, true, CancellationToken.None);
+            await socket.ReceiveAsync(buffer, CancellationToken.None);
+            Interlocked.Increment(ref messages);
+        }
+    }));
+    Console.WriteLine($"messages/s {messages / clock.Elapsed.TotalSeconds:0}");
+    return 0;
+}
+
+static async Task<int> TcpSourceAsync(int port, long bytes)
+{
+    var listener = new TcpListener(IPAddress.Loopback, port);
+    listener.Start();
+    var chunk = new byte[256 * 1024];
+    while (true)
+    {
+        var socket = await listener.AcceptSocketAsync();
+        _ = Task.Run(async () =>
+        {
+            await using var stream = new NetworkStream(socket, ownsSocket: true);
+            for (long sent = 0; sent < bytes; sent += chunk.Length)
+            {
+                await stream.WriteAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, bytes - sent)));
+            }
+
+            socket.Shutdown(SocketShutdown.Send);
+        });
+    }
+}
+
+static async Task<int> TcpBulkAsync(IPEndPoint connect, long bytes)
+{
+    using var client = new TcpClient();
+    await client.ConnectAsync(connect);
+    var stream = client.GetStream();
+    var buffer = new byte[256 * 1024];
+    var clock = Stopwatch.StartNew();
+    long received = 0;
+    int n;
+    while (received < bytes && (n = await stream.ReadAsync(buffer)) > 0)
+    {
+        received += n;
+    }
+
+    Console.WriteLine($"MB/s {received / 1048576.0 / clock.Elapsed.TotalSeconds:0.0} bytes {received}");
+    return received == bytes ? 0 : 1;
+}
