@@ -19,7 +19,10 @@ public static partial class NameRules
         : TunnelNamePattern().IsMatch(name) ? null
         : $"tunnel name '{name}' is invalid: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit";
 
-    /// <summary>Lower-cases and converts international names to their ASCII (punycode) form.</summary>
+    /// <summary>
+    /// Lower-cases and converts international names to their ASCII (punycode) form. A leading "*." routes every name
+    /// below the rest (one label or more), as a DNS wildcard does; exact names win over wildcards.
+    /// </summary>
     public static bool TryNormalizeHostname(string? hostname, out string normalized, out string error)
     {
         normalized = "";
@@ -30,9 +33,21 @@ public static partial class NameRules
         }
 
         var text = hostname.Trim().TrimEnd('.');
+        var wildcard = text.StartsWith("*.", StringComparison.Ordinal);
+        if (wildcard)
+        {
+            text = text[2..];
+        }
+
         if (text.Contains('*'))
         {
-            error = $"hostname '{hostname}' has a wildcard: route each hostname by name";
+            error = $"hostname '{hostname}' has a wildcard that is not its whole first label: write it as *.example.com";
+            return false;
+        }
+
+        if (wildcard && text.Count(c => c == '.') < 1)
+        {
+            error = $"hostname '{hostname}' is too wide: a wildcard needs at least two labels after it, e.g. *.dev.example.com";
             return false;
         }
 
@@ -53,7 +68,7 @@ public static partial class NameRules
             return false;
         }
 
-        normalized = text;
+        normalized = wildcard ? "*." + text : text;
         error = "";
         return true;
     }

@@ -31,7 +31,25 @@ public sealed class ConfigStore
 
     public TunnelConfig? FindTunnel(string tunnelId) => _state.ById.GetValueOrDefault(tunnelId);
 
-    public TunnelConfig? FindByHostname(string hostname) => _state.ByHostname.GetValueOrDefault(hostname);
+    /// <summary>The tunnel routed for a hostname: its exact route, else the closest wildcard route above it.</summary>
+    public TunnelConfig? FindByHostname(string hostname)
+    {
+        var routes = _state.ByHostname;
+        if (routes.TryGetValue(hostname, out var exact))
+        {
+            return exact;
+        }
+
+        for (var dot = hostname.IndexOf('.'); dot > 0 && dot < hostname.Length - 1; dot = hostname.IndexOf('.', dot + 1))
+        {
+            if (routes.TryGetValue("*" + hostname[dot..], out var wildcard))
+            {
+                return wildcard;
+            }
+        }
+
+        return null;
+    }
 
     public void Apply(ConfigSnapshot snapshot)
     {

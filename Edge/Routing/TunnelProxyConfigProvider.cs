@@ -9,7 +9,7 @@ namespace Tunnel.Edge.Routing;
 /// <summary>
 /// Builds YARP routes and clusters from the control plane's hostnames and the connectors' ingress rules:
 /// a route per (hostname, matching rule) in rule order, a cluster per (tunnel, origin service).
-/// A tunnel with no connector online has no routes; the fallback answers 503 for it.
+/// A tunnel with no connector online keeps routes that answer 503 for it. Exact names order before wildcards.
 /// </summary>
 public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
 {
@@ -52,6 +52,20 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
         {
             if (_registry.IngressFor(tunnel.Id) is not { } rules)
             {
+                // Still claim the tunnel's names, so a wildcard route of another tunnel cannot take them.
+                foreach (var hostname in tunnel.Hostnames)
+                {
+                    clusters.TryAdd(StatusCluster.ClusterId, StatusCluster);
+                    routes.Add(new RouteConfig
+                    {
+                        RouteId = $"{hostname}#offline",
+                        Order = OrderOf(hostname, 0),
+                        ClusterId = StatusCluster.ClusterId,
+                        Match = new RouteMatch { Hosts = [hostname], Path = "/{**path}" },
+                        Metadata = new Dictionary<string, string> { [TunnelRouteMetadata.TunnelId] = tunnel.Id, [TunnelRouteMetadata.Offline] = tunnel.Name },
+                    });
+                }
+
                 continue;
             }
 
@@ -60,7 +74,12 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
                 for (var i = 0; i < rules.Count; i++)
                 {
                     var rule = rules[i];
-                    if (!IngressMatching.HostMatches(rule.Hostname, hostname))
+                    // A rule matches a routed name when it covers it; under a wildcard route a narrower rule
+                    // (a.dev.example.com under *.dev.example.com) gets a route of its own name.
+                    var routeHost = IngressMatching.HostMatches(rule.Hostname, hostname) ? hostname
+                        : hostname.StartsWith("*.", StringComparison.Ordinal) && IngressMatching.HostMatches(hostname, rule.Hostname.TrimStart('*', '.')) ? rule.Hostname
+                        : null;
+                    if (routeHost is null)
                     {
                         continue;
                     }
@@ -92,10 +111,10 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
 
                     routes.Add(new RouteConfig
                     {
-                        RouteId = $"{hostname}#{i}",
-                        Order = i,
+                        RouteId = $"{hostname}#{i}#{routeHost}",
+                        Order = OrderOf(routeHost, i),
                         ClusterId = clusterId,
-                        Match = new RouteMatch { Hosts = [hostname], Path = "/{**path}" },
+                        Match = new RouteMatch { Hosts = [routeHost], Path = "/{**path}" },
                         Metadata = metadata,
                         // The origin sees the public Host, as with cloudflared, unless the rule sets httpHostHeader.
                         Transforms = [string.IsNullOrEmpty(rule.HttpHostHeader)
@@ -108,6 +127,9 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
 
         return new Snapshot(routes, clusters.Values.ToList());
     }
+
+    /// <summary>Rule order within a name; every exact name before any wildcard, whatever its rule index.</summary>
+    private static int OrderOf(string host, int ruleIndex) => (host.StartsWith("*.", StringComparison.Ordinal) ? 100_000 : 0) + ruleIndex;
 
     private static readonly ClusterConfig StatusCluster = new()
     {

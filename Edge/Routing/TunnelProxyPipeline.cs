@@ -4,7 +4,7 @@ using Yarp.ReverseProxy.Model;
 
 namespace Tunnel.Edge.Routing;
 
-/// <summary>What runs around YARP's forwarder for tunnel routes: http_status rules, and clear pages for failures.</summary>
+/// <summary>What runs around YARP's forwarder for tunnel routes: http_status rules, offline tunnels, TCP services, and clear pages for failures.</summary>
 public static class TunnelProxyPipeline
 {
     public static void Configure(IReverseProxyApplicationBuilder pipeline)
@@ -24,6 +24,11 @@ public static class TunnelProxyPipeline
         {
             context.Response.StatusCode = code;
             return Task.CompletedTask;
+        }
+
+        if (metadata?.GetValueOrDefault(TunnelRouteMetadata.Offline) is { } tunnelName)
+        {
+            return ErrorPages.TunnelOfflineAsync(context, tunnelName, "no connector of it is online");
         }
 
         return next();

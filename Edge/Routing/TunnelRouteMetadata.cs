@@ -7,6 +7,8 @@ public static class TunnelRouteMetadata
     public const string Service = "tunnel.service";
     public const string PathRegex = "tunnel.path";
     public const string Status = "tunnel.status";
+    /// <summary>On routes of a tunnel with no connector online: the tunnel's name, for the 503 page.</summary>
+    public const string Offline = "tunnel.offline";
     /// <summary>On routes of tcp://, ssh:// and rdp:// rules: the service that `tunnel access` clients reach over a WebSocket.</summary>
     public const string TcpService = "tunnel.tcp";
 

@@ -8,6 +8,7 @@ public class NameRulesTests
     [InlineData("App.Example.COM.", "app.example.com")]
     [InlineData("bücher.example", "xn--bcher-kva.example")]
     [InlineData("demo.localhost", "demo.localhost")]
+    [InlineData("*.Dev.Example.com", "*.dev.example.com")]
     public void Hostnames_are_normalized(string input, string expected)
     {
         Assert.True(NameRules.TryNormalizeHostname(input, out var normalized, out var error), error);
@@ -18,7 +19,9 @@ public class NameRulesTests
     [InlineData("localhost")]
     [InlineData("-bad.example.com")]
     [InlineData("a..example.com")]
-    [InlineData("*.example.com")]
+    [InlineData("*.com")]
+    [InlineData("a.*.example.com")]
+    [InlineData("*")]
     [InlineData("exa mple.com")]
     [InlineData("x.example.com/path")]
     [InlineData("")]

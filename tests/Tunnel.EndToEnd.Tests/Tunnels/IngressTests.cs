@@ -88,6 +88,25 @@ public class IngressTests(SqliteStackFixture fixture) : IClassFixture<SqliteStac
     private static string Host(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..20] + ".localhost";
 
     [Fact]
+    public async Task A_wildcard_route_serves_every_name_below_it_and_an_exact_route_wins()
+    {
+        var zone = $"w{Guid.NewGuid():N}"[..12] + ".localhost";
+        var (wide, exact) = ($"wide-{Guid.NewGuid():N}"[..14], $"exact-{Guid.NewGuid():N}"[..14]);
+        var (_, wideToken) = await Stack.CreateTunnelAsync(wide);
+        await Stack.CreateTunnelAsync(exact);
+        await Stack.RouteAsync(wide, $"*.{zone}");
+        await Stack.RouteAsync(exact, $"x.{zone}");
+        Stack.StartConnector(wideToken);
+
+        await Stack.WaitServedAsync($"a.{zone}");
+        Assert.Contains($"You reached b.c.{zone}", await Stack.Public.GetStringAsync(Stack.PublicUrl($"b.c.{zone}")));
+        var exactPage = await Stack.Public.GetAsync(Stack.PublicUrl($"x.{zone}", "/small"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, exactPage.StatusCode); // the exact route's tunnel has no connector
+        Assert.Contains($"Tunnel '{exact}'", await exactPage.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await Stack.Public.GetAsync(Stack.PublicUrl(zone))).StatusCode); // the zone itself is not below it
+    }
+
+    [Fact]
     public async Task A_unix_socket_origin_is_served()
     {
         var socket = Stack.TempPath($"origin-{Guid.NewGuid():N}.sock");
