@@ -75,9 +75,11 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
                 {
                     var rule = rules[i];
                     // A rule matches a routed name when it covers it; under a wildcard route a narrower rule
-                    // (a.dev.example.com under *.dev.example.com) gets a route of its own name.
+                    // (a.dev.example.com under *.dev.example.com) gets a route of its own name, unless that name is
+                    // routed exactly to another tunnel.
                     var routeHost = IngressMatching.HostMatches(rule.Hostname, hostname) ? hostname
-                        : hostname.StartsWith("*.", StringComparison.Ordinal) && IngressMatching.HostMatches(hostname, rule.Hostname.TrimStart('*', '.')) ? rule.Hostname
+                        : hostname.StartsWith("*.", StringComparison.Ordinal) && IngressMatching.HostMatches(hostname, rule.Hostname.TrimStart('*', '.'))
+                          && _config.FindByHostname(rule.Hostname)?.Id == tunnel.Id ? rule.Hostname
                         : null;
                     if (routeHost is null)
                     {
