@@ -48,6 +48,10 @@ public sealed class EdgeOptions
     /// <summary>How long a request may see no data from the origin, and an upgraded connection (WebSocket) no data either way, before the edge gives up.</summary>
     public TimeSpan OriginIdleTimeout { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>Largest total size of a request's headers, in bytes; larger ones get a 431 page.</summary>
+    [Range(1024, 1024 * 1024)]
+    public int MaxRequestHeaderBytes { get; set; } = 32 * 1024;
+
     /// <summary>Largest request body the edge accepts, in bytes; unlimited when not set (uploads stream through).</summary>
     public long? MaxRequestBodyBytes { get; set; }
 

@@ -38,6 +38,7 @@ builder.Services.AddHealthChecks().AddCheck<ConfigLoadedHealthCheck>("config", t
 
 var app = builder.Build();
 app.UsePortIsolation(options);
+app.UseRequestHeaderLimit(options);
 app.MapDefaultEndpoints();
 app.MapGrpcService<TunnelEdgeGrpcService>();
 app.MapReverseProxy(TunnelProxyPipeline.Configure);

@@ -24,6 +24,10 @@ internal static class KestrelSetup
             kestrel.Limits.Http2.InitialStreamWindowSize = 4 * 1024 * 1024;
             kestrel.Limits.MinRequestBodyDataRate = null; // tunnel streams idle between requests by design
             kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            // Kestrel's own limit answers a bare 431 before any middleware runs; keep it well above ours so the
+            // edge's page (RequestHeaderLimit) says what happened.
+            kestrel.Limits.MaxRequestHeadersTotalSize = Math.Max(options.MaxRequestHeaderBytes * 4, 128 * 1024);
+            kestrel.Limits.MaxRequestLineSize = 64 * 1024;
 
             if (options.PublicHttpsPort > 0)
             {
