@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
+using Tunnel.Shared.Streams;
 
 namespace Tunnel.Connector.Access;
 
@@ -34,7 +35,11 @@ public static class AccessCommands
             var client = EdgeWebSocketClient.Create(parse.GetValue(hostname)!, parse.GetValue(edgeAddress), parse.GetValue(edgeCa));
             using var socket = await client.ConnectAsync(ct);
             await using var stdio = new StdioStream();
-            await WebSocketPump.RunAsync(socket, stdio, ct);
+            if (!await WebSocketStreamPump.RunAsync(socket, stdio, ct) && !ct.IsCancellationRequested)
+            {
+                throw new Cli.CliException($"the tunnel connection to {client.Url.Host} broke");
+            }
+
             return 0;
         });
 
@@ -84,7 +89,10 @@ public static class AccessCommands
         try
         {
             using var socket = await client.ConnectAsync(ct);
-            await WebSocketPump.RunAsync(socket, local, ct);
+            if (!await WebSocketStreamPump.RunAsync(socket, local, ct) && !ct.IsCancellationRequested)
+            {
+                Console.Error.WriteLine($"error: the tunnel connection to {client.Url.Host} broke");
+            }
         }
         catch (Cli.CliException ex)
         {
