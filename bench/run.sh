@@ -58,8 +58,9 @@ nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' & pids+=($!)
 wait_http "http://127.0.0.1:$nginx_port/small"
 
 # --- a TCP origin that sends 1 GiB to each connection ---
-benchtool() { dotnet "$root/bench/Tunnel.Bench/bin/Release/net10.0/Tunnel.Bench.dll" "$@"; }
-benchtool tcp-source "$tcp_source" 1024 & pids+=($!)
+bench_dll="$root/bench/Tunnel.Bench/bin/Release/net10.0/Tunnel.Bench.dll"
+benchtool() { dotnet "$bench_dll" "$@"; }
+dotnet "$bench_dll" tcp-source "$tcp_source" 1024 & pids+=($!)   # not through the function: $! must be the process
 
 # --- ssh -R: an OpenSSH reverse tunnel on loopback ---
 mkdir -p "$work/ssh" /run/sshd
