@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -16,7 +17,7 @@ public sealed class TokenIssuer(ControlPlaneKeys keys, IOptions<ControlPlaneOpti
     {
         var message = Encoding.UTF8.GetBytes($"{tunnelId:N}/{generation}");
         var mac = HMACSHA256.HashData(Encoding.UTF8.GetBytes(keys.TokenSigningKey), message);
-        return Convert.ToBase64String(mac).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        return Base64Url.EncodeToString(mac);
     }
 
     public byte[] SecretHashFor(Guid tunnelId, int generation) => SecretHash.Hash(DeriveSecret(tunnelId, generation));

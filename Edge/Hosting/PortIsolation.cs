@@ -22,11 +22,6 @@ internal static class PortIsolation
                 return Task.CompletedTask;
             }
 
-            context.Items[IsPublicKey] = port != options.ConnectorPort && port != options.ManagementPort;
             return next(context);
         });
-
-    public const string IsPublicKey = "tunnel.public";
-
-    public static bool IsPublic(this HttpContext context) => context.Items[IsPublicKey] is true;
 }

@@ -9,9 +9,9 @@ public class EdgeCertificateTests
     public async Task The_edge_serves_configured_pem_certificates_chosen_by_sni()
     {
         var dir = Directory.CreateTempSubdirectory("tunnel-certs").FullName;
-        var connectors = WritePem(dir, "connectors", ["localhost"]); // the first is also the default, for the connector endpoint
-        var apps = WritePem(dir, "apps", ["*.apps.example.test"]);
-        var api = WritePem(dir, "api", ["api.example.test"]);
+        var connectors = TestCertificates.WritePem(Path.Combine(dir, "connectors"), ["localhost"]); // the first is also the default, for the connector endpoint
+        var apps = TestCertificates.WritePem(Path.Combine(dir, "apps"), ["*.apps.example.test"]);
+        var api = TestCertificates.WritePem(Path.Combine(dir, "api"), ["api.example.test"]);
         await using var stack = await TunnelStack.StartAsync(Store.Sqlite, s =>
         {
             s.ConnectorCa = connectors.Cert;
@@ -36,7 +36,4 @@ public class EdgeCertificateTests
         await Assert.ThrowsAsync<HttpRequestException>(() => apiClient.GetAsync(stack.PublicUrl("web.apps.example.test", "/small")));
         Assert.False(Directory.Exists(Path.GetDirectoryName(stack.EdgeCa)), "no development CA when certificates are configured");
     }
-
-    private static (string Cert, string Key) WritePem(string dir, string name, string[] dnsNames) =>
-        TestCertificates.WritePem(Path.Combine(dir, name), dnsNames);
 }

@@ -11,7 +11,8 @@ public class TcpServiceTests(SqliteStackFixture fixture) : IClassFixture<SqliteS
 {
     private TunnelStack Stack => fixture.Stack;
 
-    private async Task<(string Hostname, int LocalPort)> ExposeAsync(string service)
+    /// <summary>A tunnel whose hostname serves <paramref name="service"/>, once the edge routes it (a plain GET gets the 400 hint).</summary>
+    private async Task<string> RouteTcpServiceAsync(string service)
     {
         var (name, hostname, token) = await Stack.NewRoutedTunnelAsync();
         var config = Stack.TempPath($"{name}.yml");
@@ -19,7 +20,13 @@ public class TcpServiceTests(SqliteStackFixture fixture) : IClassFixture<SqliteS
         Stack.StartConnector(token, "--config", config);
         await Eventually.Until(() => Stack.Public.GetAsync(Stack.PublicUrl(hostname)), r => r.StatusCode == HttpStatusCode.BadRequest,
             TimeSpan.FromSeconds(20), "TCP service routed");
+        return hostname;
+    }
 
+    /// <summary>The service behind a hostname, and a `tunnel access tcp` listener for it.</summary>
+    private async Task<(string Hostname, int LocalPort)> ExposeAsync(string service)
+    {
+        var hostname = await RouteTcpServiceAsync(service);
         var localPort = Ports.Free();
         Stack.Track(TestProcess.StartDotnet("access", Binaries.Connector,
             ["access", "tcp", "--hostname", $"{hostname}:{Stack.PublicPort}", "--url", $"127.0.0.1:{localPort}",
@@ -99,12 +106,7 @@ public class TcpServiceTests(SqliteStackFixture fixture) : IClassFixture<SqliteS
     public async Task A_real_ssh_client_runs_a_command_through_the_tunnel()
     {
         await using var sshd = await SshServer.StartAsync(Stack.TempPath($"sshd-{Guid.NewGuid():N}"));
-        var (name, hostname, token) = await Stack.NewRoutedTunnelAsync();
-        var config = Stack.TempPath($"{name}.yml");
-        await File.WriteAllTextAsync(config, $"ingress:\n  - hostname: {hostname}\n    service: ssh://127.0.0.1:{sshd.Port}\n  - service: http_status:404\n");
-        Stack.StartConnector(token, "--config", config);
-        await Eventually.Until(() => Stack.Public.GetAsync(Stack.PublicUrl(hostname)), r => r.StatusCode == HttpStatusCode.BadRequest,
-            TimeSpan.FromSeconds(20), "SSH service routed");
+        var hostname = await RouteTcpServiceAsync($"ssh://127.0.0.1:{sshd.Port}");
 
         var proxy = $"dotnet {Binaries.Connector} access ssh --hostname {hostname}:{Stack.PublicPort} --edge-address 127.0.0.1:{Stack.PublicPort} --edge-ca {Stack.EdgeCa}";
         var (code, output) = await sshd.RunClientAsync(proxy, hostname, "echo hello-through-the-tunnel && whoami");
@@ -116,12 +118,7 @@ public class TcpServiceTests(SqliteStackFixture fixture) : IClassFixture<SqliteS
     public async Task An_unreachable_tcp_service_makes_access_ssh_say_why_and_exit_non_zero()
     {
         var deadPort = Ports.Free();
-        var (name, hostname, token) = await Stack.NewRoutedTunnelAsync();
-        var config = Stack.TempPath($"{name}.yml");
-        await File.WriteAllTextAsync(config, $"ingress:\n  - hostname: {hostname}\n    service: tcp://127.0.0.1:{deadPort}\n  - service: http_status:404\n");
-        Stack.StartConnector(token, "--config", config);
-        await Eventually.Until(() => Stack.Public.GetAsync(Stack.PublicUrl(hostname)), r => r.StatusCode == HttpStatusCode.BadRequest,
-            TimeSpan.FromSeconds(20), "TCP service routed");
+        var hostname = await RouteTcpServiceAsync($"tcp://127.0.0.1:{deadPort}");
 
         var (code, output) = await TestProcess.RunDotnetAsync(Binaries.Connector,
             ["access", "ssh", "--hostname", $"{hostname}:{Stack.PublicPort}", "--edge-address", $"127.0.0.1:{Stack.PublicPort}", "--edge-ca", Stack.EdgeCa]);
