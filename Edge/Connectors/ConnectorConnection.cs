@@ -50,7 +50,7 @@ public sealed class ConnectorConnection : IDisposable
 
     public ParkedDataCall? TryTake()
     {
-        while (_idle.TryDequeue(out var call))
+        while (!_closed.IsCancellationRequested && _idle.TryDequeue(out var call))
         {
             if (call.TryClaim())
             {
@@ -92,7 +92,7 @@ public sealed class ConnectorConnection : IDisposable
     public void Close()
     {
         _closed.Cancel();
-        while (_idle.TryDequeue(out var call))
+        while (!_closed.IsCancellationRequested && _idle.TryDequeue(out var call))
         {
             call.Complete();
         }

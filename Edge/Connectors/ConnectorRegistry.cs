@@ -28,7 +28,10 @@ public sealed class ConnectorRegistry
         return connections.IsEmpty ? null : connections[^1].Ingress;
     }
 
-    /// <summary>A task that completes the next time any connection of the tunnel parks a Data call.</summary>
+    /// <summary>
+    /// A task that completes the next time any connection of the tunnel parks a Data call or goes away, so a
+    /// request waiting for a stream re-checks at once instead of waiting out its timeout on a dead connector.
+    /// </summary>
     public Task NextParkedAsync(string tunnelId) => Entry(tunnelId).Parked.Task;
 
     public void Add(ConnectorConnection connection)
@@ -50,19 +53,24 @@ public sealed class ConnectorRegistry
             return;
         }
 
+        var entry = Entry(connection.TunnelId);
         lock (_lock)
         {
-            var entry = Entry(connection.TunnelId);
             entry.Connections = entry.Connections.Remove(connection);
         }
 
+        Wake(entry);
         Changed?.Invoke();
     }
 
     public void Park(ConnectorConnection connection, ParkedDataCall call)
     {
         connection.Park(call);
-        var entry = Entry(connection.TunnelId);
+        Wake(Entry(connection.TunnelId));
+    }
+
+    private void Wake(TunnelEntry entry)
+    {
         TaskCompletionSource previous;
         lock (_lock)
         {

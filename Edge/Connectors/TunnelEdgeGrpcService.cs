@@ -19,6 +19,9 @@ public sealed class TunnelEdgeGrpcService(
 
         using var connection = new ConnectorConnection(tunnel.Id, tunnel.SecretHash.ToByteArray(), registration, context.Peer, responseStream, context.CancellationToken);
         registry.Add(connection);
+        // Unregister the moment the transport dies, not when this handler gets to its finally: requests in
+        // between would otherwise try the connection's already-aborted parked calls.
+        using var unregister = context.CancellationToken.Register(() => registry.Remove(connection));
         logger.LogInformation("Connector {ConnectorId} connection {Index} registered for tunnel {Tunnel} from {Peer} ({Rules} ingress rules)",
             connection.ConnectorId, connection.Index, tunnel.Name, context.Peer, connection.Ingress.Count);
         try

@@ -49,7 +49,8 @@ public sealed class TunnelDialer(ConnectorRegistry registry, IOptions<EdgeOption
             {
                 // The call died under us (connector restarting, connection dropped): try another one.
                 call.Complete();
-                if (++failures >= MaxAttempts)
+                // Once the tunnel has no connection left, the next claim says so ("no connector online").
+                if (++failures >= MaxAttempts && !registry.ConnectionsFor(tunnelId).IsEmpty)
                 {
                     throw new TunnelUnavailableException($"the tunnel's connectors failed {failures} times to open a stream: {ex.Message}");
                 }
@@ -70,13 +71,13 @@ public sealed class TunnelDialer(ConnectorRegistry registry, IOptions<EdgeOption
         wait.CancelAfter(options.Value.StreamWait);
         while (true)
         {
+            var parked = registry.NextParkedAsync(tunnelId); // before looking, so a call parked or a connection lost meanwhile is not missed
             var connections = registry.ConnectionsFor(tunnelId);
             if (connections.IsEmpty)
             {
                 throw new TunnelUnavailableException("no connector of it is online");
             }
 
-            var parked = registry.NextParkedAsync(tunnelId); // before scanning, so a call parked meanwhile is not missed
             var start = (int)((uint)Interlocked.Increment(ref _next) % (uint)connections.Length);
             for (var i = 0; i < connections.Length; i++)
             {
