@@ -150,10 +150,20 @@ tcp direct "127.0.0.1:$tcp_source"
 tcp "ssh -R" "127.0.0.1:$ssh_tcp"
 tcp "tunnel (access tcp)" "127.0.0.1:$access_port"
 
+sse() { benchtool sse-latency "$2" "$3" 40 | awk -v t="$1" '{print t "\t" $2 "\t" $3}' >>"$work/sse.tsv"; echo "measured sse $1"; }
+: >"$work/sse.tsv"
+sse direct "http://127.0.0.1:$origin/" "127.0.0.1:$origin"
+sse nginx "http://127.0.0.1:$nginx_port/" "127.0.0.1:$nginx_port"
+sse "ssh -R" "http://127.0.0.1:$ssh_fwd/" "127.0.0.1:$ssh_fwd"
+sse "tunnel (http)" "http://bench.localhost:$pub_http/" "127.0.0.1:$pub_http"
+sse "tunnel (https)" "https://bench.localhost:$pub_https/" "127.0.0.1:$pub_https"
+
 {
   python3 "$root/bench/report.py" "$results" "$duration"
   printf '\n## WebSocket echo (32-byte messages, 16 connections, %s s)\n\n| path | messages/s | × direct |\n| --- | ---: | ---: |\n' "$duration"
   awk -F'\t' 'NR==1{d=$2} {printf "| %s | %d | %.2f |\n", $1, $2, $2/d}' "$work/ws.tsv"
   printf '\n## TCP bulk (1 GiB from a TCP origin, one connection)\n\n| path | MB/s | × direct |\n| --- | ---: | ---: |\n'
   awk -F'\t' 'NR==1{d=$2} {printf "| %s | %.1f | %.2f |\n", $1, $2, $2/d}' "$work/tcp.tsv"
+  printf '\n## Server-sent events: origin write to client read (40 events, 50 ms apart)\n\n| path | p50 ms | max ms |\n| --- | ---: | ---: |\n'
+  awk -F'\t' '{printf "| %s | %d | %d |\n", $1, $2, $3}' "$work/sse.tsv"
 } | tee "$out/results.md"

@@ -2,6 +2,8 @@
 //   ws-echo URL CONNECT CONNECTIONS SECONDS   WebSocket echo round trips; prints messages/s
 //   tcp-source PORT MIB                       serves MIB mebibytes to each connection, then closes it
 //   tcp-bulk CONNECT MIB                      reads MIB mebibytes from a TCP endpoint; prints MB/s
+//   sse-latency URL CONNECT EVENTS            reads server-sent events stamped by the origin; prints the delay
+//                                             from the origin's write to the client's read (p50 and max, ms)
 // CONNECT is host:port to dial whatever the URL's host says (like curl --resolve); certificates are not checked.
 using System.Diagnostics;
 using System.Net;
@@ -13,16 +15,17 @@ return args switch
     ["ws-echo", var url, var connect, var connections, var seconds] => await WsEchoAsync(new Uri(url), IPEndPoint.Parse(connect), int.Parse(connections), int.Parse(seconds)),
     ["tcp-source", var port, var mib] => await TcpSourceAsync(int.Parse(port), long.Parse(mib) << 20),
     ["tcp-bulk", var connect, var mib] => await TcpBulkAsync(IPEndPoint.Parse(connect), long.Parse(mib) << 20),
+    ["sse-latency", var url, var connect, var events] => await SseLatencyAsync(new Uri(url), IPEndPoint.Parse(connect), int.Parse(events)),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: ws-echo URL HOST:PORT CONNECTIONS SECONDS | tcp-source PORT MIB | tcp-bulk HOST:PORT MIB");
+    Console.Error.WriteLine("usage: ws-echo URL HOST:PORT CONNECTIONS SECONDS | tcp-source PORT MIB | tcp-bulk HOST:PORT MIB | sse-latency URL HOST:PORT EVENTS");
     return 2;
 }
 
-static async Task<int> WsEchoAsync(Uri url, IPEndPoint connect, int connections, int seconds)
+static SocketsHttpHandler Dialing(IPEndPoint connect)
 {
     var handler = new SocketsHttpHandler
     {
@@ -34,7 +37,36 @@ static async Task<int> WsEchoAsync(Uri url, IPEndPoint connect, int connections,
         },
     };
     handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
-    using var invoker = new HttpMessageInvoker(handler);
+    return handler;
+}
+
+static async Task<int> SseLatencyAsync(Uri url, IPEndPoint connect, int events)
+{
+    // The demo origin's /sse writes "data: <unix ms when written>"; origin and client share this machine's clock.
+    using var client = new HttpClient(Dialing(connect));
+    var delays = new List<double>();
+    for (var round = 0; round < 2; round++) // the first round warms up connections and JIT
+    {
+        delays.Clear();
+        using var response = await client.GetAsync(new Uri(url, $"/sse?count={events}&ms=50"), HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                delays.Add(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - long.Parse(line.AsSpan(6)));
+            }
+        }
+    }
+
+    delays.Sort();
+    Console.WriteLine($"ms {delays[delays.Count / 2]:0} {delays[^1]:0} events {delays.Count}");
+    return delays.Count == events ? 0 : 1;
+}
+
+static async Task<int> WsEchoAsync(Uri url, IPEndPoint connect, int connections, int seconds)
+{
+    using var invoker = new HttpMessageInvoker(Dialing(connect));
     var sockets = new List<ClientWebSocket>();
     for (var i = 0; i < connections; i++)
     {
