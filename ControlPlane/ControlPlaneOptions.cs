@@ -26,4 +26,7 @@ public sealed class ControlPlaneOptions
     /// <summary>PEM certificate and key for HTTPS; the development certificate when not set.</summary>
     public string? CertificatePath { get; set; }
     public string? CertificateKeyPath { get; set; }
+
+    /// <summary>Dashboard sign-in; without it people sign in to the dashboard with an API token.</summary>
+    public Auth.OidcLoginOptions Oidc { get; set; } = new();
 }

@@ -1,5 +1,7 @@
 using Tunnel.ControlPlane;
 using Tunnel.ControlPlane.Apis;
+using Tunnel.ControlPlane.Audit;
+using Tunnel.ControlPlane.Auth;
 using Tunnel.ControlPlane.Config;
 using Tunnel.ControlPlane.Infrastructure;
 using Tunnel.ControlPlane.Tunnels;
@@ -12,13 +14,20 @@ builder.Services.AddOptions<ControlPlaneOptions>().BindConfiguration(ControlPlan
 var options = builder.Configuration.GetSection(ControlPlaneOptions.Section).Get<ControlPlaneOptions>() ?? new();
 builder.WebHost.UseControlPlaneHttps(options);
 builder.AddTunnelDatabase(options.DataDirectory);
+builder.AddControlPlaneAuth(options);
 
 builder.Services.AddProblemDetails();
+builder.Services.AddOpenApi();
 builder.Services.AddGrpc();
+builder.Services.AddHttpContextAccessor();
+builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<ControlPlaneKeys>();
 builder.Services.AddSingleton<TokenIssuer>();
 builder.Services.AddSingleton<ConfigChangeSignal>();
 builder.Services.AddScoped<ConfigSnapshotBuilder>();
+builder.Services.AddScoped<AuditLog>();
+builder.Services.AddScoped<TunnelCatalog>();
+builder.Services.AddScoped<ApiTokenStore>();
 
 var app = builder.Build();
 await app.Services.MigrateDatabaseAsync(app.Lifetime.ApplicationStopping);
@@ -26,13 +35,19 @@ _ = app.Services.GetRequiredService<ControlPlaneKeys>(); // create missing keys 
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapDefaultEndpoints();
+app.MapOpenApi("/api/openapi.json");
 app.MapGrpcService<ConfigGrpcService>();
 
-var api = app.MapGroup("/api").AddEndpointFilter<AdminApiKeyFilter>();
+var api = app.MapGroup("/api").RequireApiToken();
 api.MapTunnelsApi();
 api.MapHostnamesApi();
 api.MapConnectionsApi();
+api.MapApiTokensApi();
+api.MapUsersApi();
+api.MapAuditApi();
 
 app.Run();
 

@@ -11,14 +11,18 @@ public static class CommandLine
         root.Options.Add(CommonOptions.Api);
         root.Options.Add(CommonOptions.ApiKey);
         root.Options.Add(CommonOptions.ApiCa);
+        root.Options.Add(CommonOptions.Output);
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(Access.AccessCommands.Create());
         root.Subcommands.Add(IngressCommands.Create());
-        foreach (var command in ManagementCommands.Create())
+        foreach (var command in TunnelCommands.Create())
         {
             root.Subcommands.Add(command);
         }
 
+        root.Subcommands.Add(RouteCommands.Create());
+        root.Subcommands.Add(StatusCommands.Connections());
+        root.Subcommands.Add(StatusCommands.Audit());
         return root;
     }
 

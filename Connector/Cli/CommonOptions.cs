@@ -14,7 +14,7 @@ public static class CommonOptions
 
     public static readonly Option<string?> ApiKey = new("--api-key")
     {
-        Description = "Admin API key [env TUNNEL_API_KEY]",
+        Description = "API token from the dashboard, or the bootstrap admin key [env TUNNEL_API_KEY]",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TUNNEL_API_KEY"),
         Recursive = true,
     };
@@ -25,6 +25,15 @@ public static class CommonOptions
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TUNNEL_API_CA"),
         Recursive = true,
     };
+
+    public static readonly Option<string> Output = new("--output", "-o")
+    {
+        Description = "table (for people) or json (the API's own JSON, for scripts)",
+        DefaultValueFactory = _ => "table",
+        Recursive = true,
+    };
+
+    static CommonOptions() => Output.AcceptOnlyFromAmong("table", "json");
 
     public static ControlPlaneApiClient CreateClient(ParseResult parse) =>
         new(parse.GetValue(Api)!, parse.GetValue(ApiKey), parse.GetValue(ApiCa));

@@ -22,7 +22,7 @@ public sealed class ControlPlaneApiClient : IDisposable
 
         if (string.IsNullOrWhiteSpace(apiKey))
         {
-            throw new CliException("no admin API key: pass --api-key or set TUNNEL_API_KEY");
+            throw new CliException("no API token: pass --api-key or set TUNNEL_API_KEY (an API token from the dashboard, or the bootstrap admin key)");
         }
 
         _baseUrl = baseUrl;
@@ -34,7 +34,25 @@ public sealed class ControlPlaneApiClient : IDisposable
 
     public Task<T> PostAsync<T>(string path, object body, CancellationToken ct) => SendAsync<T>(HttpMethod.Post, path, body, ct);
 
+    public Task<T> PatchAsync<T>(string path, object body, CancellationToken ct) => SendAsync<T>(HttpMethod.Patch, path, body, ct);
+
     public Task DeleteAsync(string path, CancellationToken ct) => SendAsync<JsonElement?>(HttpMethod.Delete, path, null, ct);
+
+    /// <summary>Every item of a paged list, following `next` until the last page.</summary>
+    public async Task<List<JsonElement>> GetAllAsync(string path, CancellationToken ct)
+    {
+        var items = new List<JsonElement>();
+        string? next = null;
+        do
+        {
+            var separator = path.Contains('?') ? '&' : '?';
+            var page = await GetAsync<JsonElement>(next is null ? path : $"{path}{separator}after={Uri.EscapeDataString(next)}", ct);
+            items.AddRange(page.GetProperty("items").EnumerateArray().Select(e => e.Clone()));
+            next = page.TryGetProperty("next", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
+        }
+        while (next is not null);
+        return items;
+    }
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct)
     {

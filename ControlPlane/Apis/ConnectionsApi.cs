@@ -1,44 +1,30 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 using Tunnel.ControlPlane.Infrastructure;
+using Tunnel.ControlPlane.Model;
+using Tunnel.ControlPlane.Tunnels;
 
 namespace Tunnel.ControlPlane.Apis;
 
 public static class ConnectionsApi
 {
-    /// <summary>Edges report every 10 s; a row older than this belongs to an edge that is gone.</summary>
-    private static readonly TimeSpan Stale = TimeSpan.FromSeconds(35);
-
     public static RouteGroupBuilder MapConnectionsApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/connections", (TunnelDbContext db, CancellationToken ct) => ListAsync(db, null, ct));
+        api.MapGet("/connections", async (TunnelDbContext db, string? edge, CancellationToken ct) =>
+            TypedResults.Ok(ToResponses(await LiveConnections.ListAsync(db, null, ct), edge))).WithTags("Connections");
         api.MapGet("/tunnels/{tunnel}/connections", async Task<Results<Ok<List<ConnectionResponse>>, ProblemHttpResult>> (
-            string tunnel, TunnelDbContext db, CancellationToken ct) =>
+            string tunnel, string? edge, TunnelCatalog catalog, TunnelDbContext db, CancellationToken ct) =>
         {
-            var entity = await TunnelsApi.FindAsync(db, tunnel, ct);
-            return entity is null ? Problems.UnknownTunnel(tunnel) : await ListAsync(db, entity.Id, ct);
-        });
+            var entity = await catalog.FindAsync(tunnel, ct);
+            return entity is null
+                ? Problems.NotFound($"no tunnel named or with id '{tunnel}': list them with `tunnel list`")
+                : TypedResults.Ok(ToResponses(await LiveConnections.ListAsync(db, entity.Id, ct), edge));
+        }).WithTags("Connections");
         return api;
     }
 
-    private static async Task<Ok<List<ConnectionResponse>>> ListAsync(TunnelDbContext db, Guid? tunnelId, CancellationToken ct) =>
-        TypedResults.Ok(await LiveAsync(db, tunnelId, ct));
-
-    internal static async Task<List<ConnectionResponse>> LiveAsync(TunnelDbContext db, Guid? tunnelId, CancellationToken ct)
-    {
-        var query = db.Connections.AsNoTracking();
-        if (tunnelId is { } id)
-        {
-            query = query.Where(c => c.TunnelId == id);
-        }
-
-        // Filtered in memory: SQLite cannot compare DateTimeOffset values in SQL.
-        var cutoff = DateTimeOffset.UtcNow - Stale;
-        var rows = await query.ToListAsync(ct);
-        return rows.Where(c => c.ReportedAt >= cutoff)
-            .OrderBy(c => c.TunnelId).ThenBy(c => c.ConnectorId, StringComparer.Ordinal).ThenBy(c => c.ConnectionIndex)
+    private static List<ConnectionResponse> ToResponses(IEnumerable<ConnectionEntity> rows, string? edge) =>
+        rows.Where(c => edge is null || c.EdgeId == edge)
             .Select(c => new ConnectionResponse(c.ConnectionId, c.TunnelId, c.ConnectorId, c.ConnectionIndex, c.EdgeId,
                 c.Version, c.RemoteAddress, c.ConnectedAt, c.LastHeartbeat))
             .ToList();
-    }
 }

@@ -1,8 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Tunnel.ControlPlane.Config;
 using Tunnel.ControlPlane.Infrastructure;
-using Tunnel.ControlPlane.Model;
 using Tunnel.ControlPlane.Tunnels;
 
 namespace Tunnel.ControlPlane.Apis;
@@ -11,68 +9,59 @@ public static class HostnamesApi
 {
     public static RouteGroupBuilder MapHostnamesApi(this RouteGroupBuilder api)
     {
-        api.MapPost("/tunnels/{tunnel}/hostnames", RouteAsync);
-        api.MapGet("/hostnames", ListAsync);
-        api.MapDelete("/hostnames/{hostname}", DeleteAsync);
+        api.MapPost("/tunnels/{tunnel}/hostnames", RouteAsync).WithTags("Hostnames");
+        api.MapGet("/hostnames", ListAsync).WithTags("Hostnames");
+        api.MapDelete("/hostnames/{hostname}", DeleteAsync).WithTags("Hostnames");
         return api;
     }
 
     private static async Task<Results<Created<HostnameResponse>, ProblemHttpResult>> RouteAsync(
-        string tunnel, RouteHostnameRequest request, TunnelDbContext db, ConfigChangeSignal signal, CancellationToken ct)
+        string tunnel, RouteHostnameRequest request, TunnelCatalog catalog, CancellationToken ct)
     {
-        if (!NameRules.TryNormalizeHostname(request.Hostname, out var hostname, out var error))
+        var outcome = await catalog.RouteAsync(tunnel, request.Hostname, ct);
+        if (!outcome.Succeeded)
+        {
+            return Problems.From(outcome);
+        }
+
+        var (entity, route) = outcome.Value;
+        return TypedResults.Created($"/api/hostnames/{route.Name}", new HostnameResponse(route.Name, entity.Id, entity.Name, route.CreatedAt));
+    }
+
+    private static async Task<Results<Ok<Page<HostnameResponse>>, ProblemHttpResult>> ListAsync(
+        TunnelDbContext db, int? limit, string? after, string? tunnel, string? name, CancellationToken ct)
+    {
+        if (Paging.LimitError(limit) is { } error)
         {
             return Problems.BadRequest(error);
         }
 
-        var entity = await TunnelsApi.FindAsync(db, tunnel, ct);
-        if (entity is null)
+        var take = limit ?? Paging.DefaultLimit;
+        var query = from h in db.Hostnames.AsNoTracking()
+                    join t in db.Tunnels.AsNoTracking() on h.TunnelId equals t.Id
+                    select new { h.Name, h.TunnelId, TunnelName = t.Name, h.CreatedAt };
+        if (!string.IsNullOrEmpty(after))
         {
-            return Problems.UnknownTunnel(tunnel);
+            query = query.Where(r => string.Compare(r.Name, after) > 0);
         }
 
-        var existing = await db.Hostnames.AsNoTracking().FirstOrDefaultAsync(h => h.Name == hostname, ct);
-        if (existing is not null)
+        if (!string.IsNullOrEmpty(tunnel))
         {
-            var owner = await db.Tunnels.AsNoTracking().Where(t => t.Id == existing.TunnelId).Select(t => t.Name).FirstAsync(ct);
-            return Problems.Conflict($"hostname '{hostname}' is already routed to tunnel '{owner}': remove that route first (DELETE /api/hostnames/{hostname})");
+            query = Guid.TryParse(tunnel, out var id) ? query.Where(r => r.TunnelId == id) : query.Where(r => r.TunnelName == tunnel);
         }
 
-        var route = new HostnameEntity { Name = hostname, TunnelId = entity.Id, CreatedAt = DateTimeOffset.UtcNow };
-        db.Hostnames.Add(route);
-        try
+        if (!string.IsNullOrEmpty(name))
         {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateException)
-        {
-            return Problems.Conflict($"hostname '{hostname}' is already routed to a tunnel");
+            query = query.Where(r => r.Name.Contains(name));
         }
 
-        signal.NotifyChanged();
-        return TypedResults.Created($"/api/hostnames/{hostname}", new HostnameResponse(hostname, entity.Id, entity.Name, route.CreatedAt));
+        var rows = await query.OrderBy(r => r.Name).Take(take + 1).ToListAsync(ct);
+        return TypedResults.Ok(Paging.Of(rows.Select(r => new HostnameResponse(r.Name, r.TunnelId, r.TunnelName, r.CreatedAt)).ToList(), take, h => h.Hostname));
     }
 
-    private static async Task<Ok<List<HostnameResponse>>> ListAsync(TunnelDbContext db, CancellationToken ct)
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string hostname, TunnelCatalog catalog, CancellationToken ct)
     {
-        var rows = await (from h in db.Hostnames.AsNoTracking()
-                          join t in db.Tunnels.AsNoTracking() on h.TunnelId equals t.Id
-                          select new { h.Name, h.TunnelId, TunnelName = t.Name, h.CreatedAt }).ToListAsync(ct);
-        return TypedResults.Ok(rows.OrderBy(r => r.Name, StringComparer.Ordinal)
-            .Select(r => new HostnameResponse(r.Name, r.TunnelId, r.TunnelName, r.CreatedAt)).ToList());
-    }
-
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        string hostname, TunnelDbContext db, ConfigChangeSignal signal, CancellationToken ct)
-    {
-        var normalized = hostname.Trim().TrimEnd('.').ToLowerInvariant();
-        var deleted = await db.Hostnames.Where(h => h.Name == normalized).ExecuteDeleteAsync(ct);
-        if (deleted == 0)
-        {
-            return Problems.NotFound($"hostname '{hostname}' is not routed to any tunnel");
-        }
-
-        signal.NotifyChanged();
-        return TypedResults.NoContent();
+        var outcome = await catalog.UnrouteAsync(hostname, ct);
+        return outcome.Succeeded ? TypedResults.NoContent() : Problems.From(outcome);
     }
 }

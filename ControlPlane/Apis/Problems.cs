@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Tunnel.ControlPlane.Tunnels;
 
 namespace Tunnel.ControlPlane.Apis;
 
@@ -13,6 +14,14 @@ internal static class Problems
     public static ProblemHttpResult Conflict(string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: detail);
 
-    public static ProblemHttpResult UnknownTunnel(string tunnel) =>
-        NotFound($"no tunnel named or with id '{tunnel}': list them with `tunnel list`");
+    public static ProblemHttpResult From<T>(Outcome<T> failed) => failed.Kind switch
+    {
+        FailureKind.NotFound => NotFound(failed.Error!),
+        FailureKind.Conflict => Conflict(failed.Error!),
+        _ => BadRequest(failed.Error!),
+    };
+
+    /// <summary>For places outside an endpoint (authentication handlers) that must answer with a problem body.</summary>
+    public static Task WriteAsync(HttpContext context, int status, string title, string detail) =>
+        TypedResults.Problem(statusCode: status, title: title, detail: detail).ExecuteAsync(context);
 }

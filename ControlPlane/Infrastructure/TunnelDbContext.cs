@@ -12,6 +12,9 @@ public abstract class TunnelDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<TunnelEntity> Tunnels => Set<TunnelEntity>();
     public DbSet<HostnameEntity> Hostnames => Set<HostnameEntity>();
     public DbSet<ConnectionEntity> Connections => Set<ConnectionEntity>();
+    public DbSet<ApiTokenEntity> ApiTokens => Set<ApiTokenEntity>();
+    public DbSet<UserEntity> Users => Set<UserEntity>();
+    public DbSet<AuditEventEntity> AuditEvents => Set<AuditEventEntity>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -43,6 +46,36 @@ public abstract class TunnelDbContext(DbContextOptions options) : DbContext(opti
             b.HasIndex(c => c.EdgeId);
             b.HasIndex(c => c.TunnelId);
             b.HasOne<TunnelEntity>().WithMany().HasForeignKey(c => c.TunnelId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<ApiTokenEntity>(b =>
+        {
+            b.ToTable("api_tokens");
+            b.HasKey(t => t.Id);
+            b.Property(t => t.Name).HasMaxLength(64);
+            b.Property(t => t.Role).HasMaxLength(16);
+            b.Property(t => t.TokenHash).HasMaxLength(32);
+            b.HasIndex(t => t.TokenHash).IsUnique();
+            b.Property(t => t.Prefix).HasMaxLength(16);
+            b.Property(t => t.CreatedBy).HasMaxLength(320);
+        });
+        modelBuilder.Entity<UserEntity>(b =>
+        {
+            b.ToTable("users");
+            b.HasKey(u => u.Login);
+            b.Property(u => u.Login).HasMaxLength(320);
+            b.Property(u => u.Role).HasMaxLength(16);
+        });
+        modelBuilder.Entity<AuditEventEntity>(b =>
+        {
+            // No foreign key to tunnels: the trail of a deleted tunnel stays.
+            b.ToTable("audit_events");
+            b.HasKey(e => e.Id);
+            b.Property(e => e.Actor).HasMaxLength(340);
+            b.Property(e => e.Action).HasMaxLength(64);
+            b.Property(e => e.Target).HasMaxLength(256);
+            b.Property(e => e.RemoteAddress).HasMaxLength(64);
+            b.Property(e => e.Detail).HasMaxLength(1024);
+            b.HasIndex(e => e.TunnelId);
         });
     }
 }

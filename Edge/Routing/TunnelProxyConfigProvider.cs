@@ -44,6 +44,15 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
         previous.SignalChanged();
     }
 
+    /// <summary>
+    /// Names are stored in their ASCII (punycode) form; YARP refuses a whole config holding one and matches
+    /// requests for it under the Unicode form.
+    /// </summary>
+    private static string YarpHost(string hostname) =>
+        hostname.Contains("xn--", StringComparison.OrdinalIgnoreCase) ? Idn.GetUnicode(hostname) : hostname;
+
+    private static readonly System.Globalization.IdnMapping Idn = new();
+
     private Snapshot Build()
     {
         var routes = new List<RouteConfig>();
@@ -61,7 +70,7 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
                         RouteId = $"{hostname}#offline",
                         Order = OrderOf(hostname, 0),
                         ClusterId = StatusCluster.ClusterId,
-                        Match = new RouteMatch { Hosts = [hostname], Path = "/{**path}" },
+                        Match = new RouteMatch { Hosts = [YarpHost(hostname)], Path = "/{**path}" },
                         Metadata = new Dictionary<string, string> { [TunnelRouteMetadata.TunnelId] = tunnel.Id, [TunnelRouteMetadata.Offline] = tunnel.Name },
                     });
                 }
@@ -116,7 +125,7 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
                         RouteId = $"{hostname}#{i}#{routeHost}",
                         Order = OrderOf(routeHost, i),
                         ClusterId = clusterId,
-                        Match = new RouteMatch { Hosts = [routeHost], Path = "/{**path}" },
+                        Match = new RouteMatch { Hosts = [YarpHost(routeHost)], Path = "/{**path}" },
                         Metadata = metadata,
                         // The origin sees the public Host, as with cloudflared, unless the rule sets httpHostHeader.
                         Transforms = [string.IsNullOrEmpty(rule.HttpHostHeader)

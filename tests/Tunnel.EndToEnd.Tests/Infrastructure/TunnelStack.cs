@@ -81,9 +81,20 @@ public sealed class TunnelStack : IAsyncDisposable
         ControlPlane = TestProcess.StartDotnet("controlplane", Binaries.ControlPlane, args);
         await Eventually.Until(() => Task.FromResult(File.Exists(ControlPlaneCa)), x => x, TimeSpan.FromSeconds(30), "control plane CA");
         Api?.Dispose();
-        Api = new HttpClient(Trusting(ControlPlaneCa)) { BaseAddress = new Uri($"https://127.0.0.1:{ControlPlanePort}/") };
-        Api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        Api = ApiAs(AdminKey);
         await WaitReadyAsync(Api, "readyz", ControlPlane);
+    }
+
+    /// <summary>A client of the control plane's API presenting this token (none when null).</summary>
+    public HttpClient ApiAs(string? token)
+    {
+        var client = new HttpClient(Trusting(ControlPlaneCa)) { BaseAddress = new Uri($"https://127.0.0.1:{ControlPlanePort}/") };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return client;
     }
 
     public async Task StartEdgeAsync()
@@ -176,15 +187,27 @@ public sealed class TunnelStack : IAsyncDisposable
         return Track(TestProcess.StartDotnet("connector", Binaries.Connector, args));
     }
 
-    public async Task WaitServedAsync(string hostname) =>
-        await Eventually.Until(() => Public.GetAsync(PublicUrl(hostname, "/small")), r => r.StatusCode == HttpStatusCode.OK,
-            TimeSpan.FromSeconds(20), $"{hostname} served through the tunnel");
+    public async Task WaitServedAsync(string hostname)
+    {
+        try
+        {
+            await Eventually.Until(() => Public.GetAsync(PublicUrl(hostname, "/small")), r => r.StatusCode == HttpStatusCode.OK,
+                TimeSpan.FromSeconds(20), $"{hostname} served through the tunnel");
+        }
+        catch (TimeoutException ex)
+        {
+            var edgeErrors = string.Join('\n', (Edge?.Output ?? "").Split('\n').Where(l => l.Contains("fail:") || l.Contains("warn:")).TakeLast(10));
+            throw new TimeoutException($"{ex.Message}\nlast edge warnings and errors:\n{edgeErrors}");
+        }
+    }
 
-    public Task<(int ExitCode, string Output)> CliAsync(params string[] args) =>
+    public Task<(int ExitCode, string Output)> CliAsync(params string[] args) => CliAsAsync(AdminKey, args);
+
+    public Task<(int ExitCode, string Output)> CliAsAsync(string token, params string[] args) =>
         TestProcess.RunDotnetAsync(Binaries.Connector, args, new Dictionary<string, string>
         {
             ["TUNNEL_API"] = $"https://127.0.0.1:{ControlPlanePort}",
-            ["TUNNEL_API_KEY"] = AdminKey,
+            ["TUNNEL_API_KEY"] = token,
             ["TUNNEL_API_CA"] = ControlPlaneCa,
         });
 

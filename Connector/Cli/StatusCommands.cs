@@ -1,0 +1,49 @@
+using System.CommandLine;
+using System.Text.Json;
+
+namespace Tunnel.Connector.Cli;
+
+/// <summary>`tunnel connections` (live, per edge) and `tunnel audit` (who did what).</summary>
+public static class StatusCommands
+{
+    public static Command Connections()
+    {
+        var name = new Argument<string?>("NAME") { Description = "Only this tunnel's connections", Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command("connections", "List live connector connections, per edge") { name };
+        command.SetAction(async (parse, ct) =>
+        {
+            using var api = CommonOptions.CreateClient(parse);
+            var path = parse.GetValue(name) is { } n ? $"api/tunnels/{Uri.EscapeDataString(n)}/connections" : "api/connections";
+            var rows = (await api.GetAsync<JsonElement>(path, ct)).EnumerateArray().ToList();
+            Output.PrintList(parse, rows, $"{"TUNNEL",-36}  {"CONNECTOR",-12}  {"#",2}  {"EDGE",-20}  {"VERSION",-10}  {"SINCE",-19}  FROM",
+                c => $"{c.Text("tunnelId"),-36}  {Short(c.Text("connectorId")),-12}  {c.Text("connectionIndex"),2}  {c.Text("edgeId"),-20}  {c.Text("version"),-10}  {c.Time("connectedAt"),-19}  {c.Text("remoteAddress")}");
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command Audit()
+    {
+        var tunnel = new Option<string?>("--tunnel") { Description = "Only events about this tunnel (name or id)" };
+        var limit = new Option<int>("--limit") { Description = "How many of the newest events", DefaultValueFactory = _ => 50 };
+        var command = new Command("audit", "Show the audit log, newest first") { tunnel, limit };
+        command.SetAction(async (parse, ct) =>
+        {
+            using var api = CommonOptions.CreateClient(parse);
+            var query = $"api/audit?limit={parse.GetValue(limit)}";
+            if (parse.GetValue(tunnel) is { } t)
+            {
+                var id = Guid.TryParse(t, out var g) ? g : (await api.GetAsync<JsonElement>($"api/tunnels/{Uri.EscapeDataString(t)}", ct)).GetProperty("id").GetGuid();
+                query += $"&tunnel={id}";
+            }
+
+            var rows = (await api.GetAsync<JsonElement>(query, ct)).GetProperty("items").EnumerateArray().ToList();
+            Output.PrintList(parse, rows, $"{"WHEN",-19}  {"ACTOR",-30}  {"ACTION",-22}  {"TARGET",-30}  FROM",
+                e => $"{e.Time("at"),-19}  {e.Text("actor"),-30}  {e.Text("action"),-22}  {e.Text("target"),-30}  {e.Text("remoteAddress")}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static string Short(string id) => id.Length > 12 ? id[..12] : id;
+}

@@ -1,0 +1,100 @@
+using System.CommandLine;
+using System.Text.Json;
+
+namespace Tunnel.Connector.Cli;
+
+/// <summary>create, list, info, rename, rotate, delete, token: tunnels in the control plane from the command line.</summary>
+public static class TunnelCommands
+{
+    private static string Path(ParseResult parse, Argument<string> name, string rest = "") =>
+        $"api/tunnels/{Uri.EscapeDataString(parse.GetValue(name)!)}{rest}";
+
+    public static IEnumerable<Command> Create()
+    {
+        var name = new Argument<string>("NAME") { Description = "Tunnel name (or id)" };
+
+        var create = new Command("create", "Create a tunnel and print its token") { name };
+        create.SetAction(async (parse, ct) =>
+        {
+            using var api = CommonOptions.CreateClient(parse);
+            var created = await api.PostAsync<JsonElement>("api/tunnels", new { name = parse.GetValue(name) }, ct);
+            Output.Print(parse, created, t =>
+            {
+                Console.WriteLine($"Created tunnel {t.Text("name")} with id {t.Text("id")}");
+                Console.WriteLine($"Run it with: tunnel run --token {t.Text("token")} --url http://localhost:3000");
+            });
+            return 0;
+        });
+
+        var filter = new Option<string?>("--name") { Description = "Only tunnels whose name contains this" };
+        var status = new Option<string?>("--status") { Description = "Only tunnels that are healthy, degraded or down" };
+        var list = new Command("list", "List tunnels with their status") { filter, status };
+        list.SetAction(async (parse, ct) =>
+        {
+            using var api = CommonOptions.CreateClient(parse);
+            var query = string.Join("&", new[] { ("name", parse.GetValue(filter)), ("status", parse.GetValue(status)) }
+                .Where(q => q.Item2 is not null).Select(q => $"{q.Item1}={Uri.EscapeDataString(q.Item2!)}"));
+            var tunnels = await api.GetAllAsync(query.Length == 0 ? "api/tunnels" : $"api/tunnels?{query}", ct);
+            Output.PrintList(parse, tunnels, $"{"ID",-36}  {"NAME",-20}  {"STATUS",-8}  {"CONNS",5}  {"CREATED",-19}  HOSTNAMES",
+                t => $"{t.Text("id"),-36}  {t.Text("name"),-20}  {t.Text("status"),-8}  {t.Text("connections"),5}  {t.Time("createdAt"),-19}  {t.Join("hostnames")}");
+            return 0;
+        });
+
+        var info = new Command("info", "Show a tunnel: status, hostnames, connector versions") { name };
+        info.SetAction(async (parse, ct) =>
+        {
+            using var api = CommonOptions.CreateClient(parse);
+            var t = await api.GetAsync<JsonElement>(Path(parse, name), ct);
+            Output.Print(parse, t, _ =>
+            {
+                Console.WriteLine($"{t.Text("name")} ({t.Text("id")}), created {t.Time("createdAt")}");
+                Console.WriteLine($"status {t.Text("status")}, {t.Text("connections")} connection(s), connector versions: {t.Join("connectorVersions")}");
+                Console.WriteLine($"hostnames: {t.Join("hostnames")}");
+            });
+            return 0;
+        });
+
+        var newName = new Argument<string>("NEW_NAME") { Description = "The tunnel's new name" };
+        var rename = new Command("rename", "Rename a tunnel (its id and token stay)") { name, newName };
+        rename.SetAction(async (parse, ct) =>
+        {
+            using var api = CommonOptions.CreateClient(parse);
+            var t = await api.PatchAsync<JsonElement>(Path(parse, name), new { name = parse.GetValue(newName) }, ct);
+            Output.Print(parse, t, _ => Console.WriteLine($"Renamed tunnel {parse.GetValue(name)} to {t.Text("name")}"));
+            return 0;
+        });
+
+        var rotate = new Command("rotate", "Give a tunnel a new secret; connectors on the old token are disconnected") { name };
+        rotate.SetAction(async (parse, ct) =>
+        {
+            using var api = CommonOptions.CreateClient(parse);
+            var t = await api.PostAsync<JsonElement>(Path(parse, name, "/rotate"), new { }, ct);
+            Output.Print(parse, t, _ =>
+            {
+                Console.Error.WriteLine($"Rotated the secret of {parse.GetValue(name)}; restart its connectors with the new token:");
+                Console.WriteLine(t.Text("token"));
+            });
+            return 0;
+        });
+
+        var delete = new Command("delete", "Delete a tunnel; its connectors are disconnected") { name };
+        delete.SetAction(async (parse, ct) =>
+        {
+            using var api = CommonOptions.CreateClient(parse);
+            await api.DeleteAsync(Path(parse, name), ct);
+            Console.WriteLine($"Deleted tunnel {parse.GetValue(name)}");
+            return 0;
+        });
+
+        var token = new Command("token", "Print the token that `tunnel run --token` takes") { name };
+        token.SetAction(async (parse, ct) =>
+        {
+            using var api = CommonOptions.CreateClient(parse);
+            var t = await api.GetAsync<JsonElement>(Path(parse, name, "/token"), ct);
+            Output.Print(parse, t, _ => Console.WriteLine(t.Text("token")));
+            return 0;
+        });
+
+        return [create, list, info, rename, rotate, delete, token];
+    }
+}
