@@ -3,6 +3,7 @@ using Tunnel.ControlPlane.Apis;
 using Tunnel.ControlPlane.Audit;
 using Tunnel.ControlPlane.Auth;
 using Tunnel.ControlPlane.Config;
+using Tunnel.ControlPlane.Dashboard;
 using Tunnel.ControlPlane.Infrastructure;
 using Tunnel.ControlPlane.Tunnels;
 using Tunnel.Shared.Hosting;
@@ -15,6 +16,7 @@ var options = builder.Configuration.GetSection(ControlPlaneOptions.Section).Get<
 builder.WebHost.UseControlPlaneHttps(options);
 builder.AddTunnelDatabase(options.DataDirectory);
 builder.AddControlPlaneAuth(options);
+builder.AddDashboard(options);
 
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();
@@ -40,6 +42,7 @@ app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapOpenApi("/api/openapi.json");
 app.MapGrpcService<ConfigGrpcService>();
+app.MapDashboard();
 
 var api = app.MapGroup("/api").RequireApiToken();
 api.MapTunnelsApi();

@@ -54,13 +54,15 @@ public static class AuthSetup
                     o.Scope.Add(scope);
                 }
 
-                o.ClaimActions.MapAll(); // keep the group claim from the userinfo endpoint
+                // From the userinfo endpoint: the login and the role claim (one claim per group when it is a list).
+                o.ClaimActions.MapUniqueJsonKey("email", "email");
+                o.ClaimActions.MapJsonKey(oidc.RoleClaim, oidc.RoleClaim);
                 if (oidc.CaPath is not null)
                 {
                     o.BackchannelHttpHandler = TrustedCertificates.CreateHandler(oidc.CaPath);
                 }
 
-                o.Events.OnTokenValidated = context => OidcSignIn.OnTokenValidatedAsync(context, oidc);
+                o.Events.OnTicketReceived = context => OidcSignIn.OnTicketReceivedAsync(context, oidc);
             });
         }
 

@@ -1,15 +1,18 @@
 using System.Security.Claims;
-using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Authentication;
 using Tunnel.ControlPlane.Audit;
 using Tunnel.ControlPlane.Infrastructure;
 using Tunnel.ControlPlane.Model;
 
 namespace Tunnel.ControlPlane.Auth;
 
-/// <summary>After the provider vouched for someone: records them as a user and gives the session its one role.</summary>
+/// <summary>
+/// After the provider vouched for someone (and the userinfo claims, groups among them, arrived): records them as
+/// a user and gives the session its one role.
+/// </summary>
 public static class OidcSignIn
 {
-    public static async Task OnTokenValidatedAsync(TokenValidatedContext context, OidcLoginOptions options)
+    public static async Task OnTicketReceivedAsync(TicketReceivedContext context, OidcLoginOptions options)
     {
         var claims = context.Principal!;
         var login = (claims.FindFirstValue("email") ?? claims.FindFirstValue("sub") ?? "").Trim().ToLowerInvariant();

@@ -50,11 +50,20 @@ public sealed class TunnelStack : IAsyncDisposable
 
     /// <summary>Extra command-line settings for the edge (certificates, ports).</summary>
     public List<string> EdgeArgs { get; } = [];
+    /// <summary>Extra command-line configuration for the control plane (e.g. its OIDC provider).</summary>
+    public List<string> ControlPlaneArgs { get; } = [];
 
-    public static async Task<TunnelStack> StartAsync(Store store, Action<TunnelStack>? configure = null)
+    public static Task<TunnelStack> StartAsync(Store store, Action<TunnelStack>? configure = null) =>
+        StartAsync(store, stack =>
+        {
+            configure?.Invoke(stack);
+            return Task.CompletedTask;
+        });
+
+    public static async Task<TunnelStack> StartAsync(Store store, Func<TunnelStack, Task> configureAsync)
     {
         var stack = new TunnelStack(store);
-        configure?.Invoke(stack);
+        await configureAsync(stack);
         await stack.StartControlPlaneAsync();
         await stack.StartEdgeAsync();
         stack.Origin = TestProcess.StartDotnet("origin", Binaries.DemoOrigin, ["--urls", $"http://127.0.0.1:{stack.OriginPort}"]);
@@ -73,6 +82,7 @@ public sealed class TunnelStack : IAsyncDisposable
             $"--ControlPlane:EdgeKey={EdgeKey}",
             $"--ControlPlane:EdgeUrl=https://localhost:{ConnectorPort}",
         ];
+        args.AddRange(ControlPlaneArgs);
         if (_store == Store.Postgres)
         {
             args.Add($"--ConnectionStrings:Postgres={PostgresServer.Shared.ConnectionString(_database)}");

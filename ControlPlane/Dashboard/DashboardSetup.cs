@@ -1,0 +1,43 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
+using Tunnel.ControlPlane.Auth;
+
+namespace Tunnel.ControlPlane.Dashboard;
+
+/// <summary>The server-rendered dashboard: Razor Pages under Dashboard/Pages, its sign-in endpoints and live status.</summary>
+public static class DashboardSetup
+{
+    public static void AddDashboard(this WebApplicationBuilder builder, ControlPlaneOptions options)
+    {
+        // Session cookies and antiforgery tokens survive restarts of the control plane.
+        builder.Services.AddDataProtection()
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDirectory, "dataprotection-keys")))
+            .SetApplicationName("tunnel-controlplane");
+        builder.Services.AddRazorPages(pages =>
+        {
+            pages.RootDirectory = "/Dashboard/Pages";
+            pages.Conventions.AuthorizeFolder("/", Roles.CanRead);
+            pages.Conventions.AllowAnonymousToPage("/Login");
+            pages.Conventions.AllowAnonymousToPage("/Denied");
+        });
+        builder.Services.AddAntiforgery(a =>
+        {
+            a.Cookie.Name = "tunnel_antiforgery";
+            a.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+        });
+    }
+
+    public static void MapDashboard(this WebApplication app)
+    {
+        app.MapRazorPages();
+        app.MapGet("/dashboard/status.json", DashboardStatus.GetAsync).RequireAuthorization(Roles.CanRead);
+        app.MapGet("/login/oidc", (string? returnUrl, HttpContext context) =>
+            Results.Challenge(new AuthenticationProperties { RedirectUri = SafeReturnUrl(returnUrl) }, [AuthSetup.OidcScheme]));
+    }
+
+    /// <summary>Only paths on this site: an absolute or protocol-relative URL would make the sign-in an open redirect.</summary>
+    public static string SafeReturnUrl(string? returnUrl) =>
+        returnUrl is { Length: > 0 } && returnUrl[0] == '/' && (returnUrl.Length == 1 || (returnUrl[1] != '/' && returnUrl[1] != '\\'))
+            ? returnUrl
+            : "/";
+}

@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
+using Tunnel.ControlPlane.Auth;
+
+namespace Tunnel.ControlPlane.Dashboard.Pages;
+
+/// <summary>Sign in with the OIDC provider, or with an API token (the bootstrap key on first start).</summary>
+public sealed class LoginModel(ApiTokenValidator validator, IOptions<ControlPlaneOptions> options) : PageModel
+{
+    [BindProperty(SupportsGet = true)]
+    public string? ReturnUrl { get; set; }
+
+    [BindProperty]
+    public string? Token { get; set; }
+
+    public string? Error { get; private set; }
+    public OidcLoginOptions Oidc => options.Value.Oidc;
+
+    public void OnGet()
+    {
+    }
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
+    {
+        var (user, error) = string.IsNullOrWhiteSpace(Token)
+            ? (null, "Paste an API token (or the bootstrap admin key) to sign in.")
+            : await validator.ValidateAsync(Token.Trim(), "token-login", ct);
+        if (user is null)
+        {
+            Error = error;
+            return Page();
+        }
+
+        await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, user);
+        return LocalRedirect(DashboardSetup.SafeReturnUrl(ReturnUrl));
+    }
+}

@@ -1,0 +1,107 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+using Tunnel.ControlPlane.Apis;
+using Tunnel.ControlPlane.Auth;
+using Tunnel.ControlPlane.Infrastructure;
+using Tunnel.ControlPlane.Model;
+using Tunnel.ControlPlane.Tunnels;
+
+namespace Tunnel.ControlPlane.Dashboard.Pages;
+
+/// <summary>One tunnel: hostnames, live connections, recent audit; route, unroute, rotate and delete (each confirmed).</summary>
+public sealed class TunnelModel(TunnelDbContext db, TunnelCatalog catalog) : PageModel
+{
+    [FromRoute]
+    public string Name { get; set; } = "";
+
+    public TunnelEntity Tunnel { get; private set; } = null!;
+    public DashboardStatus.TunnelStatus Status { get; private set; } = null!;
+    public List<AuditEventEntity> Audit { get; private set; } = [];
+    public string? Error { get; private set; }
+    public string? Notice { get; private set; }
+    public string? RunCommand { get; private set; }
+
+    [BindProperty]
+    public string? Hostname { get; set; }
+
+    [BindProperty]
+    public string? Confirm { get; set; }
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct) => await LoadAsync(ct) ? Page() : NotFound();
+
+    public Task<IActionResult> OnPostRouteAsync(CancellationToken ct) => AdminAsync(async () =>
+    {
+        var outcome = await catalog.RouteAsync(Name, Hostname, ct);
+        (Error, Notice) = outcome.Succeeded ? ((string?)null, (string?)$"Routed {outcome.Value.Route.Name} to this tunnel.") : (outcome.Error, null);
+    }, ct);
+
+    public Task<IActionResult> OnPostUnrouteAsync(CancellationToken ct) => AdminAsync(async () =>
+    {
+        var outcome = await catalog.UnrouteAsync(Hostname ?? "", ct);
+        (Error, Notice) = outcome.Succeeded ? ((string?)null, (string?)$"Removed the route of {outcome.Value!.Name}.") : (outcome.Error, null);
+    }, ct);
+
+    public Task<IActionResult> OnPostRotateAsync(CancellationToken ct) => AdminAsync(async () =>
+    {
+        if (Confirm != Name)
+        {
+            Error = $"Type the tunnel's name ({Name}) to confirm rotating its secret.";
+            return;
+        }
+
+        var outcome = await catalog.RotateAsync(Name, ct);
+        if (outcome.Succeeded)
+        {
+            Notice = "Secret rotated: connectors using the old token are being disconnected. Restart them with:";
+            RunCommand = $"tunnel run --token {outcome.Value.Token} --url http://localhost:3000";
+        }
+        else
+        {
+            Error = outcome.Error;
+        }
+    }, ct);
+
+    public async Task<IActionResult> OnPostDeleteAsync(CancellationToken ct)
+    {
+        if (!User.IsInRole(Roles.Admin))
+        {
+            return Forbid();
+        }
+
+        if (Confirm != Name)
+        {
+            Error = $"Type the tunnel's name ({Name}) to confirm deleting it.";
+            return await LoadAsync(ct) ? Page() : NotFound();
+        }
+
+        var outcome = await catalog.DeleteAsync(Name, ct);
+        return outcome.Succeeded ? RedirectToPage("/Index") : NotFound();
+    }
+
+    private async Task<IActionResult> AdminAsync(Func<Task> action, CancellationToken ct)
+    {
+        if (!User.IsInRole(Roles.Admin))
+        {
+            return Forbid();
+        }
+
+        await action();
+        return await LoadAsync(ct) ? Page() : NotFound();
+    }
+
+    private async Task<bool> LoadAsync(CancellationToken ct)
+    {
+        db.ChangeTracker.Clear();
+        var tunnel = await catalog.FindAsync(Name, ct);
+        if (tunnel is null)
+        {
+            return false;
+        }
+
+        Tunnel = tunnel;
+        Status = DashboardStatus.Describe(tunnel.Id, await LiveConnections.ListAsync(db, tunnel.Id, ct));
+        Audit = await AuditApi.Query(db, null, tunnel.Id, null, null).Take(20).ToListAsync(ct);
+        return true;
+    }
+}
