@@ -19,6 +19,7 @@ builder.AddControlPlaneAuth(options);
 builder.AddDashboard(options);
 
 builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
 builder.Services.AddOpenApi();
 builder.Services.AddGrpc();
 builder.Services.AddHttpContextAccessor();

@@ -6,7 +6,7 @@ namespace Tunnel.EndToEnd.Tests.Infrastructure;
 /// One throwaway PostgreSQL cluster per test run (the machine's PostgreSQL 15), on a free loopback port,
 /// removed when the run ends. Postgres refuses to run as root, so as root it runs as the postgres user.
 /// </summary>
-public sealed class PostgresServer
+public sealed class PostgresServer : IDisposable
 {
     private static readonly Lazy<PostgresServer> Instance = new(Start, LazyThreadSafetyMode.ExecutionAndPublication);
     private readonly string _dataDir;
@@ -20,6 +20,9 @@ public sealed class PostgresServer
     }
 
     public static PostgresServer Shared => Instance.Value;
+
+    /// <summary>A cluster of one's own, for a test that stops or restarts it without disturbing the others.</summary>
+    public static PostgresServer StartDedicated() => Start();
 
     public int Port { get; }
 
@@ -40,18 +43,28 @@ public sealed class PostgresServer
 
         var port = Ports.Free();
         Run(Path.Combine(bin, "initdb"), ["-D", dataDir, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"], asRoot);
-        Run(Path.Combine(bin, "pg_ctl"), ["-D", dataDir, "-l", Path.Combine(dataDir, "server.log"), "-w", "-o",
-            $"-p {port} -k {dataDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off", "start"], asRoot);
         var server = new PostgresServer(bin, dataDir, port);
+        server.Resume();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop();
         return server;
     }
 
-    /// <summary>Restarts the cluster, as an operator's restart of the database would.</summary>
-    public void Restart() => Run(Path.Combine(_bin, "pg_ctl"), ["-D", _dataDir, "-w", "-m", "fast", "restart"], Environment.UserName == "root");
+    /// <summary>Stops the cluster, as an outage or an operator's restart of the database would.</summary>
+    public void Pause() => Run(Path.Combine(_bin, "pg_ctl"), ["-D", _dataDir, "-w", "-m", "fast", "stop"], Environment.UserName == "root");
+
+    public void Resume() => Run(Path.Combine(_bin, "pg_ctl"), ["-D", _dataDir, "-l", Path.Combine(_dataDir, "server.log"), "-w", "-o",
+        $"-p {Port} -k {_dataDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off", "start"],
+        Environment.UserName == "root");
+
+    public void Dispose() => Stop();
 
     private void Stop()
     {
+        if (!Directory.Exists(_dataDir))
+        {
+            return;
+        }
+
         try
         {
             Run(Path.Combine(_bin, "pg_ctl"), ["-D", _dataDir, "-w", "-m", "immediate", "stop"], Environment.UserName == "root");

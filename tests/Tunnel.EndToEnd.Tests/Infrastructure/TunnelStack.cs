@@ -50,6 +50,8 @@ public sealed class TunnelStack : IAsyncDisposable
 
     /// <summary>Extra command-line settings for the edge (certificates, ports).</summary>
     public List<string> EdgeArgs { get; } = [];
+    /// <summary>The cluster a Postgres stack uses; the run's shared one unless a test brings its own.</summary>
+    public PostgresServer? Postgres { get; set; }
     /// <summary>Extra command-line configuration for the control plane (e.g. its OIDC provider).</summary>
     public List<string> ControlPlaneArgs { get; } = [];
 
@@ -85,7 +87,7 @@ public sealed class TunnelStack : IAsyncDisposable
         args.AddRange(ControlPlaneArgs);
         if (_store == Store.Postgres)
         {
-            args.Add($"--ConnectionStrings:Postgres={PostgresServer.Shared.ConnectionString(_database)}");
+            args.Add($"--ConnectionStrings:Postgres={(Postgres ?? PostgresServer.Shared).ConnectionString(_database)}");
         }
 
         ControlPlane = TestProcess.StartDotnet("controlplane", Binaries.ControlPlane, args);
