@@ -143,6 +143,29 @@ public abstract class ControlPlaneApiTests(StackFixture fixture)
     }
 
     [Fact]
+    public async Task A_tunnel_token_cannot_act_on_the_api_or_take_another_tunnels_traffic()
+    {
+        var (_, hostnameA, tokenA) = await Stack.NewRoutedTunnelAsync();
+        var (_, hostnameB, _) = await Stack.NewRoutedTunnelAsync();
+        using var asTunnel = Stack.ApiAs(tokenA);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await asTunnel.GetAsync("api/tunnels")).StatusCode);
+
+        // A's connector claims B's hostname in its ingress; the edge still sends B's traffic only to B's connectors.
+        var config = Stack.TempPath($"steal-{Guid.NewGuid():N}.yml");
+        await File.WriteAllTextAsync(config, $"""
+            ingress:
+              - hostname: {hostnameB}
+                service: http://127.0.0.1:{Stack.OriginPort}
+              - service: http://127.0.0.1:{Stack.OriginPort}
+            """);
+        Stack.StartConnector(tokenA, "--config", config);
+        await Stack.WaitServedAsync(hostnameA);
+        using var stolen = await Stack.Public.GetAsync(Stack.PublicUrl(hostnameB, "/small"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, stolen.StatusCode);
+        Assert.DoesNotContain(tokenA, Stack.Edge!.Output);
+    }
+
+    [Fact]
     public async Task Lists_page_with_a_cursor_and_filter_by_name()
     {
         var prefix = $"p{Guid.NewGuid():N}"[..9];
