@@ -52,6 +52,7 @@ api.MapConnectionsApi();
 api.MapApiTokensApi();
 api.MapUsersApi();
 api.MapAuditApi();
+api.MapIngressApi();
 
 app.Run();
 

@@ -27,6 +27,7 @@ builder.Services.AddSingleton<ConnectorRegistry>();
 builder.Services.AddSingleton<ConnectorAuthenticator>();
 builder.Services.AddHostedService<ConnectionReporter>();
 builder.Services.AddHostedService<RevokedTunnelDisconnector>();
+builder.Services.AddHostedService<RemoteIngressPublisher>();
 builder.Services.AddHostedService<ConnectorDrain>();
 
 builder.Services.AddSingleton<TunnelDialer>();

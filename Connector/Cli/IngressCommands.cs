@@ -1,9 +1,14 @@
 using System.CommandLine;
+using System.Text.Json;
 using Tunnel.Connector.Ingress;
+using Tunnel.Shared.Ingress;
 
 namespace Tunnel.Connector.Cli;
 
-/// <summary>`tunnel ingress validate` and `tunnel ingress rule URL`, as in cloudflared: check rules without connecting.</summary>
+/// <summary>
+/// `tunnel ingress validate` and `tunnel ingress rule URL`, as in cloudflared (check rules without connecting), and
+/// `set | show | local` for ingress managed in the control plane.
+/// </summary>
 public static class IngressCommands
 {
     public static Command Create()
@@ -47,7 +52,59 @@ public static class IngressCommands
             return 0;
         });
 
-        return new Command("ingress", "Check ingress rules without connecting") { validate, rule };
+        var name = new Argument<string>("NAME") { Description = "Tunnel name (or id)" };
+        var file = new Argument<string>("CONFIG") { Description = "config.yml whose ingress rules the control plane should manage" };
+        var set = new Command("set", "Manage a tunnel's ingress in the control plane: its connectors then run with just --token") { name, file };
+        set.SetAction(async (parse, ct) =>
+        {
+            List<IngressRuleSpec> specs;
+            try
+            {
+                specs = ConnectorConfigFile.LoadSpecsForUpload(parse.GetValue(file)!);
+            }
+            catch (IngressException ex)
+            {
+                throw new CliException(ex.Message, 2);
+            }
+
+            using var api = CommonOptions.CreateClient(parse);
+            var result = await api.PutAsync<JsonElement>($"api/tunnels/{Uri.EscapeDataString(parse.GetValue(name)!)}/ingress", new { rules = specs }, ct);
+            Output.Print(parse, result, r => Console.WriteLine($"Tunnel {parse.GetValue(name)} now has {r.GetProperty("rules").GetArrayLength()} ingress rules from the control plane; its connectors apply them now"));
+            return 0;
+        });
+
+        var show = new Command("show", "Print the ingress rules the control plane manages for a tunnel") { name };
+        show.SetAction(async (parse, ct) =>
+        {
+            using var api = CommonOptions.CreateClient(parse);
+            var result = await api.GetAsync<JsonElement>($"api/tunnels/{Uri.EscapeDataString(parse.GetValue(name)!)}/ingress", ct);
+            Output.Print(parse, result, r =>
+            {
+                if (!r.GetProperty("remotelyManaged").GetBoolean())
+                {
+                    Console.WriteLine("Managed by the connectors (--url or config.yml)");
+                    return;
+                }
+
+                var i = 0;
+                foreach (var item in r.GetProperty("rules").EnumerateArray())
+                {
+                    Console.WriteLine($"#{++i}\t{(item.Text("hostname") is "-" ? "*" : item.Text("hostname"))}\t{(item.Text("path") is "-" ? "" : item.Text("path"))}\t{item.Text("service")}");
+                }
+            });
+            return 0;
+        });
+
+        var local = new Command("local", "Hand a tunnel's ingress back to its connectors' --url or config.yml") { name };
+        local.SetAction(async (parse, ct) =>
+        {
+            using var api = CommonOptions.CreateClient(parse);
+            await api.DeleteAsync($"api/tunnels/{Uri.EscapeDataString(parse.GetValue(name)!)}/ingress", ct);
+            Console.WriteLine($"Tunnel {parse.GetValue(name)}'s connectors serve their own ingress rules again");
+            return 0;
+        });
+
+        return new Command("ingress", "Check ingress rules, or manage them in the control plane") { validate, rule, set, show, local };
     }
 
     private static IngressRuleSet Load(string path)

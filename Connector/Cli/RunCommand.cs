@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Tunnel.Connector.Connection;
 using Tunnel.Connector.Ingress;
+using Tunnel.Shared.Ingress;
 using Tunnel.Connector.Supervisor;
 using Tunnel.Shared.Security;
 
@@ -16,7 +17,7 @@ public static class RunCommand
             Description = "Tunnel token from `tunnel token NAME` [env TUNNEL_TOKEN]",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TUNNEL_TOKEN"),
         };
-        var url = new Option<string?>("--url") { Description = "Serve every hostname of the tunnel from this origin (http://localhost:3000, unix:/path.sock)" };
+        var url = new Option<string?>("--url") { Description = "Serve every hostname of the tunnel from this origin (http://localhost:3000, unix:/path.sock); without --url or --config, the ingress rules set in the control plane" };
         var config = new Option<string?>("--config") { Description = "config.yml with cloudflared-style ingress rules" };
         var ha = new Option<int>("--ha-connections") { Description = "Connections to the edge", DefaultValueFactory = _ => 4 };
         var edgeCa = new Option<string?>("--edge-ca")
@@ -54,7 +55,7 @@ public static class RunCommand
             throw new CliException("--ha-connections must be between 1 and 16", 2);
         }
 
-        IngressRuleSet ingress;
+        IngressRuleSet? ingress;
         try
         {
             ingress = (url, configPath) switch
@@ -64,7 +65,7 @@ public static class RunCommand
                     ? IngressRuleSet.SingleService(service!)
                     : throw new CliException($"--url: {error}", 2),
                 (null, not null) => ConnectorConfigFile.LoadRules(configPath),
-                _ => throw new CliException("nothing to serve: give --url http://localhost:PORT or --config config.yml with ingress rules", 2),
+                _ => null, // remotely managed: the control plane's rules arrive with the registration
             };
         }
         catch (IngressException ex)

@@ -1,14 +1,15 @@
 using Tunnel.Connector.Ingress;
+using Tunnel.Shared.Ingress;
 using Tunnel.Shared.Security;
 
 namespace Tunnel.Connector.Connection;
 
-/// <summary>Everything a running connector needs, resolved from flags, environment and config file.</summary>
+/// <summary>Everything a running connector needs, resolved from flags, environment and config file. Ingress is null when the control plane provides it.</summary>
 public sealed record ConnectorSettings(
     TunnelToken Token,
     Uri EdgeUrl,
     string? EdgeCaPath,
-    IngressRuleSet Ingress,
+    IngressRuleSet? Ingress,
     int HaConnections,
     string ConnectorId,
     int DataStreamPool = 4)

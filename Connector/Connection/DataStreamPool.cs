@@ -2,6 +2,7 @@ using System.Buffers;
 using Google.Protobuf;
 using Grpc.Core;
 using Tunnel.Connector.Ingress;
+using Tunnel.Shared.Ingress;
 using Tunnel.Shared.Protocol;
 
 namespace Tunnel.Connector.Connection;
@@ -14,6 +15,7 @@ public sealed class DataStreamPool(
     TunnelEdge.TunnelEdgeClient client,
     Metadata headers,
     ConnectorSettings settings,
+    ActiveIngress ingress,
     OriginDialer dialer,
     ILogger logger,
     CancellationToken lifetime)
@@ -60,7 +62,7 @@ public sealed class DataStreamPool(
 
     private async Task ServeAsync(AsyncDuplexStreamingCall<DataFrame, DataFrame> call, OpenStream open)
     {
-        var rule = settings.Ingress.FindService(open.Service);
+        var rule = ingress.Current?.FindService(open.Service);
         var service = rule?.Service;
         if (rule is null || service is null || service.Kind == OriginKind.HttpStatus)
         {

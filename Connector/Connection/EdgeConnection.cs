@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Grpc.Net.Client;
 using Tunnel.Connector.Ingress;
+using Tunnel.Shared.Ingress;
 using Tunnel.Shared.Protocol;
 using Tunnel.Shared.Security;
 
@@ -10,7 +11,7 @@ namespace Tunnel.Connector.Connection;
 /// One HTTP/2 connection to the edge (its own channel, so its own TCP connection): registers on the Control
 /// stream, heartbeats, and keeps a pool of parked Data calls. Returns or throws when the connection ends.
 /// </summary>
-public sealed class EdgeConnection(ConnectorSettings settings, int index, OriginDialer dialer, ILogger logger)
+public sealed class EdgeConnection(ConnectorSettings settings, ActiveIngress ingress, int index, OriginDialer dialer, ILogger logger)
 {
     private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromSeconds(20);
@@ -31,6 +32,7 @@ public sealed class EdgeConnection(ConnectorSettings settings, int index, Origin
         using var control = client.Control(headers, cancellationToken: lifetime.Token);
         var registered = await RegisterAsync(control, lifetime.Token);
         logger.LogInformation("Connection {Index} registered with edge {EdgeId} at {EdgeUrl}", index, registered.EdgeId, settings.EdgeUrl);
+        ingress.ApplyRemote(registered.IngressJson);
         onRegistered();
 
         var dataHeaders = new Metadata { { TunnelHeaders.ConnectionId, registered.ConnectionId } };
@@ -39,7 +41,7 @@ public sealed class EdgeConnection(ConnectorSettings settings, int index, Origin
             dataHeaders.Add(entry);
         }
 
-        var pool = new DataStreamPool(client, dataHeaders, settings, dialer, logger, lifetime.Token);
+        var pool = new DataStreamPool(client, dataHeaders, settings, ingress, dialer, logger, lifetime.Token);
         pool.Add(settings.DataStreamPool);
 
         var lastAck = DateTimeOffset.UtcNow;
@@ -55,6 +57,9 @@ public sealed class EdgeConnection(ConnectorSettings settings, int index, Origin
                         break;
                     case EdgeMessage.KindOneofCase.Demand:
                         pool.Add(Math.Clamp(message.Demand.Count, 1, 64));
+                        break;
+                    case EdgeMessage.KindOneofCase.IngressUpdate:
+                        ingress.ApplyRemote(message.IngressUpdate.IngressJson);
                         break;
                     case EdgeMessage.KindOneofCase.Drain:
                         logger.LogInformation("Edge {EdgeId} asked connection {Index} to move", registered.EdgeId, index);
@@ -74,7 +79,7 @@ public sealed class EdgeConnection(ConnectorSettings settings, int index, Origin
     private async Task<Registered> RegisterAsync(AsyncDuplexStreamingCall<ConnectorMessage, EdgeMessage> control, CancellationToken cancellationToken)
     {
         var register = new Register { ConnectorId = settings.ConnectorId, ConnectionIndex = index, Version = ConnectorSettings.Version };
-        register.Ingress.AddRange(settings.Ingress.Rules.Select(r => new IngressRule
+        register.Ingress.AddRange((ingress.Local?.Rules ?? []).Select(r => new IngressRule
         {
             Hostname = r.Hostname,
             Path = r.Path,

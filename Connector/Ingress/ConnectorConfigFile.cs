@@ -1,3 +1,4 @@
+using Tunnel.Shared.Ingress;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
@@ -26,6 +27,24 @@ public sealed class ConnectorConfigFile
 
     public static IngressRuleSet LoadRules(string path)
     {
+        var (specs, defaults) = LoadSpecs(path);
+        if (defaults?.Error() is { } error)
+        {
+            throw new IngressException($"originRequest: {error}");
+        }
+
+        return IngressRuleSet.Validate(specs, defaults);
+    }
+
+    /// <summary>The file's rules with its top-level originRequest folded into each, as the control plane stores them.</summary>
+    public static List<IngressRuleSpec> LoadSpecsForUpload(string path)
+    {
+        var (specs, defaults) = LoadSpecs(path);
+        return defaults is null ? specs : specs.Select(s => s with { OriginRequest = (s.OriginRequest ?? OriginRequest.Default).Over(defaults) }).ToList();
+    }
+
+    private static (List<IngressRuleSpec> Specs, OriginRequest? Defaults) LoadSpecs(string path)
+    {
         if (!File.Exists(path))
         {
             throw new IngressException($"config file {path} does not exist");
@@ -45,12 +64,6 @@ public sealed class ConnectorConfigFile
             throw new IngressException($"config file {path} is not valid YAML at line {ex.Start.Line}, column {ex.Start.Column}: {ex.InnerException?.Message ?? ex.Message}");
         }
 
-        var specs = (config?.Ingress ?? []).Select(r => new IngressRuleSpec(r.Hostname, r.Path, r.Service, r.OriginRequest)).ToList();
-        if (config?.OriginRequest?.Error() is { } error)
-        {
-            throw new IngressException($"originRequest: {error}");
-        }
-
-        return IngressRuleSet.Validate(specs, config?.OriginRequest);
+        return ((config?.Ingress ?? []).Select(r => new IngressRuleSpec(r.Hostname, r.Path, r.Service, r.OriginRequest)).ToList(), config?.OriginRequest);
     }
 }

@@ -1,3 +1,4 @@
+using Tunnel.Shared.Ingress;
 using System.Net.Security;
 using System.Net.Sockets;
 

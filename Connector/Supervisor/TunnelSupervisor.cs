@@ -1,5 +1,6 @@
 using Tunnel.Connector.Connection;
 using Tunnel.Connector.Ingress;
+using Tunnel.Shared.Ingress;
 
 namespace Tunnel.Connector.Supervisor;
 
@@ -8,6 +9,7 @@ public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory 
 {
     private readonly ILogger _logger = loggers.CreateLogger("tunnel.supervisor");
     private readonly OriginDialer _dialer = new();
+    private readonly ActiveIngress _ingress = new(settings.Ingress, loggers.CreateLogger("tunnel.ingress"));
 
     /// <summary>Runs until cancelled (exit 0) or the edge refuses the token (exit 1).</summary>
     public async Task<int> RunAsync(CancellationToken cancellationToken)
@@ -49,7 +51,7 @@ public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory 
             string reason;
             try
             {
-                await new EdgeConnection(settings, index, _dialer, logger).RunAsync(backoff.Reset, cancellationToken);
+                await new EdgeConnection(settings, _ingress, index, _dialer, logger).RunAsync(backoff.Reset, cancellationToken);
                 reason = "the edge asked it to move";
             }
             catch (TokenRefusedException)

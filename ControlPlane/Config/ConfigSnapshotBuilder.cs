@@ -14,7 +14,7 @@ public sealed class ConfigSnapshotBuilder(TunnelDbContext db)
         var snapshot = new ConfigSnapshot { Version = version };
         foreach (var t in tunnels.OrderBy(t => t.Name, StringComparer.Ordinal))
         {
-            var config = new TunnelConfig { Id = t.Id.ToString(), Name = t.Name, SecretHash = ByteString.CopyFrom(t.SecretHash) };
+            var config = new TunnelConfig { Id = t.Id.ToString(), Name = t.Name, SecretHash = ByteString.CopyFrom(t.SecretHash), IngressJson = t.IngressJson ?? "" };
             config.Hostnames.AddRange(t.Hostnames.Select(h => h.Name).Order(StringComparer.Ordinal));
             snapshot.Tunnels.Add(config);
         }

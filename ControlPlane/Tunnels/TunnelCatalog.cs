@@ -3,6 +3,7 @@ using Tunnel.ControlPlane.Audit;
 using Tunnel.ControlPlane.Config;
 using Tunnel.ControlPlane.Infrastructure;
 using Tunnel.ControlPlane.Model;
+using Tunnel.Shared.Ingress;
 
 namespace Tunnel.ControlPlane.Tunnels;
 
@@ -161,6 +162,44 @@ public sealed class TunnelCatalog(TunnelDbContext db, TokenIssuer tokens, AuditL
         await db.SaveChangesAsync(ct);
         signal.NotifyChanged();
         return route;
+    }
+
+    /// <summary>
+    /// Manages the tunnel's ingress here (its connectors then need no --url or config.yml); null hands it back to
+    /// the connectors. Validated as a connector validates config.yml, except for files that live on its host.
+    /// </summary>
+    public async Task<Outcome<TunnelEntity>> SetIngressAsync(string tunnel, IReadOnlyList<IngressRuleSpec>? rules, CancellationToken ct)
+    {
+        string? json = null;
+        if (rules is not null)
+        {
+            try
+            {
+                var validated = IngressRuleSet.Validate(rules, checkFiles: false);
+                // Stored as validated (lower-case hostnames, canonical services), so what the edge routes by and what
+                // the connector serves are the same text.
+                json = IngressJson.Serialize(validated.Rules.Select(r => new IngressRuleSpec(
+                    r.Hostname.Length == 0 ? null : r.Hostname, r.Path.Length == 0 ? null : r.Path, r.Service.Text,
+                    r.OriginRequest == OriginRequest.Default ? null : r.OriginRequest)).ToList());
+            }
+            catch (IngressException ex)
+            {
+                return Outcome<TunnelEntity>.Fail(FailureKind.Invalid, ex.Message);
+            }
+        }
+
+        var entity = await FindAsync(tunnel, ct);
+        if (entity is null)
+        {
+            return UnknownTunnel<TunnelEntity>(tunnel);
+        }
+
+        entity.IngressJson = json;
+        audit.Record(json is null ? "tunnel.ingress_local" : "tunnel.ingress_set", entity.Name, entity.Id,
+            json is null ? "ingress handed back to the connectors" : $"{rules!.Count} rules");
+        await db.SaveChangesAsync(ct);
+        signal.NotifyChanged();
+        return entity;
     }
 
     private async Task<bool> TrySaveAsync(CancellationToken ct)

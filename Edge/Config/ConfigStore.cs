@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Microsoft.Extensions.Options;
+using Tunnel.Shared.Ingress;
 using Tunnel.Shared.Protocol;
 
 namespace Tunnel.Edge.Config;
@@ -31,6 +32,9 @@ public sealed class ConfigStore
 
     public TunnelConfig? FindTunnel(string tunnelId) => _state.ById.GetValueOrDefault(tunnelId);
 
+    /// <summary>The tunnel's ingress rules when the control plane manages them; null when its connectors bring their own.</summary>
+    public IReadOnlyList<IngressRule>? RemoteIngressFor(string tunnelId) => _state.RemoteIngress.GetValueOrDefault(tunnelId);
+
     /// <summary>The tunnel routed for a hostname: its exact route, else the closest wildcard route above it.</summary>
     public TunnelConfig? FindByHostname(string hostname)
     {
@@ -54,7 +58,7 @@ public sealed class ConfigStore
     public void Apply(ConfigSnapshot snapshot)
     {
         var previous = _state.Snapshot;
-        _state = new State(snapshot);
+        _state = new State(snapshot, _logger);
         if (previous is not null && previous.Equals(new ConfigSnapshot(snapshot) { Version = previous.Version }))
         {
             return; // same content, only a periodic resend
@@ -77,7 +81,7 @@ public sealed class ConfigStore
         {
             using var file = File.OpenRead(_path);
             var snapshot = ConfigSnapshot.Parser.ParseFrom(file);
-            _state = new State(snapshot);
+            _state = new State(snapshot, _logger);
             _logger.LogInformation("Loaded cached config version {Version} from {Path}", snapshot.Version, _path);
         }
         catch (Exception ex) when (ex is IOException or Google.Protobuf.InvalidProtocolBufferException)
@@ -108,15 +112,41 @@ public sealed class ConfigStore
 
     private sealed class State
     {
-        public static readonly State Empty = new(null);
+        public static readonly State Empty = new(null, null);
 
-        public State(ConfigSnapshot? snapshot)
+        public State(ConfigSnapshot? snapshot, ILogger? logger)
         {
             Snapshot = snapshot;
             var tunnels = snapshot?.Tunnels ?? Enumerable.Empty<TunnelConfig>();
             ById = tunnels.ToFrozenDictionary(t => t.Id, StringComparer.OrdinalIgnoreCase);
             ByHostname = tunnels.SelectMany(t => t.Hostnames.Select(h => (h, t)))
                 .ToFrozenDictionary(p => p.h, p => p.t, StringComparer.OrdinalIgnoreCase);
+            RemoteIngress = tunnels.Where(t => t.IngressJson.Length > 0)
+                .Select(t => (t.Id, Rules: ParseIngress(t, logger)))
+                .Where(p => p.Rules is not null)
+                .ToFrozenDictionary(p => p.Id, p => p.Rules!, StringComparer.OrdinalIgnoreCase);
+        }
+
+        public FrozenDictionary<string, IReadOnlyList<IngressRule>> RemoteIngress { get; }
+
+        /// <summary>The control plane validated the rules; the edge needs only what routing uses.</summary>
+        private static IReadOnlyList<IngressRule>? ParseIngress(TunnelConfig tunnel, ILogger? logger)
+        {
+            try
+            {
+                return IngressJson.Parse(tunnel.IngressJson, checkFiles: false).Rules.Select(r => new IngressRule
+                {
+                    Hostname = r.Hostname,
+                    Path = r.Path,
+                    Service = r.Service.Text,
+                    HttpHostHeader = r.OriginRequest.HttpHostHeader ?? "",
+                }).ToList();
+            }
+            catch (IngressException ex)
+            {
+                logger?.LogError("Ingress rules of tunnel {Tunnel} from the control plane are invalid, ignored: {Error}", tunnel.Name, ex.Message);
+                return null;
+            }
         }
 
         public ConfigSnapshot? Snapshot { get; }

@@ -12,6 +12,7 @@ public sealed class ConnectorConnection : IDisposable
     private readonly CancellationTokenSource _closed;
     private readonly ConcurrentQueue<ParkedDataCall> _idle = new();
     private int _demandPending;
+    private string? _ingressSent; // null until Registered went out; guarded by _writeLock
 
     public ConnectorConnection(string tunnelId, byte[] secretHash, Register registration, string remoteAddress,
         IServerStreamWriter<EdgeMessage> control, CancellationToken callAborted)
@@ -72,12 +73,39 @@ public sealed class ConnectorConnection : IDisposable
         }
     }
 
-    public async Task SendAsync(EdgeMessage message)
+    public Task SendAsync(EdgeMessage message) => SendAsync(() => message);
+
+    /// <summary>
+    /// Registered carries the tunnel's current ingress rules from the control plane; decided under the write lock,
+    /// so an <see cref="UpdateIngressAsync"/> never overtakes it.
+    /// </summary>
+    public Task SendRegisteredAsync(string edgeId, Func<string> currentIngressJson) => SendAsync(() =>
+    {
+        _ingressSent = currentIngressJson();
+        return new EdgeMessage { Registered = new Registered { EdgeId = edgeId, ConnectionId = Id, IngressJson = _ingressSent } };
+    });
+
+    /// <summary>Tells the connector the control plane changed the tunnel's ingress rules (once per change).</summary>
+    public Task UpdateIngressAsync(string ingressJson) => SendAsync(() =>
+    {
+        if (_ingressSent is null || _ingressSent == ingressJson)
+        {
+            return null; // not registered yet (Registered will carry it), or nothing new
+        }
+
+        _ingressSent = ingressJson;
+        return new EdgeMessage { IngressUpdate = new IngressUpdate { IngressJson = ingressJson } };
+    });
+
+    private async Task SendAsync(Func<EdgeMessage?> build)
     {
         await _writeLock.WaitAsync(Closed);
         try
         {
-            await _control.WriteAsync(message, Closed);
+            if (build() is { } message)
+            {
+                await _control.WriteAsync(message, Closed);
+            }
         }
         catch (Exception) when (Closed.IsCancellationRequested)
         {
@@ -92,7 +120,7 @@ public sealed class ConnectorConnection : IDisposable
     public void Close()
     {
         _closed.Cancel();
-        while (!_closed.IsCancellationRequested && _idle.TryDequeue(out var call))
+        while (_idle.TryDequeue(out var call))
         {
             call.Complete();
         }

@@ -7,6 +7,7 @@ namespace Tunnel.Edge.Connectors;
 public sealed class TunnelEdgeGrpcService(
     ConnectorAuthenticator authenticator,
     ConnectorRegistry registry,
+    Config.ConfigStore config,
     Microsoft.Extensions.Options.IOptions<EdgeOptions> options,
     ILogger<TunnelEdgeGrpcService> logger) : TunnelEdge.TunnelEdgeBase
 {
@@ -26,7 +27,7 @@ public sealed class TunnelEdgeGrpcService(
             connection.ConnectorId, connection.Index, tunnel.Name, context.Peer, connection.Ingress.Count);
         try
         {
-            await connection.SendAsync(new EdgeMessage { Registered = new Registered { EdgeId = options.Value.Id, ConnectionId = connection.Id } });
+            await connection.SendRegisteredAsync(options.Value.Id, () => config.FindTunnel(tunnel.Id)?.IngressJson ?? "");
             await foreach (var message in requestStream.ReadAllAsync(connection.Closed))
             {
                 if (message.KindCase == ConnectorMessage.KindOneofCase.Heartbeat)
@@ -72,12 +73,7 @@ public sealed class TunnelEdgeGrpcService(
             throw new RpcException(new Status(StatusCode.InvalidArgument, "the first message on a Control stream must be Register"));
         }
 
-        var registration = requestStream.Current.Register;
-        if (registration.Ingress.Count == 0)
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "the registration has no ingress rules: give --url or a config with ingress"));
-        }
-
-        return registration;
+        // No rules is fine: a remotely-managed tunnel's connector gets them from the control plane.
+        return requestStream.Current.Register;
     }
 }

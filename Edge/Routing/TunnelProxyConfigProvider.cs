@@ -59,7 +59,9 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
         var clusters = new Dictionary<string, ClusterConfig>(StringComparer.Ordinal);
         foreach (var tunnel in _config.Tunnels)
         {
-            if (_registry.IngressFor(tunnel.Id) is not { } rules)
+            // Online tunnels route by the control plane's rules when it manages them, else by their connectors' own.
+            var rules = _registry.IngressFor(tunnel.Id) is { } local ? _config.RemoteIngressFor(tunnel.Id) ?? local : null;
+            if (rules is null)
             {
                 // Still claim the tunnel's names, so a wildcard route of another tunnel cannot take them.
                 foreach (var hostname in tunnel.Hostnames)

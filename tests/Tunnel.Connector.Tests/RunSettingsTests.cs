@@ -13,7 +13,7 @@ public class RunSettingsTests
     {
         var settings = RunCommand.Resolve(Token, "http://localhost:3000", null, 4, null, null, null);
         Assert.Equal(new Uri("https://edge.example.com:7844"), settings.EdgeUrl);
-        Assert.Single(settings.Ingress.Rules);
+        Assert.Single(settings.Ingress!.Rules);
         Assert.Equal(4, settings.HaConnections);
     }
 
@@ -28,10 +28,12 @@ public class RunSettingsTests
     }
 
     [Fact]
-    public void Nothing_to_serve_is_an_error()
+    public void Without_url_or_config_the_connector_waits_for_the_control_planes_rules()
     {
-        var ex = Assert.Throws<CliException>(() => RunCommand.Resolve(Token, null, null, 4, null, null, null));
-        Assert.Contains("--url", ex.Message);
+        var settings = RunCommand.Resolve(Token, null, null, 4, null, null, null);
+        Assert.Null(settings.Ingress);
+        var both = Assert.Throws<CliException>(() => RunCommand.Resolve(Token, "http://localhost:1", "config.yml", 4, null, null, null));
+        Assert.Contains("not both", both.Message);
     }
 
     [Fact]

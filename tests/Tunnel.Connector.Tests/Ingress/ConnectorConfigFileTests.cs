@@ -1,4 +1,5 @@
 using Tunnel.Connector.Ingress;
+using Tunnel.Shared.Ingress;
 
 namespace Tunnel.Connector.Tests.Ingress;
 

@@ -166,6 +166,62 @@ public abstract class ControlPlaneApiTests(StackFixture fixture)
     }
 
     [Fact]
+    public async Task Ingress_managed_in_the_control_plane_reaches_a_connector_started_with_only_its_token()
+    {
+        var (name, hostname, token) = await Stack.NewRoutedTunnelAsync();
+        var second = $"second-{name}.localhost";
+        await Stack.RouteAsync(name, second);
+        var origin = $"http://127.0.0.1:{Stack.OriginPort}";
+
+        var noCatchAll = await Stack.Api.PutAsJsonAsync($"api/tunnels/{name}/ingress", new { rules = new[] { new { hostname, service = origin } } });
+        Assert.Equal(HttpStatusCode.BadRequest, noCatchAll.StatusCode);
+        Assert.Contains("last rule must match all URLs", await noCatchAll.Content.ReadAsStringAsync());
+        var badService = await Stack.Api.PutAsJsonAsync($"api/tunnels/{name}/ingress", new { rules = new[] { new { service = "ftp://x" } } });
+        Assert.Contains("rule #1", await badService.Content.ReadAsStringAsync());
+
+        var set = await Stack.Api.PutAsJsonAsync($"api/tunnels/{name}/ingress", new
+        {
+            rules = new object[] { new { hostname = hostname.ToUpperInvariant(), service = origin }, new { hostname = second, service = "http_status:418" }, new { service = "http_status:404" } },
+        });
+        Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        Assert.True((await set.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("remotelyManaged").GetBoolean());
+
+        var connector = Stack.StartRemotelyManagedConnector(token);
+        try
+        {
+            await Stack.WaitServedAsync(hostname);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message}\nconnector: {connector.Output}");
+        }
+        Assert.Equal((HttpStatusCode)418, (await Stack.Public.GetAsync(Stack.PublicUrl(second, "/small"))).StatusCode);
+
+        // A change reaches the running connector and the edge without a restart.
+        var cli = await Stack.CliAsync("ingress", "show", name);
+        Assert.Contains("http_status:418", cli.Output);
+        var config = Stack.TempPath($"ingress-{name}.yml");
+        await File.WriteAllTextAsync(config, $"""
+            ingress:
+              - hostname: {second}
+                service: {origin}
+              - service: http_status:404
+            """);
+        var update = await Stack.CliAsync("ingress", "set", name, config);
+        Assert.True(update.ExitCode == 0, update.Output);
+        await Stack.WaitServedAsync(second);
+        await Eventually.Until(() => Stack.Public.GetAsync(Stack.PublicUrl(hostname, "/small")), r => r.StatusCode == HttpStatusCode.NotFound,
+            TimeSpan.FromSeconds(10), "the first hostname falls to the new catch-all");
+        Assert.Contains("ingress rules from the control plane", connector.Output);
+
+        // Handed back to a connector that has no rules of its own: nothing is served, and the page says why.
+        Assert.Equal(0, (await Stack.CliAsync("ingress", "local", name)).ExitCode);
+        await Eventually.Until(() => Stack.Public.GetAsync(Stack.PublicUrl(second, "/small")), r => r.StatusCode == HttpStatusCode.NotFound,
+            TimeSpan.FromSeconds(10), "no rules after handing ingress back");
+        Assert.False(connector.HasExited);
+    }
+
+    [Fact]
     public async Task Lists_page_with_a_cursor_and_filter_by_name()
     {
         var prefix = $"p{Guid.NewGuid():N}"[..9];

@@ -187,6 +187,10 @@ public sealed class TunnelStack : IAsyncDisposable
         return process;
     }
 
+    /// <summary>A connector with only its token: it serves the ingress rules the control plane manages.</summary>
+    public TestProcess StartRemotelyManagedConnector(string token) =>
+        Track(TestProcess.StartDotnet("connector", Binaries.Connector, ["run", "--token", token, "--edge-ca", ConnectorCa ?? EdgeCa]));
+
     public TestProcess StartConnector(string token, params string[] extra)
     {
         List<string> args = ["run", "--token", token, "--edge-ca", ConnectorCa ?? EdgeCa];

@@ -1,14 +1,13 @@
 using System.Text.RegularExpressions;
-using Tunnel.Shared.Ingress;
 
-namespace Tunnel.Connector.Ingress;
+namespace Tunnel.Shared.Ingress;
 
 public sealed record IngressRuleSpec(string? Hostname, string? Path, string? Service, OriginRequest? OriginRequest = null);
 
 public sealed record ValidatedRule(string Hostname, string Path, OriginService Service, OriginRequest OriginRequest);
 
 /// <summary>
-/// The connector's ingress rules, validated before it connects (as cloudflared does): each error names the
+/// A tunnel's ingress rules (the connector's config.yml, or managed in the control plane), validated before use (as cloudflared does): each error names the
 /// rule and what is wrong, and the last rule must be a catch-all.
 /// </summary>
 public sealed class IngressRuleSet
@@ -20,7 +19,8 @@ public sealed class IngressRuleSet
     public static IngressRuleSet SingleService(OriginService service, OriginRequest? originRequest = null) =>
         new([new ValidatedRule("", "", service, originRequest ?? OriginRequest.Default)]);
 
-    public static IngressRuleSet Validate(IReadOnlyList<IngressRuleSpec> specs, OriginRequest? defaults = null)
+    /// <param name="checkFiles">False where the files live on another machine (the control plane validating a connector's rules).</param>
+    public static IngressRuleSet Validate(IReadOnlyList<IngressRuleSpec> specs, OriginRequest? defaults = null, bool checkFiles = true)
     {
         if (specs.Count == 0)
         {
@@ -74,7 +74,7 @@ public sealed class IngressRuleSet
             }
 
             var originRequest = (spec.OriginRequest ?? OriginRequest.Default).Over(defaults ?? OriginRequest.Default);
-            if (originRequest.Error() is { } optionError)
+            if (originRequest.Error(checkFiles) is { } optionError)
             {
                 throw new IngressException($"ingress rule #{n}: originRequest: {optionError}");
             }

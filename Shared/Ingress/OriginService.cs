@@ -1,4 +1,4 @@
-namespace Tunnel.Connector.Ingress;
+namespace Tunnel.Shared.Ingress;
 
 public enum OriginKind
 {

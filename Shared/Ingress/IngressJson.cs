@@ -1,0 +1,33 @@
+using System.Text.Json;
+
+namespace Tunnel.Shared.Ingress;
+
+/// <summary>
+/// Ingress rules managed in the control plane travel as JSON with config.yml's field names
+/// ({hostname, path, service, originRequest: {noTLSVerify, …}}); one serializer for every part.
+/// </summary>
+public static class IngressJson
+{
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static string Serialize(IReadOnlyList<IngressRuleSpec> rules) => JsonSerializer.Serialize(rules, Options);
+
+    /// <summary>Parses and validates; throws <see cref="IngressException"/> saying what is wrong.</summary>
+    public static IngressRuleSet Parse(string json, bool checkFiles)
+    {
+        List<IngressRuleSpec>? specs;
+        try
+        {
+            specs = JsonSerializer.Deserialize<List<IngressRuleSpec>>(json, Options);
+        }
+        catch (JsonException ex)
+        {
+            throw new IngressException($"the ingress rules are not a JSON list of rules: {ex.Message}");
+        }
+
+        return IngressRuleSet.Validate(specs ?? [], checkFiles: checkFiles);
+    }
+}
