@@ -73,6 +73,7 @@ Tunnel is up. The demo origin (127.0.0.1:$origin_port) is public at:
 
 Try:  curl --cacert $edge_ca $url
 (browsers will warn about the development CA: $edge_ca)
+Dashboard: https://127.0.0.1:$cp_port/  (sign in with the admin API key)
 Logs: $data/*.log    Admin API key: $data/admin-api-key    Ctrl+C stops the stack.
 MSG
 [ "${TUNNEL_STACK_EXIT_WHEN_UP:-}" = 1 ] && exit 0
