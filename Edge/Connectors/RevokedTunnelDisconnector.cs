@@ -3,25 +3,14 @@ using Tunnel.Edge.Config;
 namespace Tunnel.Edge.Connectors;
 
 /// <summary>When a tunnel is deleted or its secret rotated, drops the connections that authenticated with the old secret.</summary>
-public sealed class RevokedTunnelDisconnector(ConfigStore config, ConnectorRegistry registry, ILogger<RevokedTunnelDisconnector> logger) : IHostedService
+public sealed class RevokedTunnelDisconnector(ConfigStore config, ConnectorRegistry registry, ILogger<RevokedTunnelDisconnector> logger)
+    : ConfigChangeHandler(config)
 {
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        config.Changed += DropRevoked;
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        config.Changed -= DropRevoked;
-        return Task.CompletedTask;
-    }
-
-    private void DropRevoked()
+    protected override void OnConfigChanged()
     {
         foreach (var connection in registry.All)
         {
-            var tunnel = config.FindTunnel(connection.TunnelId);
+            var tunnel = Config.FindTunnel(connection.TunnelId);
             if (tunnel is null || !tunnel.SecretHash.Span.SequenceEqual(connection.SecretHash))
             {
                 logger.LogInformation("Dropping connection {Index} of connector {ConnectorId}: its tunnel was deleted or its secret rotated",

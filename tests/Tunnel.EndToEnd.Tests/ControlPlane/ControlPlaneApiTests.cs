@@ -222,6 +222,34 @@ public abstract class ControlPlaneApiTests(StackFixture fixture)
     }
 
     [Fact]
+    public async Task The_cli_manages_api_tokens_and_user_roles()
+    {
+        var name = $"cli-{Guid.NewGuid():N}"[..14];
+        var created = await Stack.CliAsync("tokens", "create", name, "--role", "viewer", "-o", "json");
+        Assert.True(created.ExitCode == 0, created.Output);
+        var json = JsonDocument.Parse(created.Output).RootElement;
+        var token = json.GetProperty("token").GetString()!;
+        var id = json.GetProperty("info").GetProperty("id").GetString()!;
+
+        var asViewer = await Stack.CliAsAsync(token, "list");
+        Assert.True(asViewer.ExitCode == 0, asViewer.Output);
+        var list = await Stack.CliAsync("tokens", "list");
+        Assert.Contains(name, list.Output);
+        Assert.DoesNotContain(token, list.Output);
+        Assert.Equal(0, (await Stack.CliAsync("tokens", "revoke", id)).ExitCode);
+        var revoked = await Stack.CliAsAsync(token, "list");
+        Assert.Equal(1, revoked.ExitCode);
+        Assert.Contains("revoked", revoked.Output);
+
+        var login = $"{name}@example.com";
+        Assert.Equal(0, (await Stack.CliAsync("users", "role", login, "admin")).ExitCode);
+        Assert.Contains(login, (await Stack.CliAsync("users", "list")).Output);
+        var users = await Stack.Api.GetFromJsonAsync<JsonElement>("api/users");
+        Assert.Equal("admin", users.EnumerateArray().Single(u => u.GetProperty("login").GetString() == login).GetProperty("role").GetString());
+        Assert.NotEqual(0, (await Stack.CliAsync("users", "role", login, "root")).ExitCode);
+    }
+
+    [Fact]
     public async Task Lists_page_with_a_cursor_and_filter_by_name()
     {
         var prefix = $"p{Guid.NewGuid():N}"[..9];
