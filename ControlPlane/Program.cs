@@ -31,6 +31,8 @@ builder.Services.AddScoped<ConfigSnapshotBuilder>();
 builder.Services.AddScoped<AuditLog>();
 builder.Services.AddScoped<TunnelCatalog>();
 builder.Services.AddScoped<ApiTokenStore>();
+builder.Services.AddScoped<Tunnel.ControlPlane.Access.AccessCatalog>();
+builder.Services.AddScoped<Tunnel.ControlPlane.Access.AccessSnapshotBuilder>();
 
 var app = builder.Build();
 await app.Services.MigrateDatabaseAsync(app.Lifetime.ApplicationStopping);
@@ -53,6 +55,7 @@ api.MapApiTokensApi();
 api.MapUsersApi();
 api.MapAuditApi();
 api.MapIngressApi();
+api.MapAccessApi();
 
 app.Run();
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Routing.Matching;
 using Tunnel.Edge;
+using Tunnel.Edge.Access;
 using Tunnel.Edge.Certificates;
 using Tunnel.Edge.Config;
 using Tunnel.Edge.Connectors;
@@ -35,11 +36,13 @@ builder.Services.AddSingleton<MatcherPolicy, IngressPathMatcherPolicy>();
 builder.Services.AddSingleton<IProxyConfigProvider, TunnelProxyConfigProvider>();
 builder.Services.AddReverseProxy().AddTransforms(RequestIdTransform.Apply);
 builder.Services.AddSingleton<IForwarderHttpClientFactory, TunnelHttpClientFactory>();
+builder.AddEdgeAccess(options);
 builder.Services.AddHealthChecks().AddCheck<ConfigLoadedHealthCheck>("config", tags: [ServiceDefaults.ReadyTag]);
 
 var app = builder.Build();
 app.UsePortIsolation(options);
 app.UseRequestHeaderLimit(options);
+app.UseEdgeAccess(options);
 app.MapDefaultEndpoints();
 app.MapGrpcService<TunnelEdgeGrpcService>();
 app.MapReverseProxy(TunnelProxyPipeline.Configure);

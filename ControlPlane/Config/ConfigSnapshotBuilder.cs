@@ -6,7 +6,7 @@ using Tunnel.Shared.Protocol;
 namespace Tunnel.ControlPlane.Config;
 
 /// <summary>Reads the store into the snapshot edges route by.</summary>
-public sealed class ConfigSnapshotBuilder(TunnelDbContext db)
+public sealed class ConfigSnapshotBuilder(TunnelDbContext db, Access.AccessSnapshotBuilder access)
 {
     public async Task<ConfigSnapshot> BuildAsync(long version, CancellationToken cancellationToken)
     {
@@ -19,6 +19,7 @@ public sealed class ConfigSnapshotBuilder(TunnelDbContext db)
             snapshot.Tunnels.Add(config);
         }
 
+        snapshot.AccessJson = Tunnel.Shared.Access.AccessJson.Serialize(await access.BuildAsync(cancellationToken));
         return snapshot;
     }
 }

@@ -15,6 +15,9 @@ public abstract class TunnelDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<ApiTokenEntity> ApiTokens => Set<ApiTokenEntity>();
     public DbSet<UserEntity> Users => Set<UserEntity>();
     public DbSet<AuditEventEntity> AuditEvents => Set<AuditEventEntity>();
+    public DbSet<AccessApplicationEntity> AccessApplications => Set<AccessApplicationEntity>();
+    public DbSet<ServiceTokenEntity> ServiceTokens => Set<ServiceTokenEntity>();
+    public DbSet<AccessSettingsEntity> AccessSettings => Set<AccessSettingsEntity>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -76,6 +79,28 @@ public abstract class TunnelDbContext(DbContextOptions options) : DbContext(opti
             b.Property(e => e.RemoteAddress).HasMaxLength(64);
             b.Property(e => e.Detail).HasMaxLength(1024);
             b.HasIndex(e => e.TunnelId);
+        });
+        modelBuilder.Entity<AccessApplicationEntity>(b =>
+        {
+            b.ToTable("access_applications");
+            b.HasKey(a => a.Id);
+            b.Property(a => a.Name).HasMaxLength(64);
+            b.HasIndex(a => a.Name).IsUnique();
+        });
+        modelBuilder.Entity<ServiceTokenEntity>(b =>
+        {
+            b.ToTable("service_tokens");
+            b.HasKey(t => t.Id);
+            b.Property(t => t.Name).HasMaxLength(64);
+            b.Property(t => t.ClientId).HasMaxLength(64);
+            b.HasIndex(t => t.ClientId).IsUnique();
+            b.Property(t => t.SecretHash).HasMaxLength(32);
+        });
+        modelBuilder.Entity<AccessSettingsEntity>(b =>
+        {
+            b.ToTable("access_settings");
+            b.HasKey(s => s.Id);
+            b.Property(s => s.Id).ValueGeneratedNever();
         });
     }
 }

@@ -28,6 +28,9 @@ public sealed class ConfigStore
 
     public long Version => _state.Snapshot?.Version ?? 0;
 
+    /// <summary>Access applications, service tokens, provider and keys (JSON); empty when there are none.</summary>
+    public string AccessJson => _state.Snapshot?.AccessJson ?? "";
+
     public IEnumerable<TunnelConfig> Tunnels => _state.Snapshot?.Tunnels ?? Enumerable.Empty<TunnelConfig>();
 
     public TunnelConfig? FindTunnel(string tunnelId) => _state.ById.GetValueOrDefault(tunnelId);
@@ -96,7 +99,14 @@ public sealed class ConfigStore
         {
             Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
             var tmp = _path + ".tmp";
-            using (var file = File.Create(tmp))
+            // Owner-only: the snapshot holds secret hashes, Access signing keys and the identity provider's client secret.
+            var owner = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                owner.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            using (var file = new FileStream(tmp, owner))
             {
                 using var output = new Google.Protobuf.CodedOutputStream(file);
                 snapshot.WriteTo(output);

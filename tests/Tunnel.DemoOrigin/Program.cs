@@ -5,6 +5,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
 builder.Services.AddGrpc();
+builder.Services.AddSingleton<Tunnel.DemoOrigin.AccessAssertion>();
 var app = builder.Build();
 app.MapGrpcService<Tunnel.DemoOrigin.EchoService>();
 app.UseWebSockets();
@@ -13,6 +14,13 @@ app.MapGet("/", (HttpContext ctx) => Results.Text(
     $"Hello from the Tunnel demo origin. You reached {ctx.Request.Host} through {ctx.Request.Headers["X-Forwarded-For"]}.\n"));
 
 app.MapGet("/small", () => Results.Text("ok\n"));
+
+// Who Access let through, verified from the signed assertion (the origin-side sample of AccessAssertion.cs).
+app.MapGet("/whoami", async (HttpContext ctx, Tunnel.DemoOrigin.AccessAssertion assertion) =>
+{
+    var (claims, error) = await assertion.VerifyAsync(ctx.Request.Headers[Tunnel.DemoOrigin.AccessAssertion.Header]);
+    return claims is { } c ? Results.Json(c) : Results.Text($"assertion refused: {error}\n", statusCode: 401);
+});
 
 app.MapGet("/headers", (HttpContext ctx) =>
     Results.Json(ctx.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString())));

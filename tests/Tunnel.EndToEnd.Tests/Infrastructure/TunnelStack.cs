@@ -50,6 +50,8 @@ public sealed class TunnelStack : IAsyncDisposable
 
     /// <summary>Extra command-line settings for the edge (certificates, ports).</summary>
     public List<string> EdgeArgs { get; } = [];
+    /// <summary>Extra command-line configuration for the demo origin.</summary>
+    public List<string> OriginArgs { get; } = [];
     /// <summary>The cluster a Postgres stack uses; the run's shared one unless a test brings its own.</summary>
     public PostgresServer? Postgres { get; set; }
     /// <summary>Extra command-line configuration for the control plane (e.g. its OIDC provider).</summary>
@@ -68,7 +70,7 @@ public sealed class TunnelStack : IAsyncDisposable
         await configureAsync(stack);
         await stack.StartControlPlaneAsync();
         await stack.StartEdgeAsync();
-        stack.Origin = TestProcess.StartDotnet("origin", Binaries.DemoOrigin, ["--urls", $"http://127.0.0.1:{stack.OriginPort}"]);
+        stack.Origin = TestProcess.StartDotnet("origin", Binaries.DemoOrigin, ["--urls", $"http://127.0.0.1:{stack.OriginPort}", .. stack.OriginArgs]);
         using var probe = new HttpClient();
         await Eventually.Until(() => probe.GetAsync($"http://127.0.0.1:{stack.OriginPort}/small"), r => r.IsSuccessStatusCode, TimeSpan.FromSeconds(30), "origin start");
         return stack;

@@ -1,0 +1,111 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Options;
+using Tunnel.Edge.Routing;
+
+namespace Tunnel.Edge.Access;
+
+/// <summary>One place for Access at the edge: its services, the login schemes (configured from the pushed config), the middleware.</summary>
+public static class AccessSetup
+{
+    public static void AddEdgeAccess(this WebApplicationBuilder builder, EdgeOptions options)
+    {
+        // Login state (OIDC correlation, the auth host's session) survives restarts of the edge.
+        builder.Services.AddDataProtection()
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDirectory, "dataprotection-keys")))
+            .SetApplicationName("tunnel-edge");
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<AccessState>();
+        builder.Services.AddSingleton<AccessTokens>();
+        builder.Services.AddSingleton<AccessGate>();
+        builder.Services.AddSingleton<AuthHostEndpoints>();
+        builder.Services.AddAuthentication()
+            .AddCookie(AuthHostEndpoints.SessionScheme, c =>
+            {
+                c.Cookie.Name = "tunnel_auth";
+                c.Cookie.HttpOnly = true;
+                c.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+                c.Cookie.SameSite = SameSiteMode.Lax;
+                c.ExpireTimeSpan = TimeSpan.FromHours(24);
+            })
+            .AddOpenIdConnect(AuthHostEndpoints.OidcScheme, _ => { });
+        builder.Services.AddSingleton<IConfigureOptions<OpenIdConnectOptions>, ProviderOptions>();
+    }
+
+    /// <summary>After port isolation, before routing to tunnels: the auth hostname, then the gate.</summary>
+    public static void UseEdgeAccess(this WebApplication app, EdgeOptions options)
+    {
+        var gate = app.Services.GetRequiredService<AccessGate>();
+        var authHost = app.Services.GetRequiredService<AuthHostEndpoints>();
+        var state = app.Services.GetRequiredService<AccessState>();
+        var cache = app.Services.GetRequiredService<IOptionsMonitorCache<OpenIdConnectOptions>>();
+        app.Services.GetRequiredService<Config.ConfigStore>().Changed += () => cache.TryRemove(AuthHostEndpoints.OidcScheme);
+        app.Use((context, next) =>
+        {
+            var port = context.Connection.LocalPort;
+            if (port == options.ConnectorPort || port == options.ManagementPort)
+            {
+                return next(context);
+            }
+
+            if (authHost.Handles(context))
+            {
+                return authHost.InvokeAsync(context);
+            }
+
+            return state.Applications.Count == 0 ? next(context) : gate.InvokeAsync(context, () => next(context));
+        });
+    }
+
+    /// <summary>The login's OIDC options, from the identity provider the control plane pushed (rebuilt when it changes).</summary>
+    private sealed class ProviderOptions(AccessState state) : IConfigureNamedOptions<OpenIdConnectOptions>
+    {
+        public void Configure(OpenIdConnectOptions options) => Configure(Options.DefaultName, options);
+
+        public void Configure(string? name, OpenIdConnectOptions o)
+        {
+            if (name != AuthHostEndpoints.OidcScheme)
+            {
+                return;
+            }
+
+            o.CallbackPath = AuthHostEndpoints.CallbackPath;
+            if (state.Provider is not { } provider)
+            {
+                // ASP.NET runs the authentication middleware on every request and validates these options even when
+                // no login can start (the auth hostname answers only with a provider): valid, inert placeholders.
+                o.Authority = "https://identity-provider.invalid";
+                o.ClientId = "unconfigured";
+                return;
+            }
+
+            o.SignInScheme = AuthHostEndpoints.SessionScheme;
+            o.Authority = provider.Authority;
+            o.ClientId = provider.ClientId;
+            o.ClientSecret = provider.ClientSecret;
+            o.ResponseType = "code";
+            o.UsePkce = true;
+            o.CallbackPath = AuthHostEndpoints.CallbackPath;
+            o.MapInboundClaims = false;
+            o.SaveTokens = false;
+            o.GetClaimsFromUserInfoEndpoint = true;
+            // Plain http only for a provider on this machine (development); anything else must be https.
+            o.RequireHttpsMetadata = !(Uri.TryCreate(provider.Authority, UriKind.Absolute, out var authority) && authority.IsLoopback);
+            o.Scope.Clear();
+            foreach (var scope in provider.Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                o.Scope.Add(scope);
+            }
+
+            o.ClaimActions.MapUniqueJsonKey("email", "email");
+            o.ClaimActions.MapJsonKey("groups", provider.GroupClaim);
+            o.Events.OnRemoteFailure = async context =>
+            {
+                context.HandleResponse();
+                await ErrorPages.WriteAsync(context.HttpContext, StatusCodes.Status400BadRequest, "access_login_failed", "Login failed",
+                    $"The login could not be completed ({context.Failure?.Message}). Open the application's page again to start over.");
+            };
+        }
+    }
+}

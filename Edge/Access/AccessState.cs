@@ -1,0 +1,58 @@
+using System.Security.Cryptography;
+using Microsoft.IdentityModel.Tokens;
+using Tunnel.Edge.Config;
+using Tunnel.Shared.Access;
+
+namespace Tunnel.Edge.Access;
+
+/// <summary>The Access part of the current config, parsed once per snapshot: applications, service tokens, provider, keys.</summary>
+public sealed class AccessState
+{
+    private readonly ConfigStore _config;
+    private readonly ILogger<AccessState> _logger;
+    private volatile Parsed _current;
+
+    public AccessState(ConfigStore config, ILogger<AccessState> logger)
+    {
+        _config = config;
+        _logger = logger;
+        _current = Parse();
+        config.Changed += () => _current = Parse();
+    }
+
+    /// <summary>Raised after a new snapshot is parsed (the login handler's options depend on it).</summary>
+    public IReadOnlyList<AccessApplication> Applications => _current.Snapshot.Applications;
+    public IdentityProviderConfig? Provider => _current.Snapshot.IdentityProvider;
+    public IReadOnlyList<ECDsaSecurityKey> VerificationKeys => _current.Keys;
+    public ECDsaSecurityKey? SigningKey => _current.Keys.Count > 0 ? _current.Keys[0] : null;
+    public string? Issuer => Provider is { } p ? $"https://{p.AuthHostname}" : null;
+
+    public ServiceTokenConfig? FindServiceToken(string clientId) => _current.ServiceTokens.GetValueOrDefault(clientId);
+
+    public AccessApplication? FindApplication(Guid id) => _current.Snapshot.Applications.FirstOrDefault(a => a.Id == id);
+
+    private Parsed Parse()
+    {
+        var json = _config.AccessJson;
+        AccessSnapshot snapshot;
+        try
+        {
+            snapshot = json.Length == 0 ? AccessSnapshot.Empty : AccessJson.Deserialize<AccessSnapshot>(json) ?? AccessSnapshot.Empty;
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            _logger.LogError("Access settings in the config are unreadable; no Access application is enforced: {Error}", ex.Message);
+            snapshot = AccessSnapshot.Empty;
+        }
+
+        var keys = snapshot.SigningKeys.Select(k =>
+        {
+            var ecdsa = ECDsa.Create();
+            ecdsa.ImportFromPem(k.PrivateKeyPem);
+            return new ECDsaSecurityKey(ecdsa) { KeyId = k.Kid };
+        }).ToList();
+        return new Parsed(snapshot, keys, snapshot.ServiceTokens.ToDictionary(t => t.ClientId, StringComparer.Ordinal));
+    }
+
+    private sealed record Parsed(AccessSnapshot Snapshot, List<ECDsaSecurityKey> Keys, Dictionary<string, ServiceTokenConfig> ServiceTokens);
+}

@@ -1,0 +1,20 @@
+namespace Tunnel.Shared.Access;
+
+/// <summary>Everything an edge needs to enforce Access, pushed by the control plane in the config snapshot.</summary>
+public sealed record AccessSnapshot(
+    IReadOnlyList<AccessApplication> Applications,
+    IReadOnlyList<ServiceTokenConfig> ServiceTokens,
+    IdentityProviderConfig? IdentityProvider,
+    IReadOnlyList<SigningKeyConfig> SigningKeys)
+{
+    public static readonly AccessSnapshot Empty = new([], [], null, []);
+}
+
+/// <summary>A service token as edges check it: its client id and the SHA-256 of its secret (base64).</summary>
+public sealed record ServiceTokenConfig(string ClientId, string Name, string SecretHash, DateTimeOffset? ExpiresAt);
+
+/// <summary>The identity provider the edges log people in with, at <paramref name="AuthHostname"/>.</summary>
+public sealed record IdentityProviderConfig(string AuthHostname, string Authority, string ClientId, string ClientSecret, string Scopes, string GroupClaim);
+
+/// <summary>An ECDSA P-256 key (PKCS#8 PEM) that signs identity tokens; the newest signs, older ones still verify.</summary>
+public sealed record SigningKeyConfig(string Kid, string PrivateKeyPem, DateTimeOffset CreatedAt);

@@ -1,0 +1,213 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Tunnel.EndToEnd.Tests.Infrastructure;
+
+namespace Tunnel.EndToEnd.Tests.Access;
+
+/// <summary>Access at the edge: service tokens, bypass paths, browser login through a real provider, assertions, and the attacks on each.</summary>
+public sealed class AccessTests(AccessFixture fixture) : IClassFixture<AccessFixture>
+{
+    private TunnelStack Stack => fixture.Stack;
+
+    private async Task<string> ServedHostnameAsync()
+    {
+        var (_, hostname, token) = await Stack.NewRoutedTunnelAsync();
+        Stack.StartConnector(token);
+        await Stack.WaitServedAsync(hostname);
+        return hostname;
+    }
+
+    private async Task<JsonElement> CreateAppAsync(string name, string[] domains, object[] policies, int sessionMinutes = 60)
+    {
+        var response = await Stack.Api.PostAsJsonAsync("api/access/apps", new { name, domains, sessionMinutes, policies });
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private Task<HttpResponseMessage> GetAsync(string hostname, string path, params (string Name, string Value)[] headers)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, Stack.PublicUrl(hostname, path));
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        return Stack.Public.SendAsync(request);
+    }
+
+    [Fact]
+    public async Task Service_tokens_pass_with_a_signed_assertion_and_stop_when_revoked()
+    {
+        var hostname = await ServedHostnameAsync();
+        await CreateAppAsync($"svc-{hostname}", [hostname], [new { name = "machines", action = "service_auth", include = new[] { new { anyServiceToken = true } } }]);
+        var created = await (await Stack.Api.PostAsJsonAsync("api/access/service-tokens", new { name = "ci" })).Content.ReadFromJsonAsync<JsonElement>();
+        var clientId = created.GetProperty("info").GetProperty("clientId").GetString()!;
+        var secret = created.GetProperty("clientSecret").GetString()!;
+
+        var anonymous = await Eventually.Until(() => GetAsync(hostname, "/small"), r => r.StatusCode == HttpStatusCode.Unauthorized,
+            TimeSpan.FromSeconds(10), "the edge enforcing the new application");
+        var body = await anonymous.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("access_required", body.GetProperty("error").GetString());
+        Assert.Contains("/.tunnel/login", body.GetProperty("login_url").GetString());
+
+        (string, string)[] token = [("Tunnel-Access-Client-Id", clientId), ("Tunnel-Access-Client-Secret", secret)];
+        var whoami = await Eventually.Until(() => GetAsync(hostname, "/whoami", token), r => r.StatusCode != HttpStatusCode.Unauthorized,
+            TimeSpan.FromSeconds(10), "the edge knowing the new service token");
+        Assert.True(whoami.StatusCode == HttpStatusCode.OK, $"{(int)whoami.StatusCode} {await whoami.Content.ReadAsStringAsync()}");
+        var claims = await whoami.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("service_token", claims.GetProperty("type").GetString());
+        Assert.Equal(clientId, claims.GetProperty("common_name").GetString());
+
+        // A client cannot hand the origin an assertion of its own.
+        var spoofed = await GetAsync(hostname, "/headers", [.. token, ("Tunnel-Access-Jwt-Assertion", "forged")]);
+        var seen = await spoofed.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.NotEqual("forged", seen.GetProperty("Tunnel-Access-Jwt-Assertion").GetString());
+
+        var wrong = await GetAsync(hostname, "/small", ("Tunnel-Access-Client-Id", clientId), ("Tunnel-Access-Client-Secret", secret + "x"));
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.Contains("service token", await wrong.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await Stack.Api.DeleteAsync($"api/access/service-tokens/{created.GetProperty("info").GetProperty("id").GetString()}")).StatusCode);
+        await Eventually.Until(() => GetAsync(hostname, "/small", token), r => r.StatusCode == HttpStatusCode.Unauthorized,
+            TimeSpan.FromSeconds(5), "the revoked token refused");
+    }
+
+    [Fact]
+    public async Task A_bypass_path_does_not_leak_into_protected_paths_by_encoding_tricks()
+    {
+        var hostname = await ServedHostnameAsync();
+        await CreateAppAsync($"private-{hostname}", [hostname], [new { name = "staff", action = "allow", include = new[] { new { emailDomain = "example.com" } } }]);
+        await CreateAppAsync($"public-{hostname}", [$"{hostname}/public"], [new { name = "open", action = "bypass", include = new[] { new { everyone = true } } }]);
+        await Eventually.Until(() => GetAsync(hostname, "/small"), r => r.StatusCode == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(10), "private app enforced");
+        await Eventually.Until(() => GetAsync(hostname, "/public"), r => r.StatusCode != HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(10), "public path open");
+
+        // The origin answers 404 for these paths: what matters is whether the edge let the request through.
+        Assert.NotEqual(HttpStatusCode.Unauthorized, (await GetAsync(hostname, "/public")).StatusCode);
+        Assert.NotEqual(HttpStatusCode.Unauthorized, (await GetAsync(hostname, "/public/page")).StatusCode);
+        foreach (var trick in new[] { "/PUBLIC/page", "/Public", "/publicity", "//public/page", "/public%2F..%2Fsmall", "/public/..%2Fsmall", "/public/%2e%2e/small", "/public/../small", "/public\\..\\small" })
+        {
+            var status = await RawGetStatusAsync(hostname, trick);
+            Assert.True(status == 401 || status == 400, $"{trick} answered {status}");
+        }
+    }
+
+    /// <summary>A request sent byte for byte as written (HttpClient would normalize the path first).</summary>
+    private async Task<int> RawGetStatusAsync(string hostname, string target)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, Stack.PublicPort);
+        await using var tls = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
+        await tls.AuthenticateAsClientAsync(hostname);
+        await tls.WriteAsync(Encoding.ASCII.GetBytes($"GET {target} HTTP/1.1\r\nHost: {hostname}\r\nAccept: application/json\r\nConnection: close\r\n\r\n"));
+        using var reader = new StreamReader(tls, Encoding.ASCII);
+        var statusLine = await reader.ReadLineAsync() ?? "";
+        return int.Parse(statusLine.Split(' ')[1]);
+    }
+
+    [Fact]
+    public async Task A_person_logs_in_through_the_provider_and_the_origin_verifies_who_they_are()
+    {
+        var hostname = await ServedHostnameAsync();
+        var other = await ServedHostnameAsync();
+        var app = await CreateAppAsync($"team-{hostname}", [hostname], [
+            new { name = "no contractors", action = "deny", include = new[] { new { group = "contractors" } } },
+            new { name = "staff", action = "allow", include = new[] { new { emailDomain = "example.com" } } },
+        ]);
+        var otherApp = await CreateAppAsync($"other-{other}", [other], [new { name = "alice only", action = "allow", include = new[] { new { email = AccessFixture.Alice } } }]);
+        await Eventually.Until(() => GetAsync(hostname, "/small"), r => r.StatusCode == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(10), "team app enforced");
+
+        var page = await fixture.NewPageAsync();
+        await page.GotoAsync(Stack.PublicUrl(hostname, "/whoami").AbsoluteUri);
+        await fixture.LogInAtProviderAsync(page, AccessFixture.Alice);
+        await page.WaitForURLAsync(Stack.PublicUrl(hostname, "/whoami").AbsoluteUri);
+        var claims = JsonDocument.Parse(await page.InnerTextAsync("body")).RootElement;
+        Assert.Equal(AccessFixture.Alice, claims.GetProperty("email").GetString());
+        Assert.Equal(app.GetProperty("id").GetString(), claims.GetProperty("aud").GetString());
+        Assert.Contains("staff", claims.GetProperty("groups").EnumerateArray().Select(g => g.GetString()));
+
+        // The session cookie is host-only, Secure, HttpOnly; the origin never sees it.
+        var cookies = await page.Context.CookiesAsync();
+        var session = cookies.Single(c => c.Name == "tunnel_access");
+        Assert.Equal(hostname, session.Domain);
+        Assert.True(session.Secure && session.HttpOnly);
+        await page.GotoAsync(Stack.PublicUrl(hostname, "/headers").AbsoluteUri);
+        Assert.DoesNotContain("tunnel_access", await page.InnerTextAsync("body"));
+
+        // Single sign-on: the second application needs no new login, only its own cookie.
+        await page.GotoAsync(Stack.PublicUrl(other, "/whoami").AbsoluteUri);
+        await page.WaitForURLAsync(Stack.PublicUrl(other, "/whoami").AbsoluteUri);
+        Assert.Contains(AccessFixture.Alice, await page.InnerTextAsync("body"));
+
+        // A token of one application is refused at another; a tampered one too.
+        var replay = await GetAsync(other, "/small", ("Cookie", $"tunnel_access={session.Value}"));
+        Assert.Equal(HttpStatusCode.Unauthorized, replay.StatusCode);
+        var tampered = session.Value[..^3] + (session.Value[^3] == 'A' ? "B" : "A") + session.Value[^2..];
+        Assert.Equal(HttpStatusCode.Unauthorized, (await GetAsync(hostname, "/small", ("Cookie", $"tunnel_access={tampered}"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync(hostname, "/small", ("Cookie", $"tunnel_access={session.Value}"))).StatusCode);
+
+        // A policy change applies to the next request.
+        var update = await Stack.Api.PutAsJsonAsync($"api/access/apps/{app.GetProperty("id").GetString()}", new
+        {
+            name = $"team-{hostname}", domains = new[] { hostname }, sessionMinutes = 60,
+            policies = new object[] { new { name = "nobody", action = "deny", include = new[] { new { email = AccessFixture.Alice } } }, new { name = "staff", action = "allow", include = new[] { new { emailDomain = "example.com" } } } },
+        });
+        update.EnsureSuccessStatusCode();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await Eventually.Until(() => GetAsync(hostname, "/small", ("Cookie", $"tunnel_access={session.Value}")), r => r.StatusCode == HttpStatusCode.Forbidden,
+            TimeSpan.FromSeconds(5), "the new deny policy");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"policy applied after {clock.Elapsed.TotalMilliseconds:0} ms");
+
+        // Logging out drops the application's session.
+        await page.GotoAsync(Stack.PublicUrl(other, "/.tunnel/logout").AbsoluteUri);
+        Assert.DoesNotContain((await page.Context.CookiesAsync()), c => c.Name == "tunnel_access" && c.Domain == other);
+        _ = otherApp;
+    }
+
+    [Fact]
+    public async Task Someone_no_policy_allows_gets_a_403_and_an_api_client_a_401()
+    {
+        var hostname = await ServedHostnameAsync();
+        await CreateAppAsync($"staff-{hostname}", [hostname], [new { name = "staff", action = "allow", include = new[] { new { emailDomain = "example.com" } } }]);
+        await Eventually.Until(() => GetAsync(hostname, "/small"), r => r.StatusCode == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(10), "app enforced");
+
+        var page = await fixture.NewPageAsync();
+        var response = await page.GotoAsync(Stack.PublicUrl(hostname, "/small").AbsoluteUri);
+        await fixture.LogInAtProviderAsync(page, AccessFixture.Mallory);
+        await page.WaitForURLAsync(url => url.StartsWith(Stack.PublicUrl(hostname, "/").AbsoluteUri, StringComparison.Ordinal));
+        Assert.Contains("403", await page.TitleAsync());
+        Assert.Contains("no policy allows it", await page.InnerTextAsync("body"));
+        _ = response;
+    }
+
+    [Fact]
+    public async Task The_login_refuses_open_redirects_and_forged_callbacks()
+    {
+        var hostname = await ServedHostnameAsync();
+        var app = await CreateAppAsync($"redir-{hostname}", [hostname], [new { name = "staff", action = "allow", include = new[] { new { emailDomain = "example.com" } } }]);
+        var id = app.GetProperty("id").GetString();
+        await Eventually.Until(() => GetAsync(hostname, "/small"), r => r.StatusCode == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(10), "app enforced");
+
+        foreach (var target in new[] { "https://evil.example/", "http://" + hostname + "/", "//evil.example/", "javascript:alert(1)" })
+        {
+            var login = await GetAsync(AccessFixture.AuthHost, $"/.tunnel/login?app={id}&return={Uri.EscapeDataString(target)}");
+            Assert.Equal(HttpStatusCode.BadRequest, login.StatusCode);
+        }
+
+        // A callback with a state the edge never issued (login CSRF) is refused with a page, not followed.
+        var forged = await GetAsync(AccessFixture.AuthHost, "/.tunnel/callback-oidc?code=stolen&state=forged");
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        Assert.Contains("Login failed", await forged.Content.ReadAsStringAsync());
+
+        // A hand-off token that is not one (or of another application) sets no session.
+        var callback = await GetAsync(hostname, "/.tunnel/callback?token=abc.def.ghi&return=/small");
+        Assert.Equal(HttpStatusCode.BadRequest, callback.StatusCode);
+        Assert.False(callback.Headers.Contains("Set-Cookie"));
+
+        var jwks = await (await GetAsync(AccessFixture.AuthHost, "/.tunnel/certs")).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("EC", jwks.GetProperty("keys")[0].GetProperty("kty").GetString());
+    }
+}
