@@ -151,6 +151,25 @@ public sealed class AccessCatalog(TunnelDbContext db, AuditLog audit, ConfigChan
         return settings;
     }
 
+    /// <summary>Ends every Access session of a person now: edges refuse their session tokens from the next config push.</summary>
+    public async Task<Outcome<string>> RevokeSessionsAsync(string? email, CancellationToken ct)
+    {
+        email = email?.Trim().ToLowerInvariant();
+        if (string.IsNullOrEmpty(email) || !email.Contains('@') || email.Length > 320)
+        {
+            return Outcome<string>.Fail(FailureKind.Invalid, "give the email address whose sessions to end");
+        }
+
+        var settings = await LoadSettingsAsync(ct);
+        var revoked = AccessJson.Deserialize<Dictionary<string, DateTimeOffset>>(settings.RevokedSessionsJson) ?? [];
+        revoked[email] = clock.GetUtcNow();
+        settings.RevokedSessionsJson = AccessJson.Serialize(revoked);
+        audit.Record("access.revoke_sessions", email);
+        await db.SaveChangesAsync(ct);
+        signal.NotifyChanged();
+        return email;
+    }
+
     public async Task<AccessSettingsEntity> LoadSettingsAsync(CancellationToken ct)
     {
         var settings = await db.AccessSettings.FirstOrDefaultAsync(ct);

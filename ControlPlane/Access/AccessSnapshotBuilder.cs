@@ -38,7 +38,11 @@ public sealed class AccessSnapshotBuilder(TunnelDbContext db, AccessCatalog cata
         var provider = settings is { AuthHostname: { } host, Authority: { } authority, ClientId: { } clientId, ProtectedClientSecret: { } secret }
             ? new IdentityProviderConfig(host, authority, clientId, catalog.Unprotect(secret), settings.Scopes, settings.GroupClaim)
             : null;
+        // A revocation matters only while sessions issued before it could still be alive (30 days at most).
+        var revoked = (AccessJson.Deserialize<Dictionary<string, DateTimeOffset>>(settings.RevokedSessionsJson) ?? [])
+            .Where(r => now - r.Value < TimeSpan.FromDays(30)).ToDictionary();
         return new AccessSnapshot(applications, tokens, provider,
-            keys.OrderByDescending(k => k.CreatedAt).Select(k => new SigningKeyConfig(k.Kid, catalog.Unprotect(k.ProtectedPem), k.CreatedAt)).ToList());
+            keys.OrderByDescending(k => k.CreatedAt).Select(k => new SigningKeyConfig(k.Kid, catalog.Unprotect(k.ProtectedPem), k.CreatedAt)).ToList(),
+            revoked);
     }
 }

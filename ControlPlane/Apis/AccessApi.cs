@@ -16,6 +16,8 @@ public static class AccessApi
 
     public sealed record CreatedServiceTokenResponse(ServiceTokenResponse Info, string ClientSecret);
 
+    public sealed record RevokeSessionsRequest(string? Email);
+
     public sealed record IdentityProviderRequest(string? AuthHostname, string? Authority, string? ClientId, string? ClientSecret, string? Scopes, string? GroupClaim);
 
     public sealed record IdentityProviderResponse(string? AuthHostname, string? Authority, string? ClientId, bool HasClientSecret, string Scopes, string GroupClaim, string? RedirectUri);
@@ -55,6 +57,11 @@ public static class AccessApi
             return outcome.Succeeded ? TypedResults.NoContent() : Problems.From(outcome);
         });
 
+        access.MapPost("/sessions/revoke", async Task<Results<Ok<RevokeSessionsRequest>, ProblemHttpResult>> (RevokeSessionsRequest r, AccessCatalog catalog, CancellationToken ct) =>
+        {
+            var outcome = await catalog.RevokeSessionsAsync(r.Email, ct);
+            return outcome.Succeeded ? TypedResults.Ok(new RevokeSessionsRequest(outcome.Value)) : Problems.From(outcome);
+        });
         access.MapGet("/identity-provider", async (AccessCatalog catalog, CancellationToken ct) => TypedResults.Ok(ToResponse(await catalog.LoadSettingsAsync(ct))));
         access.MapPut("/identity-provider", async Task<Results<Ok<IdentityProviderResponse>, ProblemHttpResult>> (IdentityProviderRequest r, AccessCatalog catalog, CancellationToken ct) =>
         {

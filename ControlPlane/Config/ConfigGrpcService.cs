@@ -44,30 +44,37 @@ public sealed class ConfigGrpcService(
         var now = DateTimeOffset.UtcNow;
         var known = (await db.Tunnels.Select(t => t.Id).ToListAsync(context.CancellationToken)).ToHashSet();
 
-        await db.Connections.Where(c => c.EdgeId == request.EdgeId).ExecuteDeleteAsync(context.CancellationToken);
-        foreach (var c in request.Connections)
+        // One transaction: readers see the previous report or this one, never the moment between delete and insert.
+        // Run through the execution strategy, which retries the whole unit on a transient database error.
+        var rows = request.Connections
+            .Select(c => (Report: c, TunnelId: Guid.TryParse(c.TunnelId, out var id) && known.Contains(id) ? id : Guid.Empty))
+            .Where(r => r.TunnelId != Guid.Empty) // a tunnel deleted while its connector was still up
+            .ToList();
+        await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
         {
-            if (!Guid.TryParse(c.TunnelId, out var tunnelId) || !known.Contains(tunnelId))
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            await db.Connections.Where(c => c.EdgeId == request.EdgeId).ExecuteDeleteAsync(ct);
+            foreach (var (c, tunnelId) in rows)
             {
-                continue; // the tunnel was deleted while its connector was still up
+                db.Connections.Add(new ConnectionEntity
+                {
+                    ConnectionId = c.ConnectionId,
+                    TunnelId = tunnelId,
+                    ConnectorId = c.ConnectorId,
+                    ConnectionIndex = c.ConnectionIndex,
+                    EdgeId = request.EdgeId,
+                    Version = c.Version,
+                    RemoteAddress = c.RemoteAddress,
+                    ConnectedAt = c.ConnectedAt.ToDateTimeOffset(),
+                    LastHeartbeat = c.LastHeartbeat.ToDateTimeOffset(),
+                    ReportedAt = now,
+                });
             }
 
-            db.Connections.Add(new ConnectionEntity
-            {
-                ConnectionId = c.ConnectionId,
-                TunnelId = tunnelId,
-                ConnectorId = c.ConnectorId,
-                ConnectionIndex = c.ConnectionIndex,
-                EdgeId = request.EdgeId,
-                Version = c.Version,
-                RemoteAddress = c.RemoteAddress,
-                ConnectedAt = c.ConnectedAt.ToDateTimeOffset(),
-                LastHeartbeat = c.LastHeartbeat.ToDateTimeOffset(),
-                ReportedAt = now,
-            });
-        }
-
-        await db.SaveChangesAsync(context.CancellationToken);
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+        }, context.CancellationToken);
         return new ConnectionReportAck();
     }
 

@@ -16,4 +16,6 @@ public sealed class AccessSettingsEntity
     public string GroupClaim { get; set; } = "groups";
     /// <summary>JSON list of {kid, createdAt, protectedPem}: the newest signs, the previous one still verifies.</summary>
     public string SigningKeysJson { get; set; } = "[]";
+    /// <summary>JSON map of lower-case email → time: that person's sessions issued before it no longer work.</summary>
+    public string RevokedSessionsJson { get; set; } = "{}";
 }

@@ -27,6 +27,8 @@ public sealed class AccessState
     public ECDsaSecurityKey? SigningKey => _current.Keys.Count > 0 ? _current.Keys[0] : null;
     public string? Issuer => Provider is { } p ? $"https://{p.AuthHostname}" : null;
 
+    public DateTimeOffset? SessionsRevokedBefore(string email) => _current.Snapshot.RevokedBefore(email);
+
     public ServiceTokenConfig? FindServiceToken(string clientId) => _current.ServiceTokens.GetValueOrDefault(clientId);
 
     public AccessApplication? FindApplication(Guid id) => _current.Snapshot.Applications.FirstOrDefault(a => a.Id == id);

@@ -81,6 +81,12 @@ public sealed class AccessTokens(AccessState state, TimeProvider clock)
 
         var identity = result.ClaimsIdentity;
         var email = identity.FindFirst("email")?.Value;
+        if (!string.IsNullOrEmpty(email) && state.SessionsRevokedBefore(email) is { } revoked
+            && result.SecurityToken is JsonWebToken jwt && jwt.IssuedAt <= revoked.UtcDateTime)
+        {
+            return null; // an admin ended this person's sessions after this one began
+        }
+
         return new AccessIdentity(string.IsNullOrEmpty(email) ? null : email, identity.FindAll("groups").Select(c => c.Value).ToList(),
             identity.FindFirst("common_name")?.Value, clientIp);
     }

@@ -5,9 +5,14 @@ public sealed record AccessSnapshot(
     IReadOnlyList<AccessApplication> Applications,
     IReadOnlyList<ServiceTokenConfig> ServiceTokens,
     IdentityProviderConfig? IdentityProvider,
-    IReadOnlyList<SigningKeyConfig> SigningKeys)
+    IReadOnlyList<SigningKeyConfig> SigningKeys,
+    IReadOnlyDictionary<string, DateTimeOffset>? RevokedSessions = null)
 {
     public static readonly AccessSnapshot Empty = new([], [], null, []);
+
+    /// <summary>Sessions of this person issued before this time are refused (lower-case email → time).</summary>
+    public DateTimeOffset? RevokedBefore(string email) =>
+        RevokedSessions?.TryGetValue(email.ToLowerInvariant(), out var at) == true ? at : null;
 }
 
 /// <summary>A service token as edges check it: its client id and the SHA-256 of its secret (base64).</summary>

@@ -167,6 +167,41 @@ public sealed class AccessTests(AccessFixture fixture) : IClassFixture<AccessFix
         _ = otherApp;
     }
 
+    /// <summary>Logs in through the browser and returns the application's session cookie.</summary>
+    private async Task<string> BrowserSessionAsync(string hostname, string login)
+    {
+        var page = await fixture.NewPageAsync();
+        await page.GotoAsync(Stack.PublicUrl(hostname, "/small").AbsoluteUri);
+        await fixture.LogInAtProviderAsync(page, login);
+        await page.WaitForURLAsync(Stack.PublicUrl(hostname, "/small").AbsoluteUri);
+        return (await page.Context.CookiesAsync()).Single(c => c.Name == "tunnel_access" && c.Domain == hostname).Value;
+    }
+
+    [Fact]
+    public async Task Revoking_a_persons_sessions_ends_them_within_a_second_and_sessions_expire()
+    {
+        var hostname = await ServedHostnameAsync();
+        await CreateAppAsync($"short-{hostname}", [hostname], [new { name = "staff", action = "allow", include = new[] { new { emailDomain = "example.com" } } }], sessionMinutes: 1);
+        await Eventually.Until(() => GetAsync(hostname, "/small"), r => r.StatusCode == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(10), "app enforced");
+
+        var revoked = await BrowserSessionAsync(hostname, AccessFixture.Alice);
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync(hostname, "/small", ("Cookie", $"tunnel_access={revoked}"))).StatusCode);
+        await Task.Delay(1100); // session times have one-second resolution: the next login must start after the revocation
+        var response = await Stack.Api.PostAsJsonAsync("api/access/sessions/revoke", new { email = AccessFixture.Alice });
+        response.EnsureSuccessStatusCode();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await Eventually.Until(() => GetAsync(hostname, "/small", ("Cookie", $"tunnel_access={revoked}")), r => r.StatusCode == HttpStatusCode.Unauthorized,
+            TimeSpan.FromSeconds(5), "the revoked session refused");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"revocation applied after {clock.Elapsed.TotalMilliseconds:0} ms");
+
+        // A new login works again, and its session ends with the application's session duration (1 minute).
+        await Task.Delay(1100);
+        var fresh = await BrowserSessionAsync(hostname, AccessFixture.Alice);
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync(hostname, "/small", ("Cookie", $"tunnel_access={fresh}"))).StatusCode);
+        await Eventually.Until(() => GetAsync(hostname, "/small", ("Cookie", $"tunnel_access={fresh}")), r => r.StatusCode == HttpStatusCode.Unauthorized,
+            TimeSpan.FromSeconds(75), "the session expired after a minute");
+    }
+
     [Fact]
     public async Task Someone_no_policy_allows_gets_a_403_and_an_api_client_a_401()
     {

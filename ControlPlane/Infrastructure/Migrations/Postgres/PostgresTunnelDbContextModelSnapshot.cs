@@ -76,6 +76,10 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
                     b.Property<string>("ProtectedClientSecret")
                         .HasColumnType("text");
 
+                    b.Property<string>("RevokedSessionsJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
                     b.Property<string>("Scopes")
                         .IsRequired()
                         .HasColumnType("text");

@@ -71,6 +71,10 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
                     b.Property<string>("ProtectedClientSecret")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("RevokedSessionsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Scopes")
                         .IsRequired()
                         .HasColumnType("TEXT");

@@ -1,0 +1,29 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class AccessSessionRevocation : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "RevokedSessionsJson",
+                table: "access_settings",
+                type: "TEXT",
+                nullable: false,
+                defaultValue: "");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "RevokedSessionsJson",
+                table: "access_settings");
+        }
+    }
+}
