@@ -21,18 +21,39 @@ public static class AccessCommands
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TUNNEL_EDGE_CA"),
         };
         var url = new Option<string>("--url") { Description = "Local address to listen on, e.g. 127.0.0.1:2222", Required = true };
+        var tokenId = new Option<string?>("--service-token-id")
+        {
+            Description = "Access service token client id, instead of a browser login [env TUNNEL_SERVICE_TOKEN_ID]",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TUNNEL_SERVICE_TOKEN_ID"),
+        };
+        var tokenSecret = new Option<string?>("--service-token-secret")
+        {
+            Description = "Access service token secret [env TUNNEL_SERVICE_TOKEN_SECRET]",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TUNNEL_SERVICE_TOKEN_SECRET"),
+        };
+        EdgeWebSocketClient Client(ParseResult parse)
+        {
+            var (id, secret) = (parse.GetValue(tokenId), parse.GetValue(tokenSecret));
+            if ((id is null) != (secret is null))
+            {
+                throw new Cli.CliException("give both --service-token-id and --service-token-secret, or neither", 2);
+            }
 
-        var tcp = new Command("tcp", "Listen locally and carry each connection to a TCP service behind the edge") { hostname, url, edgeAddress, edgeCa };
+            return EdgeWebSocketClient.Create(parse.GetValue(hostname)!, parse.GetValue(edgeAddress), parse.GetValue(edgeCa),
+                id is null ? null : new ServiceToken(id, secret!));
+        }
+
+        var tcp = new Command("tcp", "Listen locally and carry each connection to a TCP service behind the edge") { hostname, url, edgeAddress, edgeCa, tokenId, tokenSecret };
         tcp.SetAction(async (parse, ct) =>
         {
-            var client = EdgeWebSocketClient.Create(parse.GetValue(hostname)!, parse.GetValue(edgeAddress), parse.GetValue(edgeCa));
+            var client = Client(parse);
             return await ListenAsync(client, parse.GetValue(url)!, ct);
         });
 
-        var ssh = new Command("ssh", "Carry stdin/stdout to an SSH service behind the edge (use as ProxyCommand)") { hostname, edgeAddress, edgeCa };
+        var ssh = new Command("ssh", "Carry stdin/stdout to an SSH service behind the edge (use as ProxyCommand)") { hostname, edgeAddress, edgeCa, tokenId, tokenSecret };
         ssh.SetAction(async (parse, ct) =>
         {
-            var client = EdgeWebSocketClient.Create(parse.GetValue(hostname)!, parse.GetValue(edgeAddress), parse.GetValue(edgeCa));
+            var client = Client(parse);
             using var socket = await client.ConnectAsync(ct);
             await using var stdio = new StdioStream();
             if (!await WebSocketStreamPump.RunAsync(socket, stdio, ct) && !ct.IsCancellationRequested)
@@ -43,7 +64,13 @@ public static class AccessCommands
             return 0;
         });
 
-        return new Command("access", "Reach TCP services (SSH, RDP, databases) behind the edge") { tcp, ssh };
+        var access = new Command("access", "Reach TCP services (SSH, RDP, databases) behind the edge; manage Access") { tcp, ssh };
+        foreach (var command in Cli.AccessAdminCommands.Create())
+        {
+            access.Subcommands.Add(command);
+        }
+
+        return access;
     }
 
     private static async Task<int> ListenAsync(EdgeWebSocketClient client, string url, CancellationToken ct)

@@ -6,12 +6,20 @@ using Tunnel.Shared.Security;
 
 namespace Tunnel.Connector.Access;
 
-/// <summary>Opens the WebSocket to the edge that carries one TCP connection to a hostname's TCP service.</summary>
-public sealed class EdgeWebSocketClient(Uri url, string? edgeAddress, string? caPath)
+/// <summary>A service token for Access (client id and secret), from flags or the environment.</summary>
+public sealed record ServiceToken(string ClientId, string ClientSecret);
+
+/// <summary>
+/// Opens the WebSocket to the edge that carries one TCP connection to a hostname's TCP service. Under Access it
+/// presents a service token, or the cached login, and logs in through the browser when the edge asks for it.
+/// </summary>
+public sealed class EdgeWebSocketClient(Uri url, string? edgeAddress, string? caPath, ServiceToken? serviceToken = null)
 {
+    private static readonly SemaphoreSlim LoginLock = new(1, 1);
+
     public Uri Url { get; } = url;
 
-    public static EdgeWebSocketClient Create(string hostname, string? edgeAddress, string? caPath)
+    public static EdgeWebSocketClient Create(string hostname, string? edgeAddress, string? caPath, ServiceToken? serviceToken = null)
     {
         var text = hostname.Contains("://", StringComparison.Ordinal) ? hostname : "wss://" + hostname;
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
@@ -20,10 +28,36 @@ public sealed class EdgeWebSocketClient(Uri url, string? edgeAddress, string? ca
         }
 
         var scheme = uri.Scheme is "http" or "ws" ? "ws" : "wss";
-        return new EdgeWebSocketClient(new UriBuilder(uri) { Scheme = scheme, Path = "/", Port = uri.IsDefaultPort ? -1 : uri.Port }.Uri, edgeAddress, caPath);
+        return new EdgeWebSocketClient(new UriBuilder(uri) { Scheme = scheme, Path = "/", Port = uri.IsDefaultPort ? -1 : uri.Port }.Uri, edgeAddress, caPath, serviceToken);
     }
 
     public async Task<WebSocket> ConnectAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ConnectOnceAsync(cancellationToken);
+        }
+        catch (AccessRequiredException required) when (serviceToken is null)
+        {
+            // One login at a time: connections accepted meanwhile wait for it and then use its token.
+            await LoginLock.WaitAsync(cancellationToken);
+            try
+            {
+                if (AccessLogin.Cached(Url.Host) == required.PresentedToken)
+                {
+                    await AccessLogin.LoginAsync(required.LoginUrl, Url.Host, cancellationToken);
+                }
+            }
+            finally
+            {
+                LoginLock.Release();
+            }
+
+            return await ConnectOnceAsync(cancellationToken);
+        }
+    }
+
+    private async Task<WebSocket> ConnectOnceAsync(CancellationToken cancellationToken)
     {
         var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) };
         TrustedCertificates.Apply(handler.SslOptions, caPath);
@@ -42,6 +76,17 @@ public sealed class EdgeWebSocketClient(Uri url, string? edgeAddress, string? ca
         var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
         socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(20);
+        var cached = serviceToken is null ? AccessLogin.Cached(Url.Host) : null;
+        if (serviceToken is not null)
+        {
+            socket.Options.SetRequestHeader("Tunnel-Access-Client-Id", serviceToken.ClientId);
+            socket.Options.SetRequestHeader("Tunnel-Access-Client-Secret", serviceToken.ClientSecret);
+        }
+        else if (cached is not null)
+        {
+            socket.Options.SetRequestHeader("Tunnel-Access-Token", cached);
+        }
+
         try
         {
             await socket.ConnectAsync(Url, new HttpMessageInvoker(handler), cancellationToken);
@@ -50,12 +95,29 @@ public sealed class EdgeWebSocketClient(Uri url, string? edgeAddress, string? ca
         catch (WebSocketException ex)
         {
             var reason = socket.HttpResponseHeaders?.GetValueOrDefault("X-Tunnel-Error-Detail")?.FirstOrDefault();
+            var login = socket.HttpResponseHeaders?.GetValueOrDefault("Tunnel-Access-Login-Url")?.FirstOrDefault();
             var status = socket.HttpStatusCode;
             socket.Dispose();
+            if (status == HttpStatusCode.Unauthorized && login is not null)
+            {
+                if (serviceToken is not null)
+                {
+                    throw new CliException($"the edge refused the service token for {Url.Host}: {reason}");
+                }
+
+                throw new AccessRequiredException(login, cached);
+            }
+
             throw new CliException(reason is not null
                 ? $"the edge refused the connection to {Url.Host} ({(int)status}): {reason}"
                 : $"cannot open a tunnel connection to {Url.Host}: {ex.GetBaseException().Message}");
         }
+    }
+
+    private sealed class AccessRequiredException(string loginUrl, string? presentedToken) : Exception("Access login required")
+    {
+        public string LoginUrl { get; } = loginUrl;
+        public string? PresentedToken { get; } = presentedToken;
     }
 
     private static DnsEndPoint ParseAddress(string address)

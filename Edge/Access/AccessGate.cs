@@ -51,8 +51,9 @@ public sealed class AccessGate(AccessState state, AccessTokens tokens, ILogger<A
                 return;
             case AccessDecision.Allow:
                 var assertion = identityType == "user"
-                    ? context.Request.Cookies[AccessHeaders.SessionCookie]
+                    ? context.Request.Cookies[AccessHeaders.SessionCookie] ?? context.Request.Headers[AccessHeaders.SessionToken].FirstOrDefault()
                     : tokens.IssueSession(app, who, identityType);
+                context.Request.Headers.Remove(AccessHeaders.SessionToken);
                 if (assertion is not null)
                 {
                     context.Request.Headers[AccessHeaders.Assertion] = assertion;
@@ -88,7 +89,8 @@ public sealed class AccessGate(AccessState state, AccessTokens tokens, ILogger<A
                 : (AccessIdentity.Anonymous(ip), "", "the service token is unknown, revoked, expired or its secret is wrong");
         }
 
-        var session = await tokens.ValidateAsync(context.Request.Cookies[AccessHeaders.SessionCookie], app, AccessTokens.SessionPurpose, ip);
+        var presented = context.Request.Cookies[AccessHeaders.SessionCookie] ?? context.Request.Headers[AccessHeaders.SessionToken].FirstOrDefault();
+        var session = await tokens.ValidateAsync(presented, app, AccessTokens.SessionPurpose, ip);
         if (session is not null)
         {
             return (session, "user", null);
@@ -115,16 +117,16 @@ public sealed class AccessGate(AccessState state, AccessTokens tokens, ILogger<A
             return;
         }
 
+        var detail = reason is null
+            ? $"{app.Name} is protected by Access: sign in at login_url in a browser, or send {AccessHeaders.ClientId} and {AccessHeaders.ClientSecret} of a service token."
+            : $"{app.Name} is protected by Access and {reason}.";
         context.Response.StatusCode = StatusCodes.Status401Unauthorized;
         context.Response.Headers.CacheControl = "no-store";
-        await context.Response.WriteAsJsonAsync(new
-        {
-            error = "access_required",
-            detail = reason is null
-                ? $"{app.Name} is protected by Access: sign in at login_url in a browser, or send {AccessHeaders.ClientId} and {AccessHeaders.ClientSecret} of a service token."
-                : $"{app.Name} is protected by Access and {reason}.",
-            login_url = login,
-        });
+        // Also in headers, for clients that never read the body (a refused WebSocket handshake).
+        context.Response.Headers[ErrorPages.ErrorHeader] = "access_required";
+        context.Response.Headers[ErrorPages.ErrorDetailHeader] = ErrorPages.AsciiHeaderValue(detail);
+        context.Response.Headers[AccessHeaders.LoginUrl] = login;
+        await context.Response.WriteAsJsonAsync(new { error = "access_required", detail, login_url = login });
     }
 
     /// <summary>Sets the session cookie from a hand-off token minted at the auth hostname, then returns to the page.</summary>

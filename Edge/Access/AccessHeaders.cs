@@ -9,5 +9,9 @@ public static class AccessHeaders
     public const string Assertion = "Tunnel-Access-Jwt-Assertion";
     /// <summary>The application's session cookie (host-only, Secure, HttpOnly, SameSite=Lax).</summary>
     public const string SessionCookie = "tunnel_access";
+    /// <summary>The same session token from clients that keep no cookies (`tunnel access`).</summary>
+    public const string SessionToken = "Tunnel-Access-Token";
+    /// <summary>Where a 401 tells a non-browser client to log in.</summary>
+    public const string LoginUrl = "Tunnel-Access-Login-Url";
     public const string PathPrefix = "/.tunnel/";
 }

@@ -57,9 +57,13 @@ public sealed class AuthHostEndpoints(AccessState state, AccessTokens tokens)
     {
         var app = Guid.TryParse(context.Request.Query["app"], out var id) ? state.FindApplication(id) : null;
         var returnText = context.Request.Query["return"].ToString();
-        // The return URL must be an https page of a hostname the application covers: anything else is an open redirect.
-        if (app is null || !Uri.TryCreate(returnText, UriKind.Absolute, out var returnUrl) || returnUrl.Scheme != "https"
-            || !app.Domains.Any(d => IngressMatching.HostMatches(AccessDomain.Split(d).Host, returnUrl.IdnHost)))
+        // The return URL must be an https page of a hostname the application covers, or the loopback listener of a
+        // command-line client on this person's machine (RFC 8252); anything else would be an open redirect.
+        Uri? returnUrl = null;
+        var valid = app is not null && Uri.TryCreate(returnText, UriKind.Absolute, out returnUrl)
+            && ((returnUrl.Scheme == "https" && app.Domains.Any(d => IngressMatching.HostMatches(AccessDomain.Split(d).Host, returnUrl.IdnHost)))
+                || IsLoopbackClient(returnUrl));
+        if (!valid || app is null || returnUrl is null)
         {
             await ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, "access_bad_login_request", "Bad login request",
                 "The login link names no Access application, or its return address is not a page of that application. Open the application's page again.");
@@ -83,7 +87,18 @@ public sealed class AuthHostEndpoints(AccessState state, AccessTokens tokens)
             return;
         }
 
+        if (IsLoopbackClient(returnUrl))
+        {
+            // A command-line client keeps the session token itself and sends it in a header.
+            var sessionToken = tokens.IssueSession(app, who, "user");
+            context.Response.Redirect(new UriBuilder(returnUrl) { Query = $"token={Uri.EscapeDataString(sessionToken!)}" }.Uri.AbsoluteUri);
+            return;
+        }
+
         var back = new UriBuilder(returnUrl) { Path = "/.tunnel/callback", Query = $"token={Uri.EscapeDataString(handoff)}&return={Uri.EscapeDataString(returnUrl.PathAndQuery)}" };
         context.Response.Redirect(back.Uri.AbsoluteUri);
     }
+
+    private static bool IsLoopbackClient(Uri url) =>
+        url.Scheme == "http" && url.IsLoopback && !url.IsDefaultPort && url.AbsolutePath == "/callback";
 }

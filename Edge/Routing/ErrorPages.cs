@@ -13,7 +13,7 @@ public static class ErrorPages
             $"Tunnel '{tunnelName}' serves {context.Request.Host.Host}, but {reason}. Start a connector with `tunnel run --token …` on the origin's host.");
 
     /// <summary>Header values must be visible ASCII; the page body keeps the original text.</summary>
-    private static string AsciiHeaderValue(string text) =>
+    public static string AsciiHeaderValue(string text) =>
         string.Create(text.Length, text, (span, source) =>
         {
             for (var i = 0; i < source.Length; i++)

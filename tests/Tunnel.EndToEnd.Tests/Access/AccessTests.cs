@@ -203,6 +203,105 @@ public sealed class AccessTests(AccessFixture fixture) : IClassFixture<AccessFix
     }
 
     [Fact]
+    public async Task Tcp_access_obeys_the_policies_with_a_service_token_or_a_browser_login()
+    {
+        await using var echo = new TcpEchoServer();
+        var (name, hostname, token) = await Stack.NewRoutedTunnelAsync();
+        var config = Stack.TempPath($"{name}.yml");
+        await File.WriteAllTextAsync(config, $"ingress:\n  - service: tcp://127.0.0.1:{echo.Port}\n");
+        Stack.StartConnector(token, "--config", config);
+        await CreateAppAsync($"tcp-{hostname}", [hostname], [
+            new { name = "staff", action = "allow", include = new[] { new { emailDomain = "example.com" } } },
+            new { name = "robots", action = "service_auth", include = new[] { new { anyServiceToken = true } } },
+        ]);
+        var created = await (await Stack.Api.PostAsJsonAsync("api/access/service-tokens", new { name = "tcp" })).Content.ReadFromJsonAsync<JsonElement>();
+        await Eventually.Until(() => GetAsync(hostname, "/"), r => r.StatusCode == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(10), "app enforced");
+
+        string[] access = ["access", "tcp", "--hostname", $"{hostname}:{Stack.PublicPort}", "--edge-address", $"127.0.0.1:{Stack.PublicPort}", "--edge-ca", Stack.EdgeCa];
+        var home = Stack.TempPath($"home-{name}");
+        var env = new Dictionary<string, string> { ["TUNNEL_HOME"] = home };
+
+        // With a service token.
+        var robotPort = Ports.Free();
+        var robot = Stack.Track(TestProcess.StartDotnet("access", Binaries.Connector, [.. access, "--url", $"127.0.0.1:{robotPort}",
+            "--service-token-id", created.GetProperty("info").GetProperty("clientId").GetString()!,
+            "--service-token-secret", created.GetProperty("clientSecret").GetString()!], env));
+        await Eventually.Until(() => Task.FromResult(robot.Output), o => o.Contains("Listening on"), TimeSpan.FromSeconds(20), "access listener up");
+        // Until the edge has the new token (the config push), connections are refused and closed.
+        await Eventually.Until(async () =>
+        {
+            await AssertEchoesAsync(robotPort);
+            return true;
+        }, ok => ok, TimeSpan.FromSeconds(10), $"an echo with the service token; client said: {robot.Output}");
+
+        // Without one: the client prints a login URL, a person logs in in a browser, the client carries on.
+        var personPort = Ports.Free();
+        var person = Stack.Track(TestProcess.StartDotnet("access", Binaries.Connector, [.. access, "--url", $"127.0.0.1:{personPort}"], env));
+        await Eventually.Until(() => Task.FromResult(person.Output), o => o.Contains("Listening on"), TimeSpan.FromSeconds(20), "access listener up");
+        using var pending = new TcpClient();
+        await pending.ConnectAsync(IPAddress.Loopback, personPort);
+        var output = await Eventually.Until(() => Task.FromResult(person.Output), o => o.Contains("/.tunnel/login"), TimeSpan.FromSeconds(20), "a login URL printed");
+        var loginUrl = output.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("https://", StringComparison.Ordinal) && l.Contains("/.tunnel/login"));
+        var page = await fixture.NewPageAsync();
+        await page.GotoAsync(loginUrl);
+        await fixture.LogInAtProviderAsync(page, AccessFixture.Alice);
+        await page.Locator("text=Logged in").WaitForAsync();
+        await AssertEchoesAsync(pending);
+        Assert.True(File.Exists(Path.Combine(home, "access", hostname + ".token")));
+        await AssertEchoesAsync(personPort); // the cached login serves the next connection without asking again
+        Assert.Single(person.Output.Split('\n'), l => l.Contains("/.tunnel/login"));
+    }
+
+    [Fact]
+    public async Task The_cli_manages_access_applications_service_tokens_and_sessions()
+    {
+        var name = $"cli-{Guid.NewGuid():N}"[..12];
+        var file = Stack.TempPath($"{name}.json");
+        await File.WriteAllTextAsync(file, $$"""
+            { "name": "{{name}}", "domains": ["{{name}}.localhost"], "sessionMinutes": 30,
+              "policies": [ { "name": "staff", "action": "allow", "include": [ { "emailDomain": "example.com" } ] } ] }
+            """);
+        var created = await Stack.CliAsync("access", "apps", "apply", file);
+        Assert.True(created.ExitCode == 0, created.Output);
+        Assert.Contains("Created Access application", created.Output);
+        var updated = await Stack.CliAsync("access", "apps", "apply", file);
+        Assert.Contains("Updated Access application", updated.Output);
+        var list = await Stack.CliAsync("access", "apps", "list", "-o", "json");
+        Assert.Contains(JsonDocument.Parse(list.Output).RootElement.EnumerateArray(), a => a.GetProperty("name").GetString() == name);
+
+        await File.WriteAllTextAsync(file, $$"""{ "name": "{{name}}", "domains": ["{{name}}.localhost"], "policies": [] }""");
+        var invalid = await Stack.CliAsync("access", "apps", "apply", file);
+        Assert.Equal(1, invalid.ExitCode);
+        Assert.Contains("at least one policy", invalid.Output);
+
+        var token = await Stack.CliAsync("access", "service-tokens", "create", $"robot-{name}");
+        Assert.True(token.ExitCode == 0, token.Output);
+        Assert.Contains("Tunnel-Access-Client-Secret:", token.Output);
+        Assert.Equal(0, (await Stack.CliAsync("access", "sessions", "revoke", $"someone@{name}.example")).ExitCode);
+        var badIdp = await Stack.CliAsync("access", "idp", "set", "--auth-hostname", "*.wild.example", "--authority", "https://x", "--client-id", "c", "--client-secret", "s");
+        Assert.Equal(1, badIdp.ExitCode);
+        Assert.Contains("wildcard", badIdp.Output);
+    }
+
+    private static async Task AssertEchoesAsync(int port)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port);
+        await AssertEchoesAsync(client);
+    }
+
+    private static async Task AssertEchoesAsync(TcpClient client)
+    {
+        var stream = client.GetStream();
+        var sent = Encoding.ASCII.GetBytes($"hello {Guid.NewGuid():N}");
+        await stream.WriteAsync(sent);
+        var received = new byte[sent.Length];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await stream.ReadExactlyAsync(received, timeout.Token);
+        Assert.Equal(sent, received);
+    }
+
+    [Fact]
     public async Task Someone_no_policy_allows_gets_a_403_and_an_api_client_a_401()
     {
         var hostname = await ServedHostnameAsync();

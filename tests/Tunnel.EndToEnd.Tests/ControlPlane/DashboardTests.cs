@@ -107,6 +107,35 @@ public sealed partial class DashboardTests(DashboardFixture fixture) : IClassFix
         Assert.Contains("/login", page.Url);
     }
 
+    [Fact]
+    public async Task An_admin_manages_access_applications_and_service_tokens_in_the_dashboard()
+    {
+        var page = await fixture.SignInAsync(DashboardFixture.Admin);
+        await page.GotoAsync(fixture.DashboardUrl("/access"));
+        var name = $"app-{Guid.NewGuid():N}"[..12];
+        await page.FillAsync("#application-json", "{ not json");
+        await page.ClickAsync("#save-application");
+        Assert.Contains("not valid JSON", await page.TextContentAsync("[role=alert]"));
+
+        await page.FillAsync("#application-json", $$"""
+            { "name": "{{name}}", "domains": ["{{name}}.localhost"], "sessionMinutes": 60,
+              "policies": [ { "name": "staff", "action": "allow", "include": [ { "emailDomain": "example.com" } ] } ] }
+            """);
+        await page.ClickAsync("#save-application");
+        Assert.Contains("@example.com", await page.TextContentAsync($"#applications tr[data-name='{name}']"));
+
+        await page.FillAsync("#application-json", $$"""{ "name": "{{name}}", "domains": ["{{name}}.localhost"], "policies": [ { "name": "x", "action": "maybe", "include": [ { "everyone": true } ] } ] }""");
+        await page.ClickAsync("#save-application");
+        Assert.Contains("action 'maybe'", await page.TextContentAsync("[role=alert]"));
+
+        await page.FillAsync("input[name=Name]", $"robot-{name}");
+        await page.ClickAsync("#create-service-token");
+        Assert.Contains("Tunnel-Access-Client-Secret:", await page.TextContentAsync("#new-service-token"));
+        await page.ScreenshotAsync(new() { Path = Browser.ScreenshotPath("4-access"), FullPage = true });
+        var apps = await Stack.Api.GetStringAsync("api/access/apps");
+        Assert.Contains(name, apps);
+    }
+
     [GeneratedRegex(@"--token (\S+)")]
     private static partial Regex TokenPattern();
 }

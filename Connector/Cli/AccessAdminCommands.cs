@@ -1,0 +1,126 @@
+using System.CommandLine;
+using System.Text.Json;
+
+namespace Tunnel.Connector.Cli;
+
+/// <summary>`tunnel access apps|service-tokens|idp|sessions`: Access settings in the control plane.</summary>
+public static class AccessAdminCommands
+{
+    public static IEnumerable<Command> Create()
+    {
+        var appsList = new Command("list", "List Access applications");
+        appsList.SetAction(async (parse, ct) =>
+        {
+            using var api = CommonOptions.CreateClient(parse);
+            var apps = (await api.GetAsync<JsonElement>("api/access/apps", ct)).EnumerateArray().ToList();
+            Output.PrintList(parse, apps, $"{"ID",-36}  {"NAME",-24}  {"SESSION",7}  {"POLICIES",8}  DOMAINS",
+                a => $"{a.Text("id"),-36}  {a.Text("name"),-24}  {a.Text("sessionMinutes") + "m",7}  {a.GetProperty("policies").GetArrayLength(),8}  {a.Join("domains")}");
+            return 0;
+        });
+
+        var file = new Argument<string>("FILE") { Description = "JSON: {name, domains, sessionMinutes, policies: [{name, action, include, exclude, require}]}" };
+        var apply = new Command("apply", "Create an Access application, or update the one with the same name") { file };
+        apply.SetAction(async (parse, ct) =>
+        {
+            JsonElement app;
+            try
+            {
+                app = JsonDocument.Parse(await File.ReadAllTextAsync(parse.GetValue(file)!, ct)).RootElement;
+            }
+            catch (Exception ex) when (ex is IOException or JsonException)
+            {
+                throw new CliException($"{parse.GetValue(file)}: {ex.Message}", 2);
+            }
+
+            using var api = CommonOptions.CreateClient(parse);
+            var name = app.Text("name");
+            var existing = (await api.GetAsync<JsonElement>("api/access/apps", ct)).EnumerateArray().FirstOrDefault(a => a.Text("name") == name);
+            var saved = existing.ValueKind == JsonValueKind.Object
+                ? await api.PutAsync<JsonElement>($"api/access/apps/{existing.Text("id")}", app, ct)
+                : await api.PostAsync<JsonElement>("api/access/apps", app, ct);
+            Output.Print(parse, saved, a => Console.WriteLine($"{(existing.ValueKind == JsonValueKind.Object ? "Updated" : "Created")} Access application {a.Text("name")} ({a.Text("id")})"));
+            return 0;
+        });
+
+        var appId = new Argument<Guid>("ID") { Description = "Application id, from `tunnel access apps list`" };
+        var appDelete = new Command("delete", "Delete an Access application: its domains are no longer gated") { appId };
+        appDelete.SetAction(async (parse, ct) =>
+        {
+            using var api = CommonOptions.CreateClient(parse);
+            await api.DeleteAsync($"api/access/apps/{parse.GetValue(appId)}", ct);
+            Console.WriteLine($"Deleted Access application {parse.GetValue(appId)}");
+            return 0;
+        });
+
+        var tokenName = new Argument<string>("NAME") { Description = "What the service token is for" };
+        var days = new Option<int?>("--expires-in-days") { Description = "Expire after this many days (default: never)" };
+        var tokenCreate = new Command("create", "Create a service token; its secret is printed once") { tokenName, days };
+        tokenCreate.SetAction(async (parse, ct) =>
+        {
+            using var api = CommonOptions.CreateClient(parse);
+            var created = await api.PostAsync<JsonElement>("api/access/service-tokens", new { name = parse.GetValue(tokenName), expiresInDays = parse.GetValue(days) }, ct);
+            Output.Print(parse, created, c =>
+            {
+                Console.WriteLine($"Tunnel-Access-Client-Id: {c.GetProperty("info").Text("clientId")}");
+                Console.WriteLine($"Tunnel-Access-Client-Secret: {c.Text("clientSecret")}");
+                Console.Error.WriteLine("The secret is not shown again.");
+            });
+            return 0;
+        });
+        var tokenList = new Command("list", "List service tokens");
+        tokenList.SetAction(async (parse, ct) =>
+        {
+            using var api = CommonOptions.CreateClient(parse);
+            var rows = (await api.GetAsync<JsonElement>("api/access/service-tokens", ct)).EnumerateArray().ToList();
+            Output.PrintList(parse, rows, $"{"ID",-36}  {"NAME",-20}  {"CLIENT ID",-45}  STATE",
+                t => $"{t.Text("id"),-36}  {t.Text("name"),-20}  {t.Text("clientId"),-45}  {(t.Text("revokedAt") == "-" ? "active" : "revoked")}");
+            return 0;
+        });
+        var tokenId = new Argument<Guid>("ID") { Description = "Service token id" };
+        var tokenRevoke = new Command("revoke", "Revoke a service token") { tokenId };
+        tokenRevoke.SetAction(async (parse, ct) =>
+        {
+            using var api = CommonOptions.CreateClient(parse);
+            await api.DeleteAsync($"api/access/service-tokens/{parse.GetValue(tokenId)}", ct);
+            Console.WriteLine($"Revoked service token {parse.GetValue(tokenId)}");
+            return 0;
+        });
+
+        var authHost = new Option<string>("--auth-hostname") { Description = "Hostname where edges run the login, e.g. auth.example.com", Required = true };
+        var authority = new Option<string>("--authority") { Description = "The provider's issuer URL", Required = true };
+        var clientId = new Option<string>("--client-id") { Required = true };
+        var clientSecret = new Option<string>("--client-secret") { Description = "[env TUNNEL_IDP_CLIENT_SECRET]", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TUNNEL_IDP_CLIENT_SECRET") ?? "" };
+        var scopes = new Option<string>("--scopes") { DefaultValueFactory = _ => "openid profile email" };
+        var groupClaim = new Option<string>("--group-claim") { DefaultValueFactory = _ => "groups" };
+        var idpSet = new Command("set", "Set the identity provider edges log people in with") { authHost, authority, clientId, clientSecret, scopes, groupClaim };
+        idpSet.SetAction(async (parse, ct) =>
+        {
+            using var api = CommonOptions.CreateClient(parse);
+            var idp = await api.PutAsync<JsonElement>("api/access/identity-provider", new
+            {
+                authHostname = parse.GetValue(authHost), authority = parse.GetValue(authority), clientId = parse.GetValue(clientId),
+                clientSecret = parse.GetValue(clientSecret), scopes = parse.GetValue(scopes), groupClaim = parse.GetValue(groupClaim),
+            }, ct);
+            Output.Print(parse, idp, i => Console.WriteLine($"Edges log people in at {i.Text("authHostname")}; register this redirect URI at the provider: {i.Text("redirectUri")}"));
+            return 0;
+        });
+
+        var email = new Argument<string>("EMAIL");
+        var revokeSessions = new Command("revoke", "End every Access session of a person now") { email };
+        revokeSessions.SetAction(async (parse, ct) =>
+        {
+            using var api = CommonOptions.CreateClient(parse);
+            await api.PostAsync<JsonElement>("api/access/sessions/revoke", new { email = parse.GetValue(email) }, ct);
+            Console.WriteLine($"Ended the sessions of {parse.GetValue(email)}");
+            return 0;
+        });
+
+        return
+        [
+            new Command("apps", "Access applications and their policies") { appsList, apply, appDelete },
+            new Command("service-tokens", "Service tokens for machines") { tokenList, tokenCreate, tokenRevoke },
+            new Command("idp", "The identity provider of Access logins") { idpSet },
+            new Command("sessions", "Access sessions") { revokeSessions },
+        ];
+    }
+}

@@ -1,0 +1,113 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Tunnel.ControlPlane.Access;
+using Tunnel.ControlPlane.Auth;
+using Tunnel.ControlPlane.Model;
+using Tunnel.Shared.Access;
+
+namespace Tunnel.ControlPlane.Dashboard.Pages;
+
+/// <summary>Access: applications with their policies (written as JSON, as the API takes them), service tokens, the login provider.</summary>
+public sealed class AccessModel(AccessCatalog catalog) : PageModel
+{
+    public List<AccessApplication> Applications { get; private set; } = [];
+    public List<ServiceTokenEntity> ServiceTokens { get; private set; } = [];
+    public AccessSettingsEntity Settings { get; private set; } = null!;
+    public string? Error { get; private set; }
+    public string? Notice { get; private set; }
+    public (string ClientId, string Secret)? CreatedToken { get; private set; }
+
+    [BindProperty]
+    public string? ApplicationJson { get; set; }
+
+    [BindProperty]
+    public string? Name { get; set; }
+
+    [BindProperty]
+    public Guid Id { get; set; }
+
+    public const string Example = """
+        {
+          "name": "grafana",
+          "domains": ["grafana.example.com"],
+          "sessionMinutes": 1440,
+          "policies": [
+            { "name": "no contractors", "action": "deny", "include": [{ "group": "contractors" }] },
+            { "name": "staff", "action": "allow", "include": [{ "emailDomain": "example.com" }] }
+          ]
+        }
+        """;
+
+    public async Task OnGetAsync(CancellationToken ct) => await LoadAsync(ct);
+
+    public Task<IActionResult> OnPostSaveAsync(CancellationToken ct) => AdminAsync(async () =>
+    {
+        SaveRequest? request;
+        try
+        {
+            request = JsonSerializer.Deserialize<SaveRequest>(ApplicationJson ?? "", AccessJson.Options);
+        }
+        catch (JsonException ex)
+        {
+            Error = $"The application is not valid JSON: {ex.Message}";
+            return;
+        }
+
+        var existing = (await catalog.ListApplicationsAsync(ct)).FirstOrDefault(a => a.Name == request?.Name);
+        var outcome = await catalog.SaveApplicationAsync(existing?.Id, request?.Name, request?.Domains, request?.SessionMinutes, request?.Policies, ct);
+        (Error, Notice) = outcome.Succeeded ? ((string?)null, (string?)$"Saved {outcome.Value!.Name}; edges enforce it within a second.") : (outcome.Error, null);
+    }, ct);
+
+    public Task<IActionResult> OnPostDeleteAsync(CancellationToken ct) => AdminAsync(async () =>
+    {
+        var outcome = await catalog.DeleteApplicationAsync(Id, ct);
+        (Error, Notice) = outcome.Succeeded ? ((string?)null, (string?)$"Deleted {outcome.Value!.Name}.") : (outcome.Error, null);
+    }, ct);
+
+    public Task<IActionResult> OnPostCreateTokenAsync(CancellationToken ct) => AdminAsync(async () =>
+    {
+        var outcome = await catalog.CreateServiceTokenAsync(Name, null, ct);
+        if (outcome.Succeeded)
+        {
+            CreatedToken = (outcome.Value.Token.ClientId, outcome.Value.Secret);
+        }
+        else
+        {
+            Error = outcome.Error;
+        }
+    }, ct);
+
+    public Task<IActionResult> OnPostRevokeTokenAsync(CancellationToken ct) => AdminAsync(async () => Error = (await catalog.RevokeServiceTokenAsync(Id, ct)).Error, ct);
+
+    private async Task<IActionResult> AdminAsync(Func<Task> action, CancellationToken ct)
+    {
+        if (!User.IsInRole(Roles.Admin))
+        {
+            return Forbid();
+        }
+
+        await action();
+        await LoadAsync(ct);
+        return Page();
+    }
+
+    private async Task LoadAsync(CancellationToken ct)
+    {
+        Applications = await catalog.ListApplicationsAsync(ct);
+        ServiceTokens = await catalog.ListServiceTokensAsync(ct);
+        Settings = await catalog.LoadSettingsAsync(ct);
+    }
+
+    private sealed record SaveRequest(string? Name, List<string>? Domains, int? SessionMinutes, List<AccessPolicy>? Policies);
+
+    public static string Describe(AccessSelector s) =>
+        s.Email ?? (s.EmailDomain is { } d ? "@" + d : null) ?? (s.Group is { } g ? "group " + g : null)
+        ?? (s.Everyone == true ? "everyone" : null) ?? (s.ServiceToken is { } t ? "token " + t : null)
+        ?? (s.AnyServiceToken == true ? "any service token" : null) ?? (s.Ip is { } ip ? "ip " + ip : "?");
+
+    public static string Describe(AccessPolicy p) =>
+        $"{p.Action} '{p.Name}': {string.Join(" or ", p.Include.Select(Describe))}"
+        + (p.Require is { Count: > 0 } r ? $", requiring {string.Join(" and ", r.Select(Describe))}" : "")
+        + (p.Exclude is { Count: > 0 } e ? $", except {string.Join(", ", e.Select(Describe))}" : "");
+}
