@@ -55,6 +55,15 @@ public sealed class EdgeOptions
     /// <summary>Largest request body the edge accepts, in bytes; unlimited when not set (uploads stream through).</summary>
     public long? MaxRequestBodyBytes { get; set; }
 
+    /// <summary>Requests a client address may make per minute to one hostname; unlimited when not set. 429 beyond it.</summary>
+    public int? RequestsPerMinutePerClientIp { get; set; }
+
+    /// <summary>Requests per minute to one hostname from everyone together; unlimited when not set.</summary>
+    public int? RequestsPerMinutePerHostname { get; set; }
+
+    /// <summary>Limits for particular hostnames (Edge:Hostnames:app.example.com:MaxRequestBodyBytes=…), over the ones above.</summary>
+    public Dictionary<string, HostnameLimits> Hostnames { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>How long a request waits for a parked data stream of a connector before failing.</summary>
     public TimeSpan StreamWait { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -69,4 +78,13 @@ public sealed class CertificateFiles
 
     [Required]
     public string KeyPath { get; set; } = "";
+}
+
+/// <summary>Per-hostname overrides of the edge's request limits; unset fields keep the edge-wide value.</summary>
+public sealed class HostnameLimits
+{
+    public int? MaxRequestHeaderBytes { get; set; }
+    public long? MaxRequestBodyBytes { get; set; }
+    public int? RequestsPerMinutePerClientIp { get; set; }
+    public int? RequestsPerMinutePerHostname { get; set; }
 }

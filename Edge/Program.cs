@@ -31,19 +31,22 @@ builder.Services.AddHostedService<RevokedTunnelDisconnector>();
 builder.Services.AddHostedService<RemoteIngressPublisher>();
 builder.Services.AddHostedService<ConnectorDrain>();
 
+builder.Services.AddSingleton<Tunnel.Edge.Telemetry.EdgeMetrics>();
 builder.Services.AddSingleton<TunnelDialer>();
 builder.Services.AddSingleton<MatcherPolicy, IngressPathMatcherPolicy>();
 builder.Services.AddSingleton<IProxyConfigProvider, TunnelProxyConfigProvider>();
 builder.Services.AddReverseProxy().AddTransforms(RequestIdTransform.Apply);
 builder.Services.AddSingleton<IForwarderHttpClientFactory, TunnelHttpClientFactory>();
 builder.AddEdgeAccess(options);
+builder.Services.AddRequestLimits(options);
 builder.Services.AddHealthChecks().AddCheck<ConfigLoadedHealthCheck>("config", tags: [ServiceDefaults.ReadyTag]);
 
 var app = builder.Build();
 app.UsePortIsolation(options);
-app.UseRequestHeaderLimit(options);
+app.UseRequestLimits(options);
 app.UseEdgeAccess(options);
-app.MapDefaultEndpoints();
+// Health and metrics on the management port only: on public ports these paths belong to the origins.
+app.MapDefaultEndpoints().RequireHost($"*:{options.ManagementPort}");
 app.MapGrpcService<TunnelEdgeGrpcService>();
 app.MapReverseProxy(TunnelProxyPipeline.Configure);
 app.MapFallback(UnroutedRequests.HandleAsync);

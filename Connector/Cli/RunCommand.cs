@@ -37,6 +37,7 @@ public static class RunCommand
             var settings = Resolve(parse.GetValue(token), parse.GetValue(url), parse.GetValue(config), parse.GetValue(ha),
                 parse.GetValue(edgeCa), parse.GetValue(edge), parse.GetValue(connectorId));
             using var loggers = CreateLoggers();
+            using var telemetry = new Telemetry.ConnectorTelemetry();
             return await new TunnelSupervisor(settings, loggers).RunAsync(ct);
         });
         return run;

@@ -62,6 +62,19 @@ public sealed class DataStreamPool(
 
     private async Task ServeAsync(AsyncDuplexStreamingCall<DataFrame, DataFrame> call, OpenStream open)
     {
+        using var span = Telemetry.ConnectorTelemetry.StartStream(open.Service, open.Traceparent);
+        try
+        {
+            await ServeTracedAsync(call, open);
+        }
+        finally
+        {
+            Telemetry.ConnectorTelemetry.StreamEnded();
+        }
+    }
+
+    private async Task ServeTracedAsync(AsyncDuplexStreamingCall<DataFrame, DataFrame> call, OpenStream open)
+    {
         var rule = ingress.Current?.FindService(open.Service);
         var service = rule?.Service;
         if (rule is null || service is null || service.Kind == OriginKind.HttpStatus)

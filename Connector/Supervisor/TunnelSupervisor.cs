@@ -69,6 +69,7 @@ public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory 
 
             var delay = backoff.Next();
             logger.LogWarning("Connection {Index} to {EdgeUrl} is down ({Reason}); reconnecting in {Delay:0.0} s", index, settings.EdgeUrl, reason, delay.TotalSeconds);
+            Telemetry.ConnectorTelemetry.Reconnected();
             await Task.Delay(delay, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }

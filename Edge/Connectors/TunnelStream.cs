@@ -8,11 +8,21 @@ namespace Tunnel.Edge.Connectors;
 /// One upstream connection to an origin, as the proxy's HTTP client sees it: a duplex byte stream over a
 /// claimed Data call. Disposing it ends the call, which makes the connector close the origin socket.
 /// </summary>
-public sealed class TunnelStream(ParkedDataCall call) : Stream
+public sealed class TunnelStream : Stream
 {
+    private readonly ParkedDataCall _call;
+    private readonly Telemetry.EdgeMetrics _metrics;
+
     private ReadOnlyMemory<byte> _pending;
     private bool _eof;
     private int _disposed;
+
+    public TunnelStream(ParkedDataCall call, Telemetry.EdgeMetrics metrics)
+    {
+        _call = call;
+        _metrics = metrics;
+        metrics.StreamActive(1);
+    }
 
     public override bool CanRead => true;
     public override bool CanWrite => true;
@@ -27,13 +37,14 @@ public sealed class TunnelStream(ParkedDataCall call) : Stream
                 return 0;
             }
 
-            var frame = call.Reader.Current;
+            var frame = _call.Reader.Current;
             if (frame.KindCase != DataFrame.KindOneofCase.Data)
             {
                 throw new IOException($"connector sent an unexpected {frame.KindCase} frame on an open stream");
             }
 
             _pending = frame.Data.Memory;
+            _metrics.FromOrigin(_pending.Length);
             if (buffer.IsEmpty)
             {
                 return 0; // zero-byte read: data is available now
@@ -54,8 +65,9 @@ public sealed class TunnelStream(ParkedDataCall call) : Stream
             {
                 var n = Math.Min(buffer.Length, TunnelHeaders.MaxFrameBytes);
                 // Safe to wrap without copying: the frame is serialized before WriteAsync completes.
-                await call.Writer.WriteAsync(new DataFrame { Data = UnsafeByteOperations.UnsafeWrap(buffer[..n]) }, cancellationToken);
+                await _call.Writer.WriteAsync(new DataFrame { Data = UnsafeByteOperations.UnsafeWrap(buffer[..n]) }, cancellationToken);
                 buffer = buffer[n..];
+                _metrics.ToOrigin(n);
             }
         }
         catch (Exception ex) when (ex is RpcException or InvalidOperationException)
@@ -68,7 +80,7 @@ public sealed class TunnelStream(ParkedDataCall call) : Stream
     {
         try
         {
-            if (await call.Reader.MoveNext(cancellationToken))
+            if (await _call.Reader.MoveNext(cancellationToken))
             {
                 return true;
             }
@@ -107,7 +119,8 @@ public sealed class TunnelStream(ParkedDataCall call) : Stream
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            call.Complete();
+            _call.Complete();
+            _metrics.StreamActive(-1);
         }
 
         base.Dispose(disposing);

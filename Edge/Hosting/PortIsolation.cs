@@ -2,7 +2,7 @@ namespace Tunnel.Edge.Hosting;
 
 /// <summary>
 /// Keeps each listener to its job: the connector port serves only the connector gRPC service, the management
-/// port only health endpoints, and the public ports never serve either.
+/// port only health and metrics endpoints, and the public ports never serve either.
 /// </summary>
 internal static class PortIsolation
 {
@@ -12,7 +12,7 @@ internal static class PortIsolation
             var port = context.Connection.LocalPort;
             var path = context.Request.Path;
             var isGrpc = context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true;
-            var isHealth = path == "/healthz" || path == "/readyz";
+            var isHealth = path == "/healthz" || path == "/readyz" || path == "/metrics";
             var allowed = port == options.ConnectorPort ? isGrpc
                 : port == options.ManagementPort ? isHealth
                 : !isGrpc || !path.StartsWithSegments("/tunnel.v1.TunnelEdge");

@@ -10,7 +10,7 @@ namespace Tunnel.Edge.Routing;
 /// tunnel's connector connections (round robin, so replicas share the load), names the service, and waits
 /// for the connector's answer.
 /// </summary>
-public sealed class TunnelDialer(ConnectorRegistry registry, IOptions<EdgeOptions> options, ILogger<TunnelDialer> logger)
+public sealed class TunnelDialer(ConnectorRegistry registry, IOptions<EdgeOptions> options, Telemetry.EdgeMetrics metrics, ILogger<TunnelDialer> logger)
 {
     private const int MaxAttempts = 3;
     private int _next;
@@ -25,7 +25,7 @@ public sealed class TunnelDialer(ConnectorRegistry registry, IOptions<EdgeOption
             var call = await ClaimAsync(tunnelId, cancellationToken);
             try
             {
-                await call.Writer.WriteAsync(new DataFrame { Open = new OpenStream { Service = service } }, deadline.Token);
+                await call.Writer.WriteAsync(new DataFrame { Open = new OpenStream { Service = service, Traceparent = System.Diagnostics.Activity.Current?.Id ?? "" } }, deadline.Token);
                 if (!await call.Reader.MoveNext(deadline.Token))
                 {
                     throw new IOException("the connector closed the data stream before answering");
@@ -40,10 +40,12 @@ public sealed class TunnelDialer(ConnectorRegistry registry, IOptions<EdgeOption
                 if (!result.Ok)
                 {
                     call.Complete();
+                    metrics.StreamOpened("origin_unreachable");
                     throw new OriginUnreachableException(result.Error);
                 }
 
-                return new TunnelStream(call);
+                metrics.StreamOpened("ok");
+                return new TunnelStream(call, metrics);
             }
             catch (Exception ex) when (ex is IOException or RpcException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
             {
@@ -75,6 +77,7 @@ public sealed class TunnelDialer(ConnectorRegistry registry, IOptions<EdgeOption
             var connections = registry.ConnectionsFor(tunnelId);
             if (connections.IsEmpty)
             {
+                metrics.StreamOpened("no_connector");
                 throw new TunnelUnavailableException("no connector of it is online");
             }
 

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Tunnel.Shared.Hosting;
 
-/// <summary>The one place that sets what every Tunnel service has: logging shape, health and readiness.</summary>
+/// <summary>The one place that sets what every Tunnel service has: logging shape, telemetry, health and readiness.</summary>
 public static class ServiceDefaults
 {
     public const string ReadyTag = "ready";
@@ -19,7 +19,9 @@ public static class ServiceDefaults
         {
             o.SingleLine = true;
             o.TimestampFormat = "HH:mm:ss.fff ";
+            o.IncludeScopes = true; // the trace and span ids of the request a line belongs to
         });
+        builder.AddTunnelTelemetry();
         builder.Services.AddHealthChecks();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         return builder;
@@ -31,6 +33,7 @@ public static class ServiceDefaults
         var group = app.MapGroup("");
         group.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         group.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag) });
+        group.MapMetrics();
         return group;
     }
 }

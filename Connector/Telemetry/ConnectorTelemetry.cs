@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Tunnel.Shared.Hosting;
+
+namespace Tunnel.Connector.Telemetry;
+
+/// <summary>
+/// The connector's traces and metrics (source and meter Tunnel.Connector), exported over OTLP when
+/// OTEL_EXPORTER_OTLP_ENDPOINT is set: a span per tunnel stream under the edge's request span, reconnects, streams.
+/// </summary>
+public sealed class ConnectorTelemetry : IDisposable
+{
+    public const string Name = Shared.Hosting.Telemetry.Prefix + "Connector";
+    public static readonly ActivitySource Source = new(Name);
+    private static readonly Meter Meter = new(Name);
+    private static readonly Counter<long> Reconnects = Meter.CreateCounter<long>("tunnel.connector.reconnects", "{connection}", "Edge connections re-established after a loss");
+    private static readonly UpDownCounter<long> Streams = Meter.CreateUpDownCounter<long>("tunnel.connector.active_streams", "{stream}", "Streams to origins open now");
+    private readonly IDisposable? _tracing;
+    private readonly IDisposable? _metrics;
+
+    public ConnectorTelemetry()
+    {
+        if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")))
+        {
+            return;
+        }
+
+        var resource = ResourceBuilder.CreateDefault().AddService("tunnel-connector");
+        _tracing = Sdk.CreateTracerProviderBuilder().SetResourceBuilder(resource).AddSource(Name).AddOtlpExporter().Build();
+        _metrics = Sdk.CreateMeterProviderBuilder().SetResourceBuilder(resource).AddMeter(Name).AddOtlpExporter().Build();
+    }
+
+    public static void Reconnected() => Reconnects.Add(1);
+
+    /// <summary>A span for one stream to an origin, child of the edge's request when it sent its trace context.</summary>
+    public static Activity? StartStream(string service, string traceparent)
+    {
+        Streams.Add(1);
+        ActivityContext.TryParse(traceparent, null, out var parent);
+        return Source.StartActivity("tunnel.stream", ActivityKind.Server, parent, [new("tunnel.service", service)]);
+    }
+
+    public static void StreamEnded() => Streams.Add(-1);
+
+    public void Dispose()
+    {
+        _tracing?.Dispose();
+        _metrics?.Dispose();
+    }
+}

@@ -1,0 +1,59 @@
+using System.Net;
+using Tunnel.EndToEnd.Tests.Infrastructure;
+
+namespace Tunnel.EndToEnd.Tests.Operations;
+
+/// <summary>Rate limits and size limits at the edge, per hostname; a stack of its own, since it configures the edge.</summary>
+public class RequestLimitTests
+{
+    [Fact]
+    public async Task A_hostname_over_its_rate_gets_429_with_retry_after_and_body_and_header_limits_apply_per_hostname()
+    {
+        var id = Guid.NewGuid().ToString("N")[..8];
+        var (limited, small, free) = ($"rate-{id}.localhost", $"small-{id}.localhost", $"free-{id}.localhost");
+        await using var stack = await TunnelStack.StartAsync(Store.Sqlite, s => s.EdgeArgs.AddRange([
+            $"--Edge:Hostnames:{limited}:RequestsPerMinutePerClientIp=5",
+            $"--Edge:Hostnames:{small}:MaxRequestBodyBytes=1000",
+            $"--Edge:Hostnames:{small}:MaxRequestHeaderBytes=2048",
+        ]));
+        var (_, token) = await stack.CreateTunnelAsync($"t-{id}");
+        foreach (var host in new[] { limited, small, free })
+        {
+            await stack.RouteAsync($"t-{id}", host);
+        }
+
+        stack.StartConnector(token);
+        await stack.WaitServedAsync(free);
+
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? refused = null;
+        for (var i = 0; i < 8; i++)
+        {
+            var response = await stack.Public.GetAsync(stack.PublicUrl(limited, "/small"));
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                refused = response;
+            }
+        }
+
+        Assert.Equal(5, statuses.Count(s => s == HttpStatusCode.OK));
+        Assert.NotNull(refused);
+        Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero, "Retry-After present");
+        Assert.Contains("limited number of requests", await refused.Content.ReadAsStringAsync());
+        for (var i = 0; i < 8; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await stack.Public.GetAsync(stack.PublicUrl(free, "/small"))).StatusCode);
+        }
+
+        var big = await stack.Public.PostAsync(stack.PublicUrl(small, "/echo"), new ByteArrayContent(new byte[5000]));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, big.StatusCode);
+        Assert.Contains("at most 1000 bytes", await big.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, (await stack.Public.PostAsync(stack.PublicUrl(small, "/echo"), new ByteArrayContent(new byte[500]))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await stack.Public.PostAsync(stack.PublicUrl(free, "/echo"), new ByteArrayContent(new byte[5000]))).StatusCode);
+
+        var headers = new HttpRequestMessage(HttpMethod.Get, stack.PublicUrl(small, "/small"));
+        headers.Headers.Add("X-Padding", new string('a', 4000));
+        Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, (await stack.Public.SendAsync(headers)).StatusCode);
+    }
+}
