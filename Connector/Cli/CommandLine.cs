@@ -32,7 +32,13 @@ public static class CommandLine
     {
         try
         {
-            return await Build().Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // SIGTERM/Ctrl+C cancel the action's token; the connector then drains within its own --grace-period,
+            // so System.CommandLine must not kill the process after its default 2 s.
+            return await Build().Parse(args).InvokeAsync(new InvocationConfiguration
+            {
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = TimeSpan.FromHours(1),
+            });
         }
         catch (CliException ex)
         {

@@ -27,15 +27,20 @@ public static class RunCommand
         };
         var edge = new Option<string?>("--edge") { Description = "Edge connector address, overriding the one in the token" };
         var connectorId = new Option<string?>("--connector-id") { Description = "Names this connector replica (random by default)" };
+        var grace = new Option<string>("--grace-period")
+        {
+            Description = "When stopping, how long streams in flight may finish (e.g. 30s, 2m) [env TUNNEL_GRACE_PERIOD]",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TUNNEL_GRACE_PERIOD") ?? "30s",
+        };
 
         var run = new Command("run", "Run a tunnel: connect to the edge and serve its hostnames from local origins")
         {
-            token, url, config, ha, edgeCa, edge, connectorId,
+            token, url, config, ha, edgeCa, edge, connectorId, grace,
         };
         run.SetAction(async (parse, ct) =>
         {
             var settings = Resolve(parse.GetValue(token), parse.GetValue(url), parse.GetValue(config), parse.GetValue(ha),
-                parse.GetValue(edgeCa), parse.GetValue(edge), parse.GetValue(connectorId));
+                parse.GetValue(edgeCa), parse.GetValue(edge), parse.GetValue(connectorId), parse.GetValue(grace));
             using var loggers = CreateLoggers();
             using var telemetry = new Telemetry.ConnectorTelemetry();
             return await new TunnelSupervisor(settings, loggers).RunAsync(ct);
@@ -44,8 +49,14 @@ public static class RunCommand
     }
 
     internal static ConnectorSettings Resolve(string? tokenText, string? url, string? configPath, int haConnections,
-        string? edgeCa, string? edgeOverride, string? connectorId)
+        string? edgeCa, string? edgeOverride, string? connectorId, string? gracePeriod = null)
     {
+        var grace = TimeSpan.FromSeconds(30);
+        if (gracePeriod is not null && !OriginRequest.TryParseDuration(gracePeriod, out grace))
+        {
+            throw new CliException($"--grace-period '{gracePeriod}' is not a duration: write it like 30s or 2m", 2);
+        }
+
         if (!TunnelToken.TryDecode(tokenText, out var token, out var tokenError))
         {
             throw new CliException($"--token: {tokenError}", 2);
@@ -81,7 +92,7 @@ public static class RunCommand
         }
 
         return new ConnectorSettings(token!, edgeUrl, edgeCa, ingress, haConnections,
-            string.IsNullOrWhiteSpace(connectorId) ? Guid.NewGuid().ToString("N")[..12] : connectorId);
+            string.IsNullOrWhiteSpace(connectorId) ? Guid.NewGuid().ToString("N")[..12] : connectorId, Grace: grace);
     }
 
     private static ILoggerFactory CreateLoggers() => LoggerFactory.Create(b =>

@@ -12,7 +12,11 @@ public sealed record ConnectorSettings(
     IngressRuleSet? Ingress,
     int HaConnections,
     string ConnectorId,
-    int DataStreamPool = 4)
+    int DataStreamPool = 4,
+    TimeSpan? Grace = null)
 {
+    /// <summary>How long a stopping connector lets streams in flight finish.</summary>
+    public TimeSpan GracePeriod => Grace ?? TimeSpan.FromSeconds(30);
+
     public static readonly string Version = typeof(ConnectorSettings).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 }

@@ -16,6 +16,7 @@ public sealed class DataStreamPool(
     Metadata headers,
     ConnectorSettings settings,
     ActiveIngress ingress,
+    StreamActivity activity,
     OriginDialer dialer,
     ILogger logger,
     CancellationToken lifetime)
@@ -24,6 +25,11 @@ public sealed class DataStreamPool(
 
     public void Add(int count)
     {
+        if (activity.Draining)
+        {
+            return; // stopping: park no new calls
+        }
+
         for (var i = 0; i < count; i++)
         {
             Interlocked.Increment(ref _idle);
@@ -99,12 +105,13 @@ public sealed class DataStreamPool(
         {
             await call.RequestStream.WriteAsync(new DataFrame { Result = new OpenResult { Ok = true } });
             using var pumpFailed = CancellationTokenSource.CreateLinkedTokenSource(lifetime);
-            var toEdge = CopyOriginToEdgeAsync(origin, call, pumpFailed);
+            var tracked = activity.Begin(pumpFailed);
+            var toEdge = CopyOriginToEdgeAsync(origin, call, pumpFailed, tracked);
             try
             {
                 await foreach (var frame in call.ResponseStream.ReadAllAsync(pumpFailed.Token))
                 {
-                    await origin.WriteAsync(frame.Data.Memory, pumpFailed.Token);
+                    await tracked.WriteAsync(() => origin.WriteAsync(frame.Data.Memory, pumpFailed.Token));
                 }
             }
             catch (Exception ex) when (ex is IOException or RpcException or OperationCanceledException)
@@ -117,10 +124,11 @@ public sealed class DataStreamPool(
             }
 
             await toEdge;
+            activity.End(tracked);
         }
     }
 
-    private static async Task CopyOriginToEdgeAsync(Stream origin, AsyncDuplexStreamingCall<DataFrame, DataFrame> call, CancellationTokenSource failed)
+    private static async Task CopyOriginToEdgeAsync(Stream origin, AsyncDuplexStreamingCall<DataFrame, DataFrame> call, CancellationTokenSource failed, StreamActivity.Entry tracked)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(TunnelHeaders.MaxFrameBytes);
         try
@@ -129,7 +137,7 @@ public sealed class DataStreamPool(
             while ((n = await origin.ReadAsync(buffer, failed.Token)) > 0)
             {
                 // Wrapping without a copy is safe: the frame is serialized before WriteAsync completes.
-                await call.RequestStream.WriteAsync(new DataFrame { Data = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(0, n)) }, failed.Token);
+                await tracked.WriteAsync(() => new ValueTask(call.RequestStream.WriteAsync(new DataFrame { Data = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(0, n)) }, failed.Token)));
             }
 
             await call.RequestStream.CompleteAsync(); // origin closed cleanly: the edge reads end-of-stream

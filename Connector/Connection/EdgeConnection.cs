@@ -11,8 +11,11 @@ namespace Tunnel.Connector.Connection;
 /// One HTTP/2 connection to the edge (its own channel, so its own TCP connection): registers on the Control
 /// stream, heartbeats, and keeps a pool of parked Data calls. Returns or throws when the connection ends.
 /// </summary>
-public sealed class EdgeConnection(ConnectorSettings settings, ActiveIngress ingress, int index, OriginDialer dialer, ILogger logger)
+public sealed class EdgeConnection(ConnectorSettings settings, ActiveIngress ingress, StreamActivity activity, int index, OriginDialer dialer, ILogger logger)
 {
+    private readonly SemaphoreSlim _writeLock = new(1, 1); // heartbeats and Unregister share the Control stream
+    private IClientStreamWriter<ConnectorMessage>? _control;
+
     private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromSeconds(20);
 
@@ -34,6 +37,7 @@ public sealed class EdgeConnection(ConnectorSettings settings, ActiveIngress ing
         logger.LogInformation("Connection {Index} registered with edge {EdgeId} at {EdgeUrl}", index, registered.EdgeId, settings.EdgeUrl);
         ingress.ApplyRemote(registered.IngressJson);
         onRegistered();
+        _control = control.RequestStream;
 
         var dataHeaders = new Metadata { { TunnelHeaders.ConnectionId, registered.ConnectionId } };
         foreach (var entry in headers)
@@ -41,11 +45,11 @@ public sealed class EdgeConnection(ConnectorSettings settings, ActiveIngress ing
             dataHeaders.Add(entry);
         }
 
-        var pool = new DataStreamPool(client, dataHeaders, settings, ingress, dialer, logger, lifetime.Token);
+        var pool = new DataStreamPool(client, dataHeaders, settings, ingress, activity, dialer, logger, lifetime.Token);
         pool.Add(settings.DataStreamPool);
 
         var lastAck = DateTimeOffset.UtcNow;
-        var heartbeats = HeartbeatAsync(control.RequestStream, () => lastAck, lifetime);
+        var heartbeats = HeartbeatAsync(() => lastAck, lifetime);
         try
         {
             await foreach (var message in control.ResponseStream.ReadAllAsync(lifetime.Token))
@@ -102,7 +106,38 @@ public sealed class EdgeConnection(ConnectorSettings settings, ActiveIngress ing
         throw new IOException("the edge closed the control stream before confirming the registration");
     }
 
-    private static async Task HeartbeatAsync(IClientStreamWriter<ConnectorMessage> writer, Func<DateTimeOffset> lastAck, CancellationTokenSource lifetime)
+    /// <summary>Asks the edge to send no new streams over this connection; those in flight continue.</summary>
+    public async Task UnregisterAsync()
+    {
+        try
+        {
+            await WriteAsync(new ConnectorMessage { Unregister = new Unregister() }, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is RpcException or IOException or InvalidOperationException or ObjectDisposedException)
+        {
+            // The connection is gone already: nothing will come over it.
+        }
+    }
+
+    private async Task WriteAsync(ConnectorMessage message, CancellationToken cancellationToken)
+    {
+        if (_control is not { } control)
+        {
+            return;
+        }
+
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            await control.WriteAsync(message, cancellationToken);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async Task HeartbeatAsync(Func<DateTimeOffset> lastAck, CancellationTokenSource lifetime)
     {
         using var timer = new PeriodicTimer(HeartbeatInterval);
         while (await timer.WaitForNextTickAsync(lifetime.Token))
@@ -113,7 +148,7 @@ public sealed class EdgeConnection(ConnectorSettings settings, ActiveIngress ing
                 return;
             }
 
-            await writer.WriteAsync(new ConnectorMessage { Heartbeat = new Heartbeat { SentUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() } }, lifetime.Token);
+            await WriteAsync(new ConnectorMessage { Heartbeat = new Heartbeat { SentUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() } }, lifetime.Token);
         }
     }
 }

@@ -1,20 +1,29 @@
+using System.Collections.Concurrent;
 using Tunnel.Connector.Connection;
 using Tunnel.Connector.Ingress;
 using Tunnel.Shared.Ingress;
 
 namespace Tunnel.Connector.Supervisor;
 
-/// <summary>Keeps the HA connections to the edge up, each reconnecting on its own with backoff; stops all on a refused token.</summary>
+/// <summary>
+/// Keeps the HA connections to the edge up, each reconnecting on its own with backoff; stops all on a refused token.
+/// Asked to stop (SIGTERM, Ctrl+C), it drains: tells the edge to send nothing new, lets streams in flight finish
+/// (up to the grace period), then closes.
+/// </summary>
 public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory loggers)
 {
+    /// <summary>A stream silent this long is an idle kept-alive connection: closing it loses nothing.</summary>
+    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(2);
     private readonly ILogger _logger = loggers.CreateLogger("tunnel.supervisor");
     private readonly OriginDialer _dialer = new();
     private readonly ActiveIngress _ingress = new(settings.Ingress, loggers.CreateLogger("tunnel.ingress"));
+    private readonly StreamActivity _activity = new();
+    private readonly ConcurrentDictionary<int, EdgeConnection> _live = new();
 
-    /// <summary>Runs until cancelled (exit 0) or the edge refuses the token (exit 1).</summary>
-    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    /// <summary>Runs until asked to stop (exit 0, after draining) or the edge refuses the token (exit 1).</summary>
+    public async Task<int> RunAsync(CancellationToken stopRequested)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var stop = new CancellationTokenSource();
         TokenRefusedException? refused = null;
         var connections = Enumerable.Range(0, settings.HaConnections).Select(async index =>
         {
@@ -27,11 +36,21 @@ public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory 
                 refused ??= ex;
                 await stop.CancelAsync();
             }
-        });
+        }).ToList();
 
         _logger.LogInformation("Starting tunnel {TunnelId}: connector {ConnectorId} (version {Version}), {Count} connections to {EdgeUrl}",
             settings.Token.TunnelId, settings.ConnectorId, ConnectorSettings.Version, settings.HaConnections, settings.EdgeUrl);
-        await Task.WhenAll(connections);
+        Task? draining = null;
+        await using (stopRequested.Register(() => draining = DrainThenStopAsync(stop)))
+        {
+            await Task.WhenAll(connections);
+        }
+
+        if (draining is not null)
+        {
+            await draining;
+        }
+
         if (refused is not null)
         {
             _logger.LogError("{Reason}", refused.Message);
@@ -42,6 +61,16 @@ public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory 
         return 0;
     }
 
+    private async Task DrainThenStopAsync(CancellationTokenSource stop)
+    {
+        _logger.LogInformation("Stopping: the edge gets no new requests for this connector; waiting up to {Grace:0} s for {Count} streams in flight",
+            settings.GracePeriod.TotalSeconds, _activity.Active);
+        var drain = _activity.DrainAsync(Quiet, settings.GracePeriod, stop.Token);
+        await Task.WhenAll(_live.Values.Select(c => c.UnregisterAsync()));
+        await drain;
+        await stop.CancelAsync();
+    }
+
     private async Task KeepConnectedAsync(int index, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger("tunnel.connection");
@@ -49,9 +78,11 @@ public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory 
         while (!cancellationToken.IsCancellationRequested)
         {
             string reason;
+            var connection = new EdgeConnection(settings, _ingress, _activity, index, _dialer, logger);
             try
             {
-                await new EdgeConnection(settings, _ingress, index, _dialer, logger).RunAsync(backoff.Reset, cancellationToken);
+                _live[index] = connection;
+                await connection.RunAsync(backoff.Reset, cancellationToken);
                 reason = "the edge asked it to move";
             }
             catch (TokenRefusedException)
@@ -65,6 +96,16 @@ public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory 
             catch (Exception ex)
             {
                 reason = ex is Grpc.Core.RpcException rpc ? $"{rpc.StatusCode}: {rpc.Status.Detail}" : ex.Message;
+            }
+            finally
+            {
+                _live.TryRemove(new KeyValuePair<int, EdgeConnection>(index, connection));
+            }
+
+            if (_activity.Draining)
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                return; // stopping: no reconnect
             }
 
             var delay = backoff.Next();

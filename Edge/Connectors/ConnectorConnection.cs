@@ -120,6 +120,12 @@ public sealed class ConnectorConnection : IDisposable
     public void Close()
     {
         _closed.Cancel();
+        ReleaseIdle();
+    }
+
+    /// <summary>Ends the parked Data calls nobody has claimed (the connector is leaving).</summary>
+    public void ReleaseIdle()
+    {
         while (_idle.TryDequeue(out var call))
         {
             call.Complete();

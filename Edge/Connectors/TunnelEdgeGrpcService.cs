@@ -30,7 +30,14 @@ public sealed class TunnelEdgeGrpcService(
             await connection.SendRegisteredAsync(options.Value.Id, () => config.FindTunnel(tunnel.Id)?.IngressJson ?? "");
             await foreach (var message in requestStream.ReadAllAsync(connection.Closed))
             {
-                if (message.KindCase == ConnectorMessage.KindOneofCase.Heartbeat)
+                if (message.KindCase == ConnectorMessage.KindOneofCase.Unregister)
+                {
+                    // The connector is stopping: no new streams here; the ones in flight go on over their own calls.
+                    registry.Remove(connection);
+                    connection.ReleaseIdle();
+                    logger.LogInformation("Connector {ConnectorId} connection {Index} of tunnel {Tunnel} is draining", connection.ConnectorId, connection.Index, tunnel.Name);
+                }
+                else if (message.KindCase == ConnectorMessage.KindOneofCase.Heartbeat)
                 {
                     connection.LastHeartbeat = DateTimeOffset.UtcNow;
                     await connection.SendAsync(new EdgeMessage { HeartbeatAck = new HeartbeatAck { SentUnixMs = message.Heartbeat.SentUnixMs } });

@@ -66,7 +66,8 @@ public sealed partial record OriginRequest
     [GeneratedRegex(@"^(\d+(?:\.\d+)?)(ms|s|m|h)$")]
     private static partial Regex DurationPattern();
 
-    private static bool TryParseDuration(string? text, out TimeSpan value)
+    /// <summary>Durations as config.yml and flags write them: 500ms, 30s, 1m, 2h.</summary>
+    public static bool TryParseDuration(string? text, out TimeSpan value)
     {
         value = default;
         var match = text is null ? null : DurationPattern().Match(text.Trim());
