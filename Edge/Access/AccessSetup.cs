@@ -54,7 +54,14 @@ public static class AccessSetup
                 return authHost.InvokeAsync(context);
             }
 
-            return state.Applications.Count == 0 ? next(context) : gate.InvokeAsync(context, () => next(context));
+            if (state.Applications.Count == 0)
+            {
+                // No application to gate, but an origin must still never see an assertion a client made up.
+                context.Request.Headers.Remove(AccessHeaders.Assertion);
+                return next(context);
+            }
+
+            return gate.InvokeAsync(context, () => next(context));
         });
     }
 

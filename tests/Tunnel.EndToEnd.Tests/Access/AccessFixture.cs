@@ -56,18 +56,8 @@ public sealed class AccessFixture : IAsyncLifetime
         return page;
     }
 
-    /// <summary>Completes the provider's login and consent pages if the browser is on them.</summary>
-    public async Task LogInAtProviderAsync(IPage page, string login, string password = Password)
-    {
-        await page.WaitForURLAsync(url => url.StartsWith(Oidc.Issuer, StringComparison.Ordinal));
-        await page.FillAsync("input[name=login]", login);
-        await page.FillAsync("input[name=password]", password);
-        await page.ClickAsync("button[type=submit]");
-        if (await page.Locator("input[name=prompt][value=consent]").CountAsync() > 0)
-        {
-            await page.ClickAsync("button[type=submit]");
-        }
-    }
+    /// <summary>Completes the provider's login and consent pages once the browser is on them.</summary>
+    public Task LogInAtProviderAsync(IPage page, string login, string password = Password) => Oidc.LogInAsync(page, login, password);
 
     public async Task DisposeAsync()
     {

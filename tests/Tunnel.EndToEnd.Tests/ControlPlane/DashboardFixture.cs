@@ -52,13 +52,7 @@ public sealed class DashboardFixture : IAsyncLifetime
         page.SetDefaultTimeout(20_000);
         await page.GotoAsync(DashboardUrl());
         await page.ClickAsync("#sign-in-oidc");
-        await page.FillAsync("input[name=login]", login);
-        await page.FillAsync("input[name=password]", password);
-        await page.ClickAsync("button[type=submit]");
-        if (await page.Locator("input[name=prompt][value=consent]").CountAsync() > 0)
-        {
-            await page.ClickAsync("button[type=submit]");
-        }
+        await Oidc.LogInAsync(page, login, password);
 
         await page.WaitForURLAsync(url => url.StartsWith(DashboardUrl(), StringComparison.Ordinal) && !url.Contains("/signin-oidc", StringComparison.Ordinal));
         if (await page.Locator("#role").CountAsync() == 0 && login != NoRole)

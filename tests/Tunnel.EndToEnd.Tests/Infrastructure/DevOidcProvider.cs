@@ -98,6 +98,19 @@ public sealed class DevOidcProvider : IAsyncDisposable
         }
     }
 
+    /// <summary>Fills the provider's login page (and consent, when asked) in a browser that was sent to it.</summary>
+    public async Task LogInAsync(Microsoft.Playwright.IPage page, string login, string password)
+    {
+        await page.WaitForURLAsync(url => url.StartsWith(Issuer, StringComparison.Ordinal));
+        await page.FillAsync("input[name=login]", login);
+        await page.FillAsync("input[name=password]", password);
+        await page.ClickAsync("button[type=submit]");
+        if (await page.Locator("input[name=prompt][value=consent]").CountAsync() > 0)
+        {
+            await page.ClickAsync("button[type=submit]");
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

@@ -119,6 +119,7 @@ public class StreamingTests(SqliteStackFixture fixture) : IClassFixture<SqliteSt
         request.Headers.Add("X-Forwarded-Host", "evil.example.com");
         request.Headers.Add("X-Forwarded-Proto", "gopher");
         request.Headers.Add("X-Request-Id", "spoofed");
+        request.Headers.Add("Tunnel-Access-Jwt-Assertion", "forged"); // even where no Access application applies
         using var response = await Stack.Public.SendAsync(request);
         var headers = new Dictionary<string, string>((await response.Content.ReadFromJsonAsync<Dictionary<string, string>>())!, StringComparer.OrdinalIgnoreCase);
         Assert.Equal("127.0.0.1", headers["X-Forwarded-For"]);
@@ -127,5 +128,6 @@ public class StreamingTests(SqliteStackFixture fixture) : IClassFixture<SqliteSt
         Assert.Equal($"{hostname}:{Stack.PublicPort}", headers["Host"]);
         Assert.NotEqual("spoofed", headers["X-Request-Id"]);
         Assert.False(string.IsNullOrEmpty(headers["X-Request-Id"]));
+        Assert.False(headers.ContainsKey("Tunnel-Access-Jwt-Assertion"));
     }
 }
