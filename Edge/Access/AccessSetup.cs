@@ -97,8 +97,9 @@ public static class AccessSetup
             o.MapInboundClaims = false;
             o.SaveTokens = false;
             o.GetClaimsFromUserInfoEndpoint = true;
-            // Plain http only for a provider on this machine (development); anything else must be https.
-            o.RequireHttpsMetadata = !(Uri.TryCreate(provider.Authority, UriKind.Absolute, out var authority) && authority.IsLoopback);
+            // Plain http only for a development provider (this machine, or a *.localhost name); anything else must be https.
+            o.RequireHttpsMetadata = !(Uri.TryCreate(provider.Authority, UriKind.Absolute, out var authority)
+                && (authority.IsLoopback || authority.Host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)));
             o.Scope.Clear();
             foreach (var scope in provider.Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             {

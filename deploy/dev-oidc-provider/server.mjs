@@ -1,11 +1,12 @@
 // A development OpenID Provider for the local stack, docker compose and the tests. Not for production.
-//   DEV_OIDC_PORT     port on 127.0.0.1 (default 9000); DEV_OIDC_ISSUER overrides the issuer URL
+//   DEV_OIDC_PORT     port (default 9000) on DEV_OIDC_HOST (default 127.0.0.1); DEV_OIDC_ISSUER overrides the issuer URL
 //   DEV_OIDC_CLIENTS  JSON list of clients: [{"client_id","client_secret","redirect_uris":[...]}]
 //   DEV_OIDC_USERS    JSON map of login -> {"password","name","groups":[...]}; only these people can sign in
 // The login page is oidc-provider's development interaction (login + password, then consent).
 import Provider from 'oidc-provider';
 
 const port = Number(process.env.DEV_OIDC_PORT ?? 9000);
+const host = process.env.DEV_OIDC_HOST ?? '127.0.0.1'; // 0.0.0.0 in a container
 const issuer = process.env.DEV_OIDC_ISSUER ?? `http://127.0.0.1:${port}`;
 const clients = JSON.parse(process.env.DEV_OIDC_CLIENTS ?? '[]');
 const users = JSON.parse(process.env.DEV_OIDC_USERS ?? '{}');
@@ -58,4 +59,4 @@ provider.use(async (ctx, next) => {
 });
 
 provider.on('server_error', (ctx, err) => console.error('server_error', err));
-provider.listen(port, '127.0.0.1', () => console.log(`dev OIDC provider listening at ${issuer}`));
+provider.listen(port, host, () => console.log(`dev OIDC provider listening at ${issuer}`));

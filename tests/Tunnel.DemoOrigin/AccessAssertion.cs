@@ -72,16 +72,26 @@ public sealed class AccessAssertion(IConfiguration configuration)
         return DateTimeOffset.FromUnixTimeSeconds(claims.GetProperty("exp").GetInt64()) < DateTimeOffset.UtcNow ? (null, "expired") : (claims, null);
     }
 
-    /// <summary>Trusts a development CA when given, and sends *.localhost to this machine (glibc does not resolve it).</summary>
+    /// <summary>Trusts a development CA when given, and sends *.localhost names DNS does not know to this machine (glibc does not resolve them).</summary>
     private static HttpClient CreateClient(string? caPath)
     {
         var handler = new SocketsHttpHandler
         {
             ConnectCallback = async (context, ct) =>
             {
-                var host = context.DnsEndPoint.Host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase) ? "127.0.0.1" : context.DnsEndPoint.Host;
+                var host = context.DnsEndPoint.Host;
+                System.Net.IPAddress[] addresses;
+                try
+                {
+                    addresses = await System.Net.Dns.GetHostAddressesAsync(host, ct);
+                }
+                catch (SocketException) when (host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
+                {
+                    addresses = [System.Net.IPAddress.Loopback]; // a name DNS does not know (a container alias elsewhere)
+                }
+
                 var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                await socket.ConnectAsync(host, context.DnsEndPoint.Port, ct);
+                await socket.ConnectAsync(addresses, context.DnsEndPoint.Port, ct);
                 return new NetworkStream(socket, ownsSocket: true);
             },
         };
