@@ -69,17 +69,21 @@ public sealed class DataStreamPool(
     private async Task ServeAsync(AsyncDuplexStreamingCall<DataFrame, DataFrame> call, OpenStream open)
     {
         using var span = Telemetry.ConnectorTelemetry.StartStream(open.Service, open.Traceparent);
+        // Tracked from the moment the edge asks, so a drain never ends while a stream is still dialing its origin.
+        using var pumpFailed = CancellationTokenSource.CreateLinkedTokenSource(lifetime);
+        var tracked = activity.Begin(pumpFailed);
         try
         {
-            await ServeTracedAsync(call, open);
+            await ServeTracedAsync(call, open, pumpFailed, tracked);
         }
         finally
         {
+            activity.End(tracked);
             Telemetry.ConnectorTelemetry.StreamEnded();
         }
     }
 
-    private async Task ServeTracedAsync(AsyncDuplexStreamingCall<DataFrame, DataFrame> call, OpenStream open)
+    private async Task ServeTracedAsync(AsyncDuplexStreamingCall<DataFrame, DataFrame> call, OpenStream open, CancellationTokenSource pumpFailed, StreamActivity.Entry tracked)
     {
         var rule = ingress.Current?.FindService(open.Service);
         var service = rule?.Service;
@@ -92,7 +96,7 @@ public sealed class DataStreamPool(
         Stream origin;
         try
         {
-            origin = await dialer.ConnectAsync(service, rule.OriginRequest, lifetime);
+            origin = await tracked.BusyAsync(() => dialer.ConnectAsync(service, rule.OriginRequest, lifetime));
         }
         catch (OriginException ex)
         {
@@ -104,8 +108,6 @@ public sealed class DataStreamPool(
         await using (origin)
         {
             await call.RequestStream.WriteAsync(new DataFrame { Result = new OpenResult { Ok = true } });
-            using var pumpFailed = CancellationTokenSource.CreateLinkedTokenSource(lifetime);
-            var tracked = activity.Begin(pumpFailed);
             var toEdge = CopyOriginToEdgeAsync(origin, call, pumpFailed, tracked);
             try
             {
@@ -124,7 +126,6 @@ public sealed class DataStreamPool(
             }
 
             await toEdge;
-            activity.End(tracked);
         }
     }
 

@@ -31,15 +31,19 @@ public sealed class StreamActivity
     {
         Draining = true;
         var deadline = DateTime.UtcNow + grace;
-        while (!_streams.IsEmpty && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
+        // Done only when no stream is left twice in a row a moment apart: an Open the edge sent just before it read
+        // our Unregister may still be on its way.
+        var emptyChecks = 0;
+        while (emptyChecks < 2 && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
         {
+            emptyChecks = _streams.IsEmpty ? emptyChecks + 1 : 0;
             var now = Environment.TickCount64;
             foreach (var entry in _streams.Values.Where(e => !e.Writing && now - e.LastActivity >= quiet.TotalMilliseconds))
             {
                 entry.Close.Cancel();
             }
 
-            await Task.Delay(50, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await Task.Delay(250, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
@@ -58,19 +62,38 @@ public sealed class StreamActivity
 
         public void Touch() => Volatile.Write(ref _lastActivity, Environment.TickCount64);
 
+        /// <summary>A write (per frame: no extra allocation) that counts as traffic while it lasts.</summary>
         public async ValueTask WriteAsync(Func<ValueTask> write)
         {
-            Interlocked.Increment(ref _writes);
-            Touch();
+            Busy(+1);
             try
             {
                 await write();
             }
             finally
             {
-                Touch();
-                Interlocked.Decrement(ref _writes);
+                Busy(-1);
             }
+        }
+
+        /// <summary>Dialing the origin counts as traffic too, however long it takes.</summary>
+        public async Task<T> BusyAsync<T>(Func<Task<T>> work)
+        {
+            Busy(+1);
+            try
+            {
+                return await work();
+            }
+            finally
+            {
+                Busy(-1);
+            }
+        }
+
+        private void Busy(int delta)
+        {
+            Touch();
+            Interlocked.Add(ref _writes, delta);
         }
     }
 }
