@@ -52,7 +52,7 @@ public sealed class AccessGate(AccessState state, AccessTokens tokens, ILogger<A
             case AccessDecision.Allow:
                 var assertion = identityType == "user"
                     ? context.Request.Cookies[AccessHeaders.SessionCookie] ?? context.Request.Headers[AccessHeaders.SessionToken].FirstOrDefault()
-                    : tokens.IssueSession(app, who, identityType);
+                    : tokens.ServiceTokenAssertion(app, who);
                 context.Request.Headers.Remove(AccessHeaders.SessionToken);
                 if (assertion is not null)
                 {

@@ -20,7 +20,6 @@ public sealed class AccessState
         config.Changed += () => _current = Parse();
     }
 
-    /// <summary>Raised after a new snapshot is parsed (the login handler's options depend on it).</summary>
     public IReadOnlyList<AccessApplication> Applications => _current.Snapshot.Applications;
     public IdentityProviderConfig? Provider => _current.Snapshot.IdentityProvider;
     public IReadOnlyList<ECDsaSecurityKey> VerificationKeys => _current.Keys;

@@ -1,4 +1,4 @@
-using System.Security.Claims;
+using System.Collections.Concurrent;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Tunnel.Shared.Access;
@@ -17,6 +17,31 @@ public sealed class AccessTokens(AccessState state, TimeProvider clock)
     public const string SessionPurpose = "session";
     private static readonly TimeSpan HandoffLifetime = TimeSpan.FromSeconds(60);
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
+    private readonly ConcurrentDictionary<(Guid App, string ClientId), (string Token, string? Kid, DateTimeOffset RenewAt)> _serviceAssertions = new();
+
+    /// <summary>
+    /// The assertion for a service token's requests: signed once and reused until half its life is gone (or the key
+    /// changes), instead of an ECDSA signature per request. Whether the token is still valid is checked per request
+    /// before this is asked for.
+    /// </summary>
+    public string? ServiceTokenAssertion(AccessApplication app, AccessIdentity who)
+    {
+        var key = (app.Id, who.ServiceTokenClientId!);
+        var now = clock.GetUtcNow();
+        var kid = state.SigningKey?.KeyId;
+        if (_serviceAssertions.TryGetValue(key, out var cached) && cached.RenewAt > now && cached.Kid == kid)
+        {
+            return cached.Token;
+        }
+
+        var token = IssueSession(app, who, "service_token");
+        if (token is not null)
+        {
+            _serviceAssertions[key] = (token, kid, now + TimeSpan.FromMinutes(app.SessionMinutes) / 2);
+        }
+
+        return token;
+    }
 
     public string? IssueSession(AccessApplication app, AccessIdentity who, string identityType) =>
         Issue(app, who, identityType, SessionPurpose, TimeSpan.FromMinutes(app.SessionMinutes));
