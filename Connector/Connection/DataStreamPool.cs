@@ -68,13 +68,16 @@ public sealed class DataStreamPool(
 
     private async Task ServeAsync(AsyncDuplexStreamingCall<DataFrame, DataFrame> call, OpenStream open)
     {
-        using var span = Telemetry.ConnectorTelemetry.StartStream(open.Service, open.Traceparent);
+        Telemetry.ConnectorTelemetry.StreamStarted();
         // Tracked from the moment the edge asks, so a drain never ends while a stream is still dialing its origin.
         using var pumpFailed = CancellationTokenSource.CreateLinkedTokenSource(lifetime);
         var tracked = activity.Begin(pumpFailed);
         try
         {
-            await ServeTracedAsync(call, open, pumpFailed, tracked);
+            if (await DialAsync(call, open, tracked) is { } origin)
+            {
+                await PumpAsync(call, origin, pumpFailed, tracked);
+            }
         }
         finally
         {
@@ -83,28 +86,34 @@ public sealed class DataStreamPool(
         }
     }
 
-    private async Task ServeTracedAsync(AsyncDuplexStreamingCall<DataFrame, DataFrame> call, OpenStream open, CancellationTokenSource pumpFailed, StreamActivity.Entry tracked)
+    /// <summary>Opens the origin the edge named, or refuses the stream with the reason; traced as a child of the edge's request.</summary>
+    private async Task<Stream?> DialAsync(AsyncDuplexStreamingCall<DataFrame, DataFrame> call, OpenStream open, StreamActivity.Entry tracked)
     {
+        using var span = Telemetry.ConnectorTelemetry.StartDial(open.Service, open.Traceparent);
         var rule = ingress.Current?.FindService(open.Service);
         var service = rule?.Service;
         if (rule is null || service is null || service.Kind == OriginKind.HttpStatus)
         {
+            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "no ingress rule");
             await RefuseAsync(call, $"this connector has no ingress rule for service '{open.Service}'");
-            return;
+            return null;
         }
 
-        Stream origin;
         try
         {
-            origin = await tracked.BusyAsync(() => dialer.ConnectAsync(service, rule.OriginRequest, lifetime));
+            return await tracked.BusyAsync(() => dialer.ConnectAsync(service, rule.OriginRequest, lifetime));
         }
         catch (OriginException ex)
         {
+            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
             logger.LogWarning("Origin {Service} unreachable: {Reason}", service, ex.Message);
             await RefuseAsync(call, ex.Message);
-            return;
+            return null;
         }
+    }
 
+    private async Task PumpAsync(AsyncDuplexStreamingCall<DataFrame, DataFrame> call, Stream origin, CancellationTokenSource pumpFailed, StreamActivity.Entry tracked)
+    {
         await using (origin)
         {
             await call.RequestStream.WriteAsync(new DataFrame { Result = new OpenResult { Ok = true } });

@@ -10,7 +10,7 @@ namespace Tunnel.Connector.Telemetry;
 
 /// <summary>
 /// The connector's traces and metrics (source and meter Tunnel.Connector), exported over OTLP when
-/// OTEL_EXPORTER_OTLP_ENDPOINT is set: a span per tunnel stream under the edge's request span, reconnects, streams.
+/// OTEL_EXPORTER_OTLP_ENDPOINT is set: a span per origin dial under the edge's request span, reconnects, streams.
 /// </summary>
 public sealed class ConnectorTelemetry : IDisposable
 {
@@ -36,12 +36,16 @@ public sealed class ConnectorTelemetry : IDisposable
 
     public static void Reconnected() => Reconnects.Add(1);
 
-    /// <summary>A span for one stream to an origin, child of the edge's request when it sent its trace context.</summary>
-    public static Activity? StartStream(string service, string traceparent)
+    public static void StreamStarted() => Streams.Add(1);
+
+    /// <summary>
+    /// A span for dialing the origin of a new stream, child of the edge request that asked for it when the edge sent
+    /// its trace context. It ends once the origin answers: a kept-alive stream may carry many later requests.
+    /// </summary>
+    public static Activity? StartDial(string service, string traceparent)
     {
-        Streams.Add(1);
         ActivityContext.TryParse(traceparent, null, out var parent);
-        return Source.StartActivity("tunnel.stream", ActivityKind.Server, parent, [new("tunnel.service", service)]);
+        return Source.StartActivity("tunnel.origin.dial", ActivityKind.Server, parent, [new("tunnel.service", service)]);
     }
 
     public static void StreamEnded() => Streams.Add(-1);

@@ -7,32 +7,50 @@ namespace Tunnel.Edge.Certificates;
 /// <summary>
 /// Server certificates for the public and connector listeners, chosen by SNI name from the configured PEM
 /// pairs (exact name first, then a wildcard); the development certificate for *.localhost when none is configured.
+/// Configured files are watched: a renewed pair (an ACME client rewriting them, a Kubernetes secret update) is
+/// served to new connections without a restart; a pair that does not load keeps the previous one in service.
 /// </summary>
-public sealed class CertificateStore
+public sealed class CertificateStore : IDisposable
 {
-    private readonly List<(X509Certificate2 Certificate, string[] Names)> _certificates = [];
-    private readonly X509Certificate2? _default;
+    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(30);
+
+    private readonly List<CertificateFiles> _files;
+    private readonly ILogger<CertificateStore> _logger;
     private readonly DevCertificateAuthority? _devCa;
+    private readonly List<FileSystemWatcher> _watchers = [];
+    private readonly Timer? _reload;
+    private readonly Timer? _poll;
+    private volatile Loaded _loaded = Loaded.Empty;
+
+    private sealed record Loaded(IReadOnlyList<(X509Certificate2 Certificate, string[] Names)> Certificates, string Stamp)
+    {
+        public static readonly Loaded Empty = new([], "");
+    }
 
     public CertificateStore(IOptions<EdgeOptions> options, ILogger<CertificateStore> logger)
     {
-        foreach (var files in options.Value.Certificates)
-        {
-            var cert = X509Certificate2.CreateFromPemFile(files.CertificatePath, files.KeyPath);
-            var names = DnsNames(cert);
-            logger.LogInformation("Loaded certificate {Subject} for {Names}", cert.Subject, string.Join(", ", names));
-            _certificates.Add((cert, names));
-        }
-
-        if (_certificates.Count == 0)
+        _files = options.Value.Certificates;
+        _logger = logger;
+        if (_files.Count == 0)
         {
             _devCa = DevCertificateAuthority.LoadOrCreate(Path.Combine(options.Value.DataDirectory, "certs"));
             logger.LogWarning("No certificates configured: issuing development certificates from the CA in {Path}",
                 Path.GetFullPath(_devCa.CaPath));
+            return;
         }
-        else
+
+        _loaded = Load();
+        _reload = new Timer(_ => Reload());
+        _poll = new Timer(_ => { if (Stamp() != _loaded.Stamp) Reload(); }, null, Poll, Poll); // for file systems without change events
+        foreach (var dir in _files.SelectMany(f => new[] { f.CertificatePath, f.KeyPath }).Select(p => Path.GetDirectoryName(Path.GetFullPath(p))!).Distinct())
         {
-            _default = _certificates[0].Certificate;
+            var watcher = new FileSystemWatcher(dir) { IncludeSubdirectories = false, EnableRaisingEvents = true };
+            FileSystemEventHandler changed = (_, _) => _reload.Change(Settle, Timeout.InfiniteTimeSpan); // a pair is two writes: wait for both
+            watcher.Changed += changed;
+            watcher.Created += changed;
+            watcher.Renamed += (_, _) => _reload.Change(Settle, Timeout.InfiniteTimeSpan);
+            _watchers.Add(watcher);
         }
     }
 
@@ -43,12 +61,13 @@ public sealed class CertificateStore
             return _devCa.ServerCertificate(serverName);
         }
 
+        var certificates = _loaded.Certificates;
         if (string.IsNullOrEmpty(serverName))
         {
-            return _default!;
+            return certificates[0].Certificate;
         }
 
-        foreach (var (cert, names) in _certificates)
+        foreach (var (cert, names) in certificates)
         {
             if (names.Any(n => string.Equals(n, serverName, StringComparison.OrdinalIgnoreCase)))
             {
@@ -60,7 +79,7 @@ public sealed class CertificateStore
         if (dot > 0)
         {
             var wildcard = "*" + serverName[dot..];
-            foreach (var (cert, names) in _certificates)
+            foreach (var (cert, names) in certificates)
             {
                 if (names.Any(n => string.Equals(n, wildcard, StringComparison.OrdinalIgnoreCase)))
                 {
@@ -69,12 +88,76 @@ public sealed class CertificateStore
             }
         }
 
-        return _default!;
+        return certificates[0].Certificate; // the first configured pair is the default
     }
+
+    private void Reload()
+    {
+        try
+        {
+            var loaded = Load();
+            if (loaded.Certificates.Select(c => c.Certificate.Thumbprint).SequenceEqual(_loaded.Certificates.Select(c => c.Certificate.Thumbprint)))
+            {
+                _loaded = loaded with { Certificates = _loaded.Certificates };
+                return;
+            }
+
+            // The previous certificates are not disposed: handshakes in progress may still hold them.
+            _loaded = loaded;
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning("Certificate files changed but do not load ({Error}); still serving the previous certificates until they are fixed", ex.Message);
+        }
+    }
+
+    private Loaded Load()
+    {
+        var stamp = Stamp();
+        var certificates = new List<(X509Certificate2, string[])>();
+        for (var i = 0; i < _files.Count; i++)
+        {
+            var files = _files[i];
+            X509Certificate2 cert;
+            try
+            {
+                cert = X509Certificate2.CreateFromPemFile(files.CertificatePath, files.KeyPath);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
+            {
+                throw new InvalidOperationException(
+                    $"Edge:Certificates:{i}: cannot load the certificate {files.CertificatePath} with the key {files.KeyPath}: {ex.Message}", ex);
+            }
+
+            var names = DnsNames(cert);
+            _logger.LogInformation("Loaded certificate {Subject} for {Names}, valid until {NotAfter:u}", cert.Subject, string.Join(", ", names), cert.NotAfter.ToUniversalTime());
+            certificates.Add((cert, names));
+        }
+
+        return new Loaded(certificates, stamp);
+    }
+
+    /// <summary>What the files look like now, cheaply: their sizes and write times.</summary>
+    private string Stamp() => string.Join('|', _files.SelectMany(f => new[] { f.CertificatePath, f.KeyPath }).Select(p =>
+    {
+        var info = new FileInfo(p);
+        return info.Exists ? $"{info.Length}:{info.LastWriteTimeUtc.Ticks}" : "-";
+    }));
 
     private static string[] DnsNames(X509Certificate2 cert)
     {
         var san = cert.Extensions.OfType<X509SubjectAlternativeNameExtension>().FirstOrDefault();
         return san is null ? [cert.GetNameInfo(X509NameType.DnsName, false)] : san.EnumerateDnsNames().ToArray();
+    }
+
+    public void Dispose()
+    {
+        foreach (var watcher in _watchers)
+        {
+            watcher.Dispose();
+        }
+
+        _reload?.Dispose();
+        _poll?.Dispose();
     }
 }

@@ -25,7 +25,7 @@ public static class Telemetry
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
         var telemetry = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService(builder.Environment.ApplicationName))
+            .ConfigureResource(r => r.AddService(ServiceName(builder.Environment.ApplicationName)))
             .WithMetrics(m => m
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
@@ -46,6 +46,10 @@ public static class Telemetry
 
     /// <summary>The Prometheus scrape endpoint, beside /healthz and /readyz.</summary>
     public static void MapMetrics(this Microsoft.AspNetCore.Routing.IEndpointRouteBuilder endpoints) => endpoints.MapPrometheusScrapingEndpoint("/metrics");
+
+    /// <summary>tunnel-edge, tunnel-controlplane: the names the services have in traces, beside tunnel-connector.</summary>
+    private static string ServiceName(string applicationName) =>
+        applicationName.StartsWith(Prefix, StringComparison.Ordinal) ? "tunnel-" + applicationName[Prefix.Length..].ToLowerInvariant() : applicationName;
 
     private static bool IsProbe(PathString path) =>
         path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || path.StartsWithSegments("/metrics");

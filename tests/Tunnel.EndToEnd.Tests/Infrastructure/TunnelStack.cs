@@ -57,6 +57,9 @@ public sealed class TunnelStack : IAsyncDisposable
     /// <summary>Extra command-line configuration for the control plane (e.g. its OIDC provider).</summary>
     public List<string> ControlPlaneArgs { get; } = [];
 
+    /// <summary>Environment variables for every service process of the stack (control plane, edge, connectors).</summary>
+    public Dictionary<string, string> ServiceEnvironment { get; } = [];
+
     public static Task<TunnelStack> StartAsync(Store store, Action<TunnelStack>? configure = null) =>
         StartAsync(store, stack =>
         {
@@ -92,7 +95,7 @@ public sealed class TunnelStack : IAsyncDisposable
             args.Add($"--ConnectionStrings:Postgres={(Postgres ?? PostgresServer.Shared).ConnectionString(_database)}");
         }
 
-        ControlPlane = TestProcess.StartDotnet("controlplane", Binaries.ControlPlane, args);
+        ControlPlane = TestProcess.StartDotnet("controlplane", Binaries.ControlPlane, args, ServiceEnvironment);
         await Eventually.Until(() => Task.FromResult(File.Exists(ControlPlaneCa)), x => x, TimeSpan.FromSeconds(30), "control plane CA");
         Api?.Dispose();
         Api = ApiAs(AdminKey);
@@ -125,7 +128,7 @@ public sealed class TunnelStack : IAsyncDisposable
             $"--Edge:ControlPlaneKey={EdgeKey}",
             $"--Edge:ControlPlaneCa={ControlPlaneCa}",
             .. EdgeArgs,
-        ]);
+        ], ServiceEnvironment);
         using var management = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ManagementPort}/") };
         await WaitReadyAsync(management, "readyz", Edge);
         Public?.Dispose();
@@ -178,6 +181,18 @@ public sealed class TunnelStack : IAsyncDisposable
 
     public string TempPath(string name) => Path.Combine(_dir, name);
 
+    /// <summary>The processes started for the stack beyond its three services (connectors, mostly).</summary>
+    public IReadOnlyList<TestProcess> TrackedProcesses
+    {
+        get
+        {
+            lock (_processes)
+            {
+                return [.. _processes];
+            }
+        }
+    }
+
     /// <summary>Stops the process with the stack.</summary>
     public TestProcess Track(TestProcess process)
     {
@@ -191,7 +206,7 @@ public sealed class TunnelStack : IAsyncDisposable
 
     /// <summary>A connector with only its token: it serves the ingress rules the control plane manages.</summary>
     public TestProcess StartRemotelyManagedConnector(string token) =>
-        Track(TestProcess.StartDotnet("connector", Binaries.Connector, ["run", "--token", token, "--edge-ca", ConnectorCa ?? EdgeCa]));
+        Track(TestProcess.StartDotnet("connector", Binaries.Connector, ["run", "--token", token, "--edge-ca", ConnectorCa ?? EdgeCa], ServiceEnvironment));
 
     public TestProcess StartConnector(string token, params string[] extra)
     {
@@ -202,7 +217,7 @@ public sealed class TunnelStack : IAsyncDisposable
         }
 
         args.AddRange(extra);
-        return Track(TestProcess.StartDotnet("connector", Binaries.Connector, args));
+        return Track(TestProcess.StartDotnet("connector", Binaries.Connector, args, ServiceEnvironment));
     }
 
     public async Task WaitServedAsync(string hostname)
