@@ -14,9 +14,12 @@ public static class Binaries
     public static string Connector => Dll("Connector", "tunnel");
     public static string DemoOrigin => Dll("tests/Tunnel.DemoOrigin", "Tunnel.DemoOrigin");
 
+    /// <summary>Where a project's build output is (what its Docker image holds in /app).</summary>
+    public static string OutputDirectory(string project) => Path.Combine(RepoRoot, project, "bin", Configuration, "net10.0");
+
     private static string Dll(string project, string assembly)
     {
-        var path = Path.Combine(RepoRoot, project, "bin", Configuration, "net10.0", assembly + ".dll");
+        var path = Path.Combine(OutputDirectory(project), assembly + ".dll");
         return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is not built: run `dotnet build Tunnel.sln -c {Configuration}`", path);
     }
 

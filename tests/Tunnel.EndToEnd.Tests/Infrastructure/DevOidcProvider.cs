@@ -73,12 +73,15 @@ public sealed class DevOidcProvider : IAsyncDisposable
         }
     }
 
-    private static async Task EnsureInstalledAsync(string dir)
+    /// <summary>The provider's directory, with its npm packages installed (once per run).</summary>
+    public static string Directory => Path.Combine(Binaries.RepoRoot, "deploy", "dev-oidc-provider");
+
+    public static async Task EnsureInstalledAsync(string dir)
     {
         await InstallLock.WaitAsync();
         try
         {
-            if (Directory.Exists(Path.Combine(dir, "node_modules", "oidc-provider")))
+            if (System.IO.Directory.Exists(Path.Combine(dir, "node_modules", "oidc-provider")))
             {
                 return;
             }
@@ -99,9 +102,12 @@ public sealed class DevOidcProvider : IAsyncDisposable
     }
 
     /// <summary>Fills the provider's login page (and consent, when asked) in a browser that was sent to it.</summary>
-    public async Task LogInAsync(Microsoft.Playwright.IPage page, string login, string password)
+    public Task LogInAsync(Microsoft.Playwright.IPage page, string login, string password) => LogInAsync(page, Issuer, login, password);
+
+    /// <summary>The same, for a provider this class did not start (docker-compose.yml's).</summary>
+    public static async Task LogInAsync(Microsoft.Playwright.IPage page, string issuer, string login, string password)
     {
-        await page.WaitForURLAsync(url => url.StartsWith(Issuer, StringComparison.Ordinal));
+        await page.WaitForURLAsync(url => url.StartsWith(issuer, StringComparison.Ordinal));
         await page.FillAsync("input[name=login]", login);
         await page.FillAsync("input[name=password]", password);
         await page.ClickAsync("button[type=submit]");

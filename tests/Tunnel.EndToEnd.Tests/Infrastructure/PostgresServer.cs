@@ -22,14 +22,16 @@ public sealed class PostgresServer : IDisposable
     public static PostgresServer Shared => Instance.Value;
 
     /// <summary>A cluster of one's own, for a test that stops or restarts it without disturbing the others.</summary>
-    public static PostgresServer StartDedicated() => Start();
+    public static PostgresServer StartDedicated(int? port = null) => Start(port);
 
     public int Port { get; }
 
     public string ConnectionString(string database) =>
         $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Pooling=true;Timeout=5";
 
-    private static PostgresServer Start()
+    private static PostgresServer Start() => Start(null);
+
+    private static PostgresServer Start(int? fixedPort)
     {
         var bin = Environment.GetEnvironmentVariable("TUNNEL_TEST_PG_BIN") ?? FindBin()
             ?? throw new InvalidOperationException("PostgreSQL server binaries not found: install postgresql (.ci/run does) or set TUNNEL_TEST_PG_BIN");
@@ -41,7 +43,7 @@ public sealed class PostgresServer : IDisposable
             Run("chown", ["postgres:postgres", dataDir], false);
         }
 
-        var port = Ports.Free();
+        var port = fixedPort ?? Ports.Free();
         Run(Path.Combine(bin, "initdb"), ["-D", dataDir, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"], asRoot);
         var server = new PostgresServer(bin, dataDir, port);
         server.Resume();
@@ -57,6 +59,10 @@ public sealed class PostgresServer : IDisposable
         Environment.UserName == "root");
 
     public void Dispose() => Stop();
+
+    /// <summary>Runs SQL as the superuser (psql), as an image's init scripts would.</summary>
+    public void Execute(string sql) =>
+        Run(Path.Combine(_bin, "psql"), ["-h", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-c", sql], false);
 
     private void Stop()
     {
