@@ -33,17 +33,31 @@ public static class RunCommand
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TUNNEL_GRACE_PERIOD") ?? "30s",
         };
 
+        var metrics = new Option<string?>("--metrics")
+        {
+            Description = "Serve /metrics, /healthz and /readyz on this address (e.g. 127.0.0.1:2000) [env TUNNEL_METRICS]",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TUNNEL_METRICS"),
+        };
+
         var run = new Command("run", "Run a tunnel: connect to the edge and serve its hostnames from local origins")
         {
-            token, url, config, ha, edgeCa, edge, connectorId, grace,
+            token, url, config, ha, edgeCa, edge, connectorId, grace, metrics,
         };
         run.SetAction(async (parse, ct) =>
         {
             var settings = Resolve(parse.GetValue(token), parse.GetValue(url), parse.GetValue(config), parse.GetValue(ha),
                 parse.GetValue(edgeCa), parse.GetValue(edge), parse.GetValue(connectorId), parse.GetValue(grace));
             using var loggers = CreateLoggers();
+            var supervisor = new TunnelSupervisor(settings, loggers);
+            if (parse.GetValue(metrics) is { Length: > 0 } address)
+            {
+                // The management server's host carries the telemetry (metrics, and traces when OTLP is configured).
+                await using var management = await Telemetry.ManagementServer.StartAsync(address, supervisor, ct);
+                return await supervisor.RunAsync(ct);
+            }
+
             using var telemetry = new Telemetry.ConnectorTelemetry();
-            return await new TunnelSupervisor(settings, loggers).RunAsync(ct);
+            return await supervisor.RunAsync(ct);
         });
         return run;
     }

@@ -19,6 +19,9 @@ public sealed class EdgeConnection(ConnectorSettings settings, ActiveIngress ing
     private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromSeconds(20);
 
+    /// <summary>The edge accepted this connection's registration (what readiness counts).</summary>
+    public bool IsRegistered { get; private set; }
+
     public async Task RunAsync(Action onRegistered, CancellationToken cancellationToken)
     {
         var handler = TrustedCertificates.CreateHandler(settings.EdgeCaPath);
@@ -36,6 +39,7 @@ public sealed class EdgeConnection(ConnectorSettings settings, ActiveIngress ing
         var registered = await RegisterAsync(control, lifetime.Token);
         logger.LogInformation("Connection {Index} registered with edge {EdgeId} at {EdgeUrl}", index, registered.EdgeId, settings.EdgeUrl);
         ingress.ApplyRemote(registered.IngressJson);
+        IsRegistered = true;
         onRegistered();
         _control = control.RequestStream;
 

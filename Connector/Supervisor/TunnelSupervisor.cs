@@ -20,6 +20,12 @@ public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory 
     private readonly StreamActivity _activity = new();
     private readonly ConcurrentDictionary<int, EdgeConnection> _live = new();
 
+    /// <summary>Connections the edge has registered now.</summary>
+    public int RegisteredConnections => _live.Values.Count(c => c.IsRegistered);
+
+    /// <summary>Stopping: streams in flight finish, nothing new comes.</summary>
+    public bool Draining => _activity.Draining;
+
     /// <summary>Runs until asked to stop (exit 0, after draining) or the edge refuses the token (exit 1).</summary>
     public async Task<int> RunAsync(CancellationToken stopRequested)
     {
@@ -82,7 +88,11 @@ public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory 
             try
             {
                 _live[index] = connection;
-                await connection.RunAsync(backoff.Reset, cancellationToken);
+                await connection.RunAsync(() =>
+                {
+                    backoff.Reset();
+                    Telemetry.ConnectorTelemetry.ConnectionRegistered(1);
+                }, cancellationToken);
                 reason = "the edge asked it to move";
             }
             catch (TokenRefusedException)
@@ -100,6 +110,10 @@ public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory 
             finally
             {
                 _live.TryRemove(new KeyValuePair<int, EdgeConnection>(index, connection));
+                if (connection.IsRegistered)
+                {
+                    Telemetry.ConnectorTelemetry.ConnectionRegistered(-1);
+                }
             }
 
             if (_activity.Draining)

@@ -18,6 +18,7 @@ public sealed class ConnectorTelemetry : IDisposable
     public static readonly ActivitySource Source = new(Name);
     private static readonly Meter Meter = new(Name);
     private static readonly Counter<long> Reconnects = Meter.CreateCounter<long>("tunnel.connector.reconnects", "{connection}", "Edge connections re-established after a loss");
+    private static readonly UpDownCounter<long> Connections = Meter.CreateUpDownCounter<long>("tunnel.connector.connections", "{connection}", "Connections registered at the edge now");
     private static readonly UpDownCounter<long> Streams = Meter.CreateUpDownCounter<long>("tunnel.connector.active_streams", "{stream}", "Streams to origins open now");
     private readonly IDisposable? _tracing;
     private readonly IDisposable? _metrics;
@@ -35,6 +36,8 @@ public sealed class ConnectorTelemetry : IDisposable
     }
 
     public static void Reconnected() => Reconnects.Add(1);
+
+    public static void ConnectionRegistered(int delta) => Connections.Add(delta);
 
     public static void StreamStarted() => Streams.Add(1);
 

@@ -13,7 +13,7 @@ public static class ServiceDefaults
 {
     public const string ReadyTag = "ready";
 
-    public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
+    public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder, string? serviceName = null)
     {
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -21,7 +21,7 @@ public static class ServiceDefaults
             o.TimestampFormat = "HH:mm:ss.fff ";
             o.IncludeScopes = true; // the trace and span ids of the request a line belongs to
         });
-        builder.AddTunnelTelemetry();
+        builder.AddTunnelTelemetry(serviceName);
         builder.Services.AddHealthChecks();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         return builder;

@@ -20,12 +20,12 @@ public static class Telemetry
     /// <summary>Meters and activity sources of our own all start with this.</summary>
     public const string Prefix = "Tunnel.";
 
-    public static IHostApplicationBuilder AddTunnelTelemetry(this IHostApplicationBuilder builder)
+    public static IHostApplicationBuilder AddTunnelTelemetry(this IHostApplicationBuilder builder, string? serviceName = null)
     {
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
         var telemetry = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService(ServiceName(builder.Environment.ApplicationName)))
+            .ConfigureResource(r => r.AddService(serviceName ?? ServiceName(builder.Environment.ApplicationName)))
             .WithMetrics(m => m
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()

@@ -49,4 +49,45 @@ public class TelemetryTests(SqliteStackFixture fixture) : IClassFixture<SqliteSt
         using var publicMetrics = await Stack.Public.GetAsync(Stack.PublicUrl(hostname, "/metrics"));
         Assert.DoesNotContain("tunnel_edge", await publicMetrics.Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public async Task The_connector_serves_health_readiness_and_metrics_on_its_metrics_address()
+    {
+        var (_, hostname, token) = await Stack.NewRoutedTunnelAsync();
+        var port = Ports.Free();
+        Stack.StartConnector(token, "--metrics", $"127.0.0.1:{port}");
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        await Eventually.Until(async () => (await client.GetAsync("readyz")).StatusCode, s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(20), "connector ready");
+        await Stack.WaitServedAsync(hostname);
+        using (var download = await Stack.Public.GetAsync(Stack.PublicUrl(hostname, "/bytes/100000")))
+        {
+            Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        }
+
+        var scrape = await client.GetStringAsync("metrics");
+        Assert.Equal(4, Sum(scrape, "tunnel_connector_connections"));
+        Assert.True(Sum(scrape, "tunnel_connector_active_streams") >= 1, scrape); // the proxy keeps its upstream connection alive
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("healthz")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_connector_that_cannot_reach_its_edge_is_alive_but_not_ready()
+    {
+        var (_, _, token) = await Stack.NewRoutedTunnelAsync();
+        var port = Ports.Free();
+        Stack.StartConnector(token, "--metrics", $"127.0.0.1:{port}", "--edge", $"https://127.0.0.1:{Ports.Free()}");
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        await Eventually.Until(async () => (await client.GetAsync("healthz")).StatusCode, s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(20), "connector alive");
+        var ready = await client.GetAsync("readyz");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_bad_metrics_address_is_refused_before_connecting()
+    {
+        var (_, _, token) = await Stack.NewRoutedTunnelAsync();
+        var (exit, output) = await TestProcess.RunDotnetAsync(Binaries.Connector, ["run", "--token", token, "--url", "http://127.0.0.1:1", "--metrics", "not an address"]);
+        Assert.Equal(2, exit);
+        Assert.Contains("--metrics 'not an address' is not an address", output);
+    }
 }
