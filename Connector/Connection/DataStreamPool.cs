@@ -99,6 +99,7 @@ public sealed class DataStreamPool(
             return null;
         }
 
+        tracked.Http = service.Kind is OriginKind.Http or OriginKind.Https or OriginKind.Unix;
         try
         {
             return await tracked.BusyAsync(() => dialer.ConnectAsync(service, rule.OriginRequest, lifetime));
@@ -122,7 +123,8 @@ public sealed class DataStreamPool(
             {
                 await foreach (var frame in call.ResponseStream.ReadAllAsync(pumpFailed.Token))
                 {
-                    await tracked.WriteAsync(() => origin.WriteAsync(frame.Data.Memory, pumpFailed.Token));
+                    // False once the stream is ending: what the edge sent since is not delivered (it may resend it).
+                    await tracked.ToOriginAsync(frame.Data.Memory, () => origin.WriteAsync(frame.Data.Memory, pumpFailed.Token));
                 }
             }
             catch (Exception ex) when (ex is IOException or RpcException or OperationCanceledException)
@@ -144,13 +146,27 @@ public sealed class DataStreamPool(
         try
         {
             int n;
-            while ((n = await origin.ReadAsync(buffer, failed.Token)) > 0)
+            while ((n = await origin.ReadAsync(buffer, tracked.Reading.Token)) > 0)
             {
                 // Wrapping without a copy is safe: the frame is serialized before WriteAsync completes.
-                await tracked.WriteAsync(() => new ValueTask(call.RequestStream.WriteAsync(new DataFrame { Data = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(0, n)) }, failed.Token)));
+                await tracked.ToEdgeAsync(() => new ValueTask(call.RequestStream.WriteAsync(new DataFrame { Data = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(0, n)) }, failed.Token)));
             }
 
             await call.RequestStream.CompleteAsync(); // origin closed cleanly: the edge reads end-of-stream
+        }
+        catch (OperationCanceledException) when (tracked.Ending && !failed.IsCancellationRequested)
+        {
+            // Drained between two requests: a clean end-of-stream, which the edge's HTTP client takes for a closed
+            // kept-alive connection. Then the call is given a moment for the edge to end it before it is reset.
+            try
+            {
+                await call.RequestStream.CompleteAsync();
+            }
+            catch (Exception ex) when (ex is IOException or RpcException or InvalidOperationException)
+            {
+            }
+
+            failed.CancelAfter(TimeSpan.FromSeconds(2));
         }
         catch (Exception ex) when (ex is IOException or RpcException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
         {

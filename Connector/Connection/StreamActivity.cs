@@ -3,9 +3,15 @@ using System.Collections.Concurrent;
 namespace Tunnel.Connector.Connection;
 
 /// <summary>
-/// The connector's streams to origins, with when each last carried a byte, so a stopping connector can let them
-/// finish: it stops taking new ones, waits for the busy ones, and closes the idle ones (kept-alive connections the
-/// edge would otherwise reuse).
+/// The connector's streams to origins and what each is doing, so a stopping connector can let them finish: it stops
+/// taking new ones, waits for the busy ones, and ends the others between two requests with a clean end-of-stream.
+/// <para>
+/// The edge's HTTP client treats end-of-stream before any response byte on a kept-alive connection as "the server
+/// closed an idle connection" and sends a body-less request again on another connection, so ending a stream is safe
+/// exactly when no request is on its way to the origin. A stream is therefore ended (never reset) when it is quiet
+/// and no request awaits its response, or, on HTTP streams, when a new GET/HEAD/OPTIONS starts on it: that request is
+/// not delivered, and the edge resends it to a replica that is not stopping.
+/// </para>
 /// </summary>
 public sealed class StreamActivity
 {
@@ -17,16 +23,21 @@ public sealed class StreamActivity
 
     public int Active => _streams.Count;
 
-    public Entry Begin(CancellationTokenSource close)
+    /// <param name="failed">Cancelled to reset the stream (a failure).</param>
+    public Entry Begin(CancellationTokenSource failed)
     {
-        var entry = new Entry(Interlocked.Increment(ref _next), close);
+        var entry = new Entry(this, Interlocked.Increment(ref _next), failed);
         _streams[entry.Id] = entry;
         return entry;
     }
 
-    public void End(Entry entry) => _streams.TryRemove(entry.Id, out _);
+    public void End(Entry entry)
+    {
+        _streams.TryRemove(entry.Id, out _);
+        entry.Dispose();
+    }
 
-    /// <summary>Waits until no stream is busy (each idle for <paramref name="quiet"/>, then closed) or the grace period ends.</summary>
+    /// <summary>Waits until every stream has ended (idle ones ended after <paramref name="quiet"/>) or the grace period ends.</summary>
     public async Task DrainAsync(TimeSpan quiet, TimeSpan grace, CancellationToken cancellationToken)
     {
         Draining = true;
@@ -37,63 +48,173 @@ public sealed class StreamActivity
         while (emptyChecks < 2 && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
         {
             emptyChecks = _streams.IsEmpty ? emptyChecks + 1 : 0;
-            var now = Environment.TickCount64;
-            foreach (var entry in _streams.Values.Where(e => !e.Writing && now - e.LastActivity >= quiet.TotalMilliseconds))
+            foreach (var entry in _streams.Values)
             {
-                entry.Close.Cancel();
+                entry.TryEndIfIdle(quiet);
             }
 
-            await Task.Delay(250, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await Task.Delay(100, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
-    public sealed class Entry(long id, CancellationTokenSource close)
+    public sealed class Entry : IDisposable
     {
+        private readonly StreamActivity _owner;
+        private readonly CancellationTokenSource _ending = new();
+        private readonly Lock _lock = new();
         private long _lastActivity = Environment.TickCount64;
+        private long _clock;          // orders the marks below (milliseconds are too coarse)
+        private long _requestMark;    // when bytes last went toward the origin
+        private long _responseMark;   // when bytes last came back from it
+        private int _busy;
+        private bool _ended;
 
-        public long Id { get; } = id;
-        public CancellationTokenSource Close { get; } = close;
-        public long LastActivity => Volatile.Read(ref _lastActivity);
-
-        private int _writes;
-
-        /// <summary>A write waiting on the other side's flow control is traffic, however long it waits.</summary>
-        public bool Writing => Volatile.Read(ref _writes) > 0;
-
-        public void Touch() => Volatile.Write(ref _lastActivity, Environment.TickCount64);
-
-        /// <summary>A write (per frame: no extra allocation) that counts as traffic while it lasts.</summary>
-        public async ValueTask WriteAsync(Func<ValueTask> write)
+        internal Entry(StreamActivity owner, long id, CancellationTokenSource failed)
         {
-            Busy(+1);
-            try
+            _owner = owner;
+            Id = id;
+            Failed = failed;
+            Reading = CancellationTokenSource.CreateLinkedTokenSource(failed.Token, _ending.Token);
+        }
+
+        public long Id { get; }
+        public CancellationTokenSource Failed { get; }
+
+        /// <summary>The stream carries HTTP/1.1 from the edge's proxy (an http, https or unix origin), so request starts can be recognized.</summary>
+        public bool Http { get; set; }
+
+        /// <summary>For reading the origin: cancelled when the stream fails or is being ended cleanly.</summary>
+        public CancellationTokenSource Reading { get; }
+
+        /// <summary>The stream is being ended cleanly: send end-of-stream to the edge and deliver nothing more.</summary>
+        public bool Ending
+        {
+            get
             {
-                await write();
-            }
-            finally
-            {
-                Busy(-1);
+                lock (_lock)
+                {
+                    return _ended;
+                }
             }
         }
 
-        /// <summary>Dialing the origin counts as traffic too, however long it takes.</summary>
+        /// <summary>Dialing the origin counts as traffic, however long it takes.</summary>
         public async Task<T> BusyAsync<T>(Func<Task<T>> work)
         {
-            Busy(+1);
+            Start(response: false);
             try
             {
                 return await work();
             }
             finally
             {
-                Busy(-1);
+                Done(response: false);
             }
         }
 
-        private void Busy(int delta)
+        /// <summary>
+        /// Bytes from the edge for the origin: written, or dropped when the stream is ending (then nothing of a new
+        /// request reaches the origin, so the edge may resend it). Returns false once dropped.
+        /// </summary>
+        public async ValueTask<bool> ToOriginAsync(ReadOnlyMemory<byte> bytes, Func<ValueTask> write)
         {
-            Touch();
-            Interlocked.Add(ref _writes, delta);
+            lock (_lock)
+            {
+                if (_ended)
+                {
+                    return false;
+                }
+
+                var betweenRequests = _responseMark > _requestMark;
+                _ended = _owner.Draining && Http && betweenRequests && _busy == 0 && StartsRetryableRequest(bytes.Span);
+                if (!_ended)
+                {
+                    _busy++;
+                    _requestMark = ++_clock;
+                }
+            }
+
+            if (Ending)
+            {
+                _ending.Cancel(); // outside the lock: cancelling runs the origin read's callbacks
+                return false;
+            }
+
+            try
+            {
+                await write();
+            }
+            finally
+            {
+                Done(response: false);
+            }
+
+            return true;
+        }
+
+        /// <summary>Bytes from the origin for the edge; a write waiting on the edge's flow control is traffic while it waits.</summary>
+        public async ValueTask ToEdgeAsync(Func<ValueTask> write)
+        {
+            Start(response: true);
+            try
+            {
+                await write();
+            }
+            finally
+            {
+                Done(response: true);
+            }
+        }
+
+        /// <summary>Ends the stream cleanly if it is quiet and no request awaits its response (a slow origin is not idle).</summary>
+        internal void TryEndIfIdle(TimeSpan quiet)
+        {
+            lock (_lock)
+            {
+                var awaitingResponse = _requestMark > _responseMark;
+                if (_ended || _busy > 0 || awaitingResponse || Environment.TickCount64 - _lastActivity < quiet.TotalMilliseconds)
+                {
+                    return;
+                }
+
+                _ended = true;
+            }
+
+            _ending.Cancel();
+        }
+
+        private void Start(bool response)
+        {
+            lock (_lock)
+            {
+                _busy++;
+                if (response)
+                {
+                    _responseMark = ++_clock;
+                }
+            }
+        }
+
+        private void Done(bool response)
+        {
+            lock (_lock)
+            {
+                _busy--;
+                _lastActivity = Environment.TickCount64;
+                if (response)
+                {
+                    _responseMark = ++_clock;
+                }
+            }
+        }
+
+        private static bool StartsRetryableRequest(ReadOnlySpan<byte> bytes) =>
+            bytes.StartsWith("GET "u8) || bytes.StartsWith("HEAD "u8) || bytes.StartsWith("OPTIONS "u8);
+
+        public void Dispose()
+        {
+            Reading.Dispose();
+            _ending.Dispose();
         }
     }
 }

@@ -15,6 +15,13 @@ app.MapGet("/", (HttpContext ctx) => Results.Text(
 
 app.MapGet("/small", () => Results.Text("ok\n"));
 
+// Answers after a while: a slow origin, for requests in flight when something stops.
+app.MapGet("/slow/{ms:int}", async (int ms, HttpContext ctx) =>
+{
+    await Task.Delay(ms, ctx.RequestAborted);
+    return Results.Text("done\n");
+});
+
 // Who Access let through, verified from the signed assertion (the origin-side sample of AccessAssertion.cs).
 app.MapGet("/whoami", async (HttpContext ctx, Tunnel.DemoOrigin.AccessAssertion assertion) =>
 {
