@@ -8,6 +8,7 @@ using Tunnel.ControlPlane.Infrastructure;
 using Tunnel.ControlPlane.Tunnels;
 using Tunnel.Shared.Hosting;
 
+HealthProbe.RunIfAsked(args); // a container health check, not a server start
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddServiceDefaults();
 // The default address lives here rather than in appsettings.json, where "Urls" would override ASPNETCORE_URLS.

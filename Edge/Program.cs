@@ -10,6 +10,7 @@ using Tunnel.Shared.Hosting;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 
+HealthProbe.RunIfAsked(args); // a container health check, not a server start
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddServiceDefaults();
 

@@ -1,6 +1,7 @@
 // A small origin for the quick start, the tests and the benchmark: a greeting, an echo, and bulk bytes.
 using System.Buffers;
 
+Tunnel.Shared.Hosting.HealthProbe.RunIfAsked(args); // the container health check: `probe URL`
 var builder = WebApplication.CreateBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
@@ -14,6 +15,7 @@ app.MapGet("/", (HttpContext ctx) => Results.Text(
     $"Hello from the Tunnel demo origin. You reached {ctx.Request.Host} through {ctx.Request.Headers["X-Forwarded-For"]}.\n"));
 
 app.MapGet("/small", () => Results.Text("ok\n"));
+app.MapGet("/healthz", () => Results.Text("ok\n"));
 
 // Answers after a while: a slow origin, for requests in flight when something stops.
 app.MapGet("/slow/{ms:int}", async (int ms, HttpContext ctx) =>

@@ -6,19 +6,26 @@ namespace Tunnel.EndToEnd.Tests.Infrastructure.Compose;
 /// <summary>A volume or bind mount of a service: a named volume (Source is its name) or a path of the repository.</summary>
 public sealed record ComposeMount(string Source, string Target, bool IsBind);
 
+/// <summary>A dependency of a service and what it waits for: service_started, service_healthy, service_completed_successfully.</summary>
+public sealed record ComposeDependency(string Service, string Condition);
+
 /// <summary>What a service of docker-compose.yml says, with ${VARIABLES} interpolated as `docker compose` would.</summary>
 public sealed record ComposeService(
     string Name,
     string? Image,
-    string? Dockerfile,
-    IReadOnlyDictionary<string, string> BuildArgs,
+    DockerImage? Built,
     IReadOnlyDictionary<string, string> Environment,
     IReadOnlyList<ComposeMount> Mounts,
     IReadOnlyList<string>? Entrypoint,
-    IReadOnlyList<string> DependsOn,
+    IReadOnlyList<ComposeDependency> DependsOn,
     IReadOnlyList<string> Aliases,
     IReadOnlyList<int> PublishedContainerPorts,
-    string Restart);
+    string Restart,
+    IReadOnlyList<string>? HealthCheck)
+{
+    /// <summary>The health check compose runs: the service's own, else its image's; none when disabled.</summary>
+    public IReadOnlyList<string>? EffectiveHealthCheck => HealthCheck is { Count: 0 } ? null : HealthCheck ?? Built?.HealthCheck;
+}
 
 /// <summary>
 /// Reads docker-compose.yml the way `docker compose config` does for the parts this project uses: services, merge
@@ -42,7 +49,7 @@ public static partial class ComposeFile
     {
         string I(string s) => Interpolate(s, variables, name);
         var build = Get(node, "build") as YamlMappingNode;
-        var args = build is null ? [] : Map(Get(build, "args")).ToDictionary(kv => kv.Key, kv => I(kv.Value));
+        var dockerfile = build is null ? null : Scalar(Get(build, "dockerfile")) ?? "Dockerfile";
         var environment = Map(Get(node, "environment")).ToDictionary(kv => kv.Key, kv => I(kv.Value));
         var mounts = Sequence(Get(node, "volumes")).Select(v =>
         {
@@ -53,16 +60,27 @@ public static partial class ComposeFile
         var entrypoint = Get(node, "entrypoint") is { } e ? Sequence(e).Select(I).ToList() : null;
         var dependsOn = Get(node, "depends_on") switch
         {
-            YamlMappingNode m => m.Children.Keys.Select(k => ((YamlScalarNode)k).Value!).ToList(),
-            { } s => Sequence(s).ToList(),
+            YamlMappingNode m => m.Children.Select(c => new ComposeDependency(((YamlScalarNode)c.Key).Value!,
+                Scalar(Get((YamlMappingNode)c.Value, "condition")) ?? "service_started")).ToList(),
+            { } s => Sequence(s).Select(d => new ComposeDependency(d, "service_started")).ToList(),
             null => [],
+        };
+        var hc = Get(node, "healthcheck") as YamlMappingNode;
+        var test = hc is null ? null : Sequence(Get(hc, "test")).Select(I).ToList();
+        IReadOnlyList<string>? healthCheck = test switch
+        {
+            ["CMD-SHELL", var shell] => ["sh", "-c", shell],
+            ["CMD", .. var exec] => exec,
+            ["NONE"] => [],
+            _ when hc is not null && Scalar(Get(hc, "disable")) == "true" => [],
+            _ => null,
         };
         var aliases = Get(node, "networks") is YamlMappingNode networks
             ? networks.Children.Values.OfType<YamlMappingNode>().SelectMany(n => Sequence(Get(n, "aliases"))).ToList()
             : [];
         var published = Sequence(Get(node, "ports")).Select(p => int.Parse(I(p).Split(':')[^1].Split('/')[0], System.Globalization.CultureInfo.InvariantCulture)).ToList();
-        return new ComposeService(name, Scalar(Get(node, "image")), build is null ? null : Scalar(Get(build, "dockerfile")),
-            args, environment, mounts, entrypoint, dependsOn, aliases, published, Scalar(Get(node, "restart")) ?? "no");
+        return new ComposeService(name, Scalar(Get(node, "image")), dockerfile is null ? null : DockerImage.Read(dockerfile),
+            environment, mounts, entrypoint, dependsOn, aliases, published, Scalar(Get(node, "restart")) ?? "no", healthCheck);
     }
 
     /// <summary>A key of a mapping, looking through merge keys (&lt;&lt;: *anchor) as YAML 1.1 defines them.</summary>

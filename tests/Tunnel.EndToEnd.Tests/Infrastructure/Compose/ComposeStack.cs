@@ -1,14 +1,18 @@
+using System.Collections.Concurrent;
+
 namespace Tunnel.EndToEnd.Tests.Infrastructure.Compose;
 
 /// <summary>
-/// docker-compose.yml started as local processes (no Docker engine here): every service, in depends_on order, with
-/// the environment, entrypoint and mounts the file gives it, through <see cref="ComposeTranslation"/>. A setting the
-/// compose file passes that the code no longer reads, a missing one, or a service this class cannot run shows up as
-/// a stack that does not work, which is what the test checks.
+/// docker-compose.yml started as local processes (no Docker engine here): every service, in depends_on order and
+/// waiting for each condition (started, healthy by its health check, completed), running what its Dockerfile's
+/// ENTRYPOINT/CMD or its own entrypoint says, with the image's ENV and the service's environment and mounts, all
+/// through <see cref="ComposeTranslation"/>. A setting the compose file passes that the code no longer reads, a wrong
+/// address, a failing health check, or a service this class cannot run shows up as a stack that does not work.
 /// </summary>
 public sealed class ComposeStack : IAsyncDisposable
 {
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TestProcess> _processes = [];
+    private static readonly TimeSpan ConditionTimeout = TimeSpan.FromSeconds(90);
+    private readonly ConcurrentDictionary<string, TestProcess> _processes = [];
     private readonly List<Task> _supervisors = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly string _dir = Directory.CreateTempSubdirectory("tunnel-compose").FullName;
@@ -23,12 +27,16 @@ public sealed class ComposeStack : IAsyncDisposable
     public IReadOnlyList<ComposeService> Services { get; }
     public ComposeTranslation Translation { get; }
 
+    /// <summary>Why services were restarted (their restart policy), for a failure message.</summary>
+    public ConcurrentBag<string> Restarts { get; } = [];
+
     public ComposeService Service(string name) => Services.Single(s => s.Name == name);
 
     public TestProcess Process(string service) => _processes[service];
 
     /// <summary>The output of every process, for a failure message.</summary>
-    public string Output => string.Join("\n", _processes.Select(p => $"--- {p.Key}:\n{string.Join('\n', p.Value.Output.Split('\n').TakeLast(30))}"));
+    public string Output => string.Join("\n", _processes.Select(p => $"--- {p.Key}:\n{string.Join('\n', p.Value.Output.Split('\n').TakeLast(30))}"))
+        + $"\n--- restarts:\n{string.Join('\n', Restarts)}";
 
     public static async Task<ComposeStack> StartAsync(IReadOnlyDictionary<string, string> variables)
     {
@@ -37,16 +45,64 @@ public sealed class ComposeStack : IAsyncDisposable
         {
             foreach (var service in stack.InDependencyOrder())
             {
+                foreach (var dependency in service.DependsOn)
+                {
+                    await stack.WaitForAsync(dependency);
+                }
+
                 await stack.StartAsync(service);
             }
         }
-        catch
+        catch (Exception ex)
         {
+            var output = stack.Output;
             await stack.DisposeAsync();
-            throw;
+            throw new InvalidOperationException($"{ex.Message}\n{output}", ex);
         }
 
         return stack;
+    }
+
+    /// <summary>Runs a service's health check (the compose file's, else its Dockerfile's) once: its exit code and output.</summary>
+    public async Task<(int ExitCode, string Output)> CheckHealthAsync(ComposeService service)
+    {
+        var check = service.EffectiveHealthCheck ?? throw new InvalidOperationException($"{service.Name} has no health check");
+        var command = check.Select(a => Translation.Text(service, a)).ToList();
+        await using var probe = TestProcess.Start($"{service.Name}-health", command[0], command.Skip(1), Translation.Environment(service).ToDictionary());
+        await probe.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        return (probe.ExitCode, probe.Output);
+    }
+
+    private async Task WaitForAsync(ComposeDependency dependency)
+    {
+        var service = Service(dependency.Service);
+        switch (dependency.Condition)
+        {
+            case "service_started":
+                return;
+            case "service_completed_successfully":
+                var process = Process(service.Name);
+                await process.WaitForExitAsync(ConditionTimeout);
+                if (process.ExitCode != 0)
+                {
+                    throw new InvalidOperationException($"{service.Name} exited with {process.ExitCode}");
+                }
+
+                return;
+            case "service_healthy" when service.Image?.StartsWith("postgres:", StringComparison.Ordinal) == true:
+                return; // the cluster accepts connections once started
+            case "service_healthy":
+                var last = "";
+                await Eventually.Until(async () =>
+                {
+                    var (exit, output) = await CheckHealthAsync(service);
+                    last = output;
+                    return exit;
+                }, exit => exit == 0, ConditionTimeout, $"{service.Name} healthy ({string.Join(' ', service.EffectiveHealthCheck ?? [])}): {last}");
+                return;
+            default:
+                throw new InvalidOperationException($"depends_on condition {dependency.Condition} is not known here");
+        }
     }
 
     private async Task StartAsync(ComposeService service)
@@ -61,26 +117,25 @@ public sealed class ComposeStack : IAsyncDisposable
             return;
         }
 
-        if (service.Image is not null)
+        if (service.Built is null)
         {
-            throw new InvalidOperationException($"compose service {service.Name} runs image {service.Image}, which {nameof(ComposeStack)} cannot run as a process yet");
+            throw new InvalidOperationException($"compose service {service.Name} runs image {service.Image}, which {nameof(ComposeStack)} cannot run as a process");
         }
 
-        var app = ComposeTranslation.AppDirectory(service);
-        if (service.Dockerfile?.EndsWith("Dockerfile.dev-oidc", StringComparison.Ordinal) == true)
+        if (service.Built.RunsNpmCi)
         {
-            await DevOidcProvider.EnsureInstalledAsync(app);
+            await DevOidcProvider.EnsureInstalledAsync(service.Built.AppDirectory);
         }
 
-        _processes[service.Name] = Launch(service, env, app);
+        _processes[service.Name] = Launch(service, env);
         if (service.Restart is "always" or "unless-stopped" or "on-failure")
         {
-            _supervisors.Add(RestartWhenExitedAsync(service, env, app));
+            _supervisors.Add(RestartWhenExitedAsync(service, env));
         }
     }
 
-    /// <summary>The restart policy: a service that exits (an edge started before the control plane's CA exists) starts again.</summary>
-    private async Task RestartWhenExitedAsync(ComposeService service, IReadOnlyDictionary<string, string> env, string app)
+    /// <summary>The restart policy: a service that exits starts again a second later.</summary>
+    private async Task RestartWhenExitedAsync(ComposeService service, IReadOnlyDictionary<string, string> env)
     {
         while (!_stopping.IsCancellationRequested)
         {
@@ -102,39 +157,25 @@ public sealed class ComposeStack : IAsyncDisposable
 
             Restarts.Add($"{service.Name} exited with {process.ExitCode}: {string.Join('\n', process.Output.Split('\n').TakeLast(5))}");
             await process.DisposeAsync();
-            _processes[service.Name] = Launch(service, env, app);
+            _processes[service.Name] = Launch(service, env);
         }
     }
 
-    /// <summary>Why services were restarted, for the test to report.</summary>
-    public System.Collections.Concurrent.ConcurrentBag<string> Restarts { get; } = [];
-
-    private TestProcess Launch(ComposeService service, IReadOnlyDictionary<string, string> envReadOnly, string app)
+    /// <summary>What the container would run: the service's entrypoint, else the image's ENTRYPOINT + CMD, in its WORKDIR (/app).</summary>
+    private TestProcess Launch(ComposeService service, IReadOnlyDictionary<string, string> env)
     {
-        var env = envReadOnly.ToDictionary();
-        TestProcess process;
-        if (service.Dockerfile?.EndsWith("Dockerfile.dev-oidc", StringComparison.Ordinal) == true)
+        var image = service.Built!;
+        IReadOnlyList<string> command = service.Entrypoint ?? [.. image.Entrypoint, .. image.Command];
+        var translated = command.Select(a => Translation.Text(service, a)).ToList();
+        if (translated.Count == 0)
         {
-            process = TestProcess.Start(service.Name, "node", ["server.mjs"], env, app); // the image's CMD, in its WORKDIR
-        }
-        else if (service.Entrypoint is { Count: > 0 } entrypoint)
-        {
-            var command = entrypoint.Select(a => Translation.Text(service, a)).ToList();
-            process = TestProcess.Start(service.Name, command[0], command.Skip(1), env);
-        }
-        else if (service.BuildArgs.TryGetValue("DLL", out var dll))
-        {
-            process = TestProcess.StartDotnet(service.Name, Path.Combine(app, dll), [], env); // the Dockerfile's ENTRYPOINT
-        }
-        else
-        {
-            throw new InvalidOperationException($"compose service {service.Name} has neither an image, an entrypoint nor a DLL build argument");
+            throw new InvalidOperationException($"{service.Name}: neither the service nor {image.Path} says what to run");
         }
 
-        return process;
+        return TestProcess.Start(service.Name, translated[0], translated.Skip(1), env.ToDictionary(), image.AppDirectory);
     }
 
-    private IEnumerable<ComposeService> InDependencyOrder()
+    private List<ComposeService> InDependencyOrder()
     {
         var done = new HashSet<string>();
         var ordered = new List<ComposeService>();
@@ -144,7 +185,7 @@ public sealed class ComposeStack : IAsyncDisposable
             {
                 foreach (var d in s.DependsOn)
                 {
-                    Visit(Service(d));
+                    Visit(Service(d.Service));
                 }
 
                 ordered.Add(s);

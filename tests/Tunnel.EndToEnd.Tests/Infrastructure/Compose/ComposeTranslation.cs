@@ -11,7 +11,7 @@ namespace Tunnel.EndToEnd.Tests.Infrastructure.Compose;
 ///   same wherever it is named: `https://edge:7844`, `Edge__ConnectorPort: "7844"`, `localhost:7800` (published);</item>
 /// <item>service names and the names servers resolve (oidc.localhost) become 127.0.0.1; names the edge serves
 ///   (auth.localhost, demo.localhost: Host headers and TLS names) stay, since browsers resolve *.localhost themselves;</item>
-/// <item>0.0.0.0 becomes 127.0.0.1; `Host=postgres` gains the cluster's port;</item>
+/// <item>0.0.0.0 (alone or as 0.0.0.0:PORT, a listen address) becomes 127.0.0.1; `Host=postgres` gains the cluster's port;</item>
 /// <item>mount points (/data, /edge, /shared, a mounted script) become directories of this run; /app is the build
 ///   output the image would hold.</item>
 /// </list>
@@ -45,14 +45,21 @@ public sealed partial class ComposeTranslation
         return dir;
     }
 
-    /// <summary>Where /app of this service's image is: the build output of its project.</summary>
+    /// <summary>Where /app of this service's image is: the build output of its project, or the files it copies.</summary>
     public static string AppDirectory(ComposeService service) =>
-        service.Dockerfile?.EndsWith("Dockerfile.dev-oidc", StringComparison.Ordinal) == true
-            ? DevOidcProvider.Directory
-            : Binaries.OutputDirectory(Path.GetDirectoryName(service.BuildArgs["PROJECT"])!);
+        service.Built?.AppDirectory ?? throw new InvalidOperationException($"{service.Name} is not built from a Dockerfile: it has no /app");
 
-    public IReadOnlyDictionary<string, string> Environment(ComposeService service) =>
-        service.Environment.ToDictionary(kv => kv.Key, kv => Value(service, kv.Value));
+    /// <summary>The image's ENV, then the service's environment over it, as Docker merges them.</summary>
+    public IReadOnlyDictionary<string, string> Environment(ComposeService service)
+    {
+        var env = (service.Built?.Environment ?? new Dictionary<string, string>()).ToDictionary();
+        foreach (var (key, value) in service.Environment)
+        {
+            env[key] = value;
+        }
+
+        return env.ToDictionary(kv => kv.Key, kv => Value(service, kv.Value));
+    }
 
     /// <summary>A whole value: a bare port number or 0.0.0.0 are this service's own; anything else is text.</summary>
     public string Value(ComposeService service, string value)
@@ -81,6 +88,7 @@ public sealed partial class ComposeTranslation
             var target = Target(service, host, port);
             return $"{scheme}://{Host(host, target)}:{Port(target.Name, port)}{m.Groups["rest"].Value}";
         });
+        text = ListenAddress().Replace(text, m => $"127.0.0.1:{Port(service.Name, int.Parse(m.Groups["port"].Value, CultureInfo.InvariantCulture))}");
         text = PostgresHost().Replace(text, m =>
         {
             var target = Target(service, m.Groups["host"].Value, 5432);
@@ -143,10 +151,13 @@ public sealed partial class ComposeTranslation
     private string Host(string host, ComposeService target) =>
         host == "localhost" || (target.Aliases.Contains(host) && IsEdge(target)) ? host : "127.0.0.1";
 
-    private static bool IsEdge(ComposeService service) => service.BuildArgs.TryGetValue("PROJECT", out var p) && p.StartsWith("Edge/", StringComparison.Ordinal);
+    private static bool IsEdge(ComposeService service) => service.Built?.Path.EndsWith("/edge.Dockerfile", StringComparison.Ordinal) == true;
 
     [GeneratedRegex(@"(?<scheme>https?)://(?<host>[A-Za-z0-9.-]+)(?::(?<port>\d+))?(?<rest>/[^\s""',\]]*)?")]
     private static partial Regex Url();
+
+    [GeneratedRegex(@"(?<![\w/.:-])0\.0\.0\.0:(?<port>\d+)\b")]
+    private static partial Regex ListenAddress();
 
     [GeneratedRegex(@"Host=(?<host>[A-Za-z0-9.-]+)")]
     private static partial Regex PostgresHost();
