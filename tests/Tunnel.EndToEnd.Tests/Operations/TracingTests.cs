@@ -43,7 +43,8 @@ public class TracingTests(ITestOutputHelper output)
         try
         {
             spans = await Eventually.Until(() => Task.FromResult(collector.Spans.Where(s => s.TraceId == traceId).ToList()),
-                s => s.Any(x => x.SpanId == originParent[2]) && s.Any(x => x.Service == "tunnel-connector"),
+                // Each span is exported when it ends, so in any order: wait for all three.
+                s => s.Any(x => x.SpanId == originParent[2]) && s.Any(x => x.Service == "tunnel-connector") && s.Any(x => x.ParentSpanId == clientSpanId),
                 TimeSpan.FromSeconds(15), "edge and connector spans exported");
         }
         catch (TimeoutException ex)
