@@ -40,6 +40,7 @@ builder.Services.AddReverseProxy().AddTransforms(RequestIdTransform.Apply);
 builder.Services.AddSingleton<IForwarderHttpClientFactory, TunnelHttpClientFactory>();
 builder.AddEdgeAccess(options);
 builder.Services.AddRequestLimits(options);
+builder.Services.AddSingleton<MatcherPolicy, ManagementPortPolicy>();
 builder.Services.AddHealthChecks().AddCheck<ConfigLoadedHealthCheck>("config", tags: [ServiceDefaults.ReadyTag]);
 
 var app = builder.Build();
@@ -47,7 +48,7 @@ app.UsePortIsolation(options);
 app.UseRequestLimits(options);
 app.UseEdgeAccess(options);
 // Health and metrics on the management port only: on public ports these paths belong to the origins.
-app.MapDefaultEndpoints().RequireHost($"*:{options.ManagementPort}");
+app.MapDefaultEndpoints().WithMetadata(new ManagementPortOnly());
 app.MapGrpcService<TunnelEdgeGrpcService>();
 app.MapReverseProxy(TunnelProxyPipeline.Configure);
 app.MapFallback(UnroutedRequests.HandleAsync);

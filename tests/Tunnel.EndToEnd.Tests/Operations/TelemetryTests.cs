@@ -48,6 +48,16 @@ public class TelemetryTests(SqliteStackFixture fixture) : IClassFixture<SqliteSt
         // The metrics are the operator's, on the management port only: on a public hostname /metrics is the origin's.
         using var publicMetrics = await Stack.Public.GetAsync(Stack.PublicUrl(hostname, "/metrics"));
         Assert.DoesNotContain("tunnel_edge", await publicMetrics.Content.ReadAsStringAsync());
+        // Nor with a Host header naming the management port: the port the connection came in on decides.
+        using var spoofed = new HttpRequestMessage(HttpMethod.Get, Stack.PublicUrl(hostname, "/metrics"));
+        spoofed.Headers.Host = $"{hostname}:{Stack.ManagementPort}";
+        using var spoofedMetrics = await Stack.Public.SendAsync(spoofed);
+        Assert.DoesNotContain("tunnel_edge", await spoofedMetrics.Content.ReadAsStringAsync());
+        // And probes that send a bare Host (curl -H 'Host: localhost', Kubernetes) still reach the management port.
+        using var probe = new HttpClient();
+        using var bare = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{Stack.ManagementPort}/readyz");
+        bare.Headers.Host = "localhost";
+        Assert.Equal(HttpStatusCode.OK, (await probe.SendAsync(bare)).StatusCode);
     }
 
     [Fact]
