@@ -11,6 +11,8 @@ namespace Tunnel.Connector.Connection;
 /// Keeps Data calls parked at the edge on one connection. When the edge claims one (its first frame names an
 /// origin service), the pool opens a replacement and the claimed call becomes a byte pipe to the origin.
 /// </summary>
+/// <param name="parking">Ends the parked (unclaimed) calls: the connection is moving or closing.</param>
+/// <param name="lifetime">Ends everything, streams being served included: the connection is gone.</param>
 public sealed class DataStreamPool(
     TunnelEdge.TunnelEdgeClient client,
     Metadata headers,
@@ -19,15 +21,17 @@ public sealed class DataStreamPool(
     StreamActivity activity,
     OriginDialer dialer,
     ILogger logger,
+    object connection,
+    CancellationToken parking,
     CancellationToken lifetime)
 {
     private int _idle;
 
     public void Add(int count)
     {
-        if (activity.Draining)
+        if (activity.Draining || parking.IsCancellationRequested)
         {
-            return; // stopping: park no new calls
+            return; // stopping or moving: park no new calls
         }
 
         for (var i = 0; i < count; i++)
@@ -45,11 +49,11 @@ public sealed class DataStreamPool(
             var opened = false;
             try
             {
-                opened = await call.ResponseStream.MoveNext(lifetime);
+                opened = await call.ResponseStream.MoveNext(parking);
             }
             finally
             {
-                if (Interlocked.Decrement(ref _idle) < settings.DataStreamPool && opened && !lifetime.IsCancellationRequested)
+                if (Interlocked.Decrement(ref _idle) < settings.DataStreamPool && opened && !parking.IsCancellationRequested)
                 {
                     Add(1);
                 }
@@ -60,7 +64,7 @@ public sealed class DataStreamPool(
                 await ServeAsync(call, open);
             }
         }
-        catch (Exception ex) when (lifetime.IsCancellationRequested || ex is RpcException or IOException or OperationCanceledException)
+        catch (Exception ex) when (parking.IsCancellationRequested || ex is RpcException or IOException or OperationCanceledException)
         {
             logger.LogDebug("Data stream ended: {Error}", ex.Message);
         }
@@ -71,7 +75,7 @@ public sealed class DataStreamPool(
         Telemetry.ConnectorTelemetry.StreamStarted();
         // Tracked from the moment the edge asks, so a drain never ends while a stream is still dialing its origin.
         using var pumpFailed = CancellationTokenSource.CreateLinkedTokenSource(lifetime);
-        var tracked = activity.Begin(pumpFailed);
+        var tracked = activity.Begin(pumpFailed, connection);
         try
         {
             if (await DialAsync(call, open, tracked) is { } origin)

@@ -26,17 +26,44 @@ public sealed class EdgeConnection(ConnectorSettings settings, ActiveIngress ing
     {
         var handler = TrustedCertificates.CreateHandler(settings.EdgeCaPath);
         handler.InitialHttp2StreamWindowSize = 4 * 1024 * 1024;
-        using var channel = GrpcChannel.ForAddress(settings.EdgeUrl, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
-        var client = new TunnelEdge.TunnelEdgeClient(channel);
+        var channel = GrpcChannel.ForAddress(settings.EdgeUrl, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+        // Two lifetimes: the connection in service (Control stream, heartbeats, parked calls), and the streams it
+        // carries, which may outlive it when the edge asks the connector to move.
+        var inService = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var streams = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var moving = false;
+        try
+        {
+            moving = await ServeAsync(new TunnelEdge.TunnelEdgeClient(channel), onRegistered, inService, streams.Token);
+        }
+        finally
+        {
+            await inService.CancelAsync();
+            inService.Dispose();
+            if (moving)
+            {
+                _ = CloseWhenStreamsEndAsync(channel, streams, cancellationToken);
+            }
+            else
+            {
+                await streams.CancelAsync();
+                streams.Dispose();
+                channel.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Runs the connection until it ends: false when it failed, true when the edge asked it to move.</summary>
+    private async Task<bool> ServeAsync(TunnelEdge.TunnelEdgeClient client, Action onRegistered, CancellationTokenSource inService, CancellationToken streams)
+    {
         var headers = new Metadata
         {
             { TunnelHeaders.TunnelId, settings.Token.TunnelId.ToString() },
             { TunnelHeaders.TunnelSecret, settings.Token.Secret },
         };
 
-        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var control = client.Control(headers, cancellationToken: lifetime.Token);
-        var registered = await RegisterAsync(control, lifetime.Token);
+        using var control = client.Control(headers, cancellationToken: inService.Token);
+        var registered = await RegisterAsync(control, inService.Token);
         logger.LogInformation("Connection {Index} registered with edge {EdgeId} at {EdgeUrl}", index, registered.EdgeId, settings.EdgeUrl);
         ingress.ApplyRemote(registered.IngressJson);
         IsRegistered = true;
@@ -49,14 +76,14 @@ public sealed class EdgeConnection(ConnectorSettings settings, ActiveIngress ing
             dataHeaders.Add(entry);
         }
 
-        var pool = new DataStreamPool(client, dataHeaders, settings, ingress, activity, dialer, logger, lifetime.Token);
+        var pool = new DataStreamPool(client, dataHeaders, settings, ingress, activity, dialer, logger, this, inService.Token, streams);
         pool.Add(settings.DataStreamPool);
 
         var lastAck = DateTimeOffset.UtcNow;
-        var heartbeats = HeartbeatAsync(() => lastAck, lifetime);
+        var heartbeats = HeartbeatAsync(() => lastAck, inService);
         try
         {
-            await foreach (var message in control.ResponseStream.ReadAllAsync(lifetime.Token))
+            await foreach (var message in control.ResponseStream.ReadAllAsync(inService.Token))
             {
                 switch (message.KindCase)
                 {
@@ -70,8 +97,8 @@ public sealed class EdgeConnection(ConnectorSettings settings, ActiveIngress ing
                         ingress.ApplyRemote(message.IngressUpdate.IngressJson);
                         break;
                     case EdgeMessage.KindOneofCase.Drain:
-                        logger.LogInformation("Edge {EdgeId} asked connection {Index} to move", registered.EdgeId, index);
-                        return;
+                        logger.LogInformation("Edge {EdgeId} asked connection {Index} to move; its streams in flight finish first", registered.EdgeId, index);
+                        return true;
                 }
             }
 
@@ -79,8 +106,26 @@ public sealed class EdgeConnection(ConnectorSettings settings, ActiveIngress ing
         }
         finally
         {
-            await lifetime.CancelAsync();
+            await inService.CancelAsync();
             await heartbeats.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    /// <summary>
+    /// After a move, the old HTTP/2 connection stays open for the streams it still carries: each ends between two
+    /// requests or when its response is done (as in a connector's own drain), within the grace period.
+    /// </summary>
+    private async Task CloseWhenStreamsEndAsync(GrpcChannel channel, CancellationTokenSource streams, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await activity.DrainConnectionAsync(this, StreamActivity.Quiet, settings.GracePeriod, cancellationToken);
+        }
+        finally
+        {
+            await streams.CancelAsync();
+            streams.Dispose();
+            channel.Dispose();
         }
     }
 

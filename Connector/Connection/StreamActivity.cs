@@ -15,7 +15,11 @@ namespace Tunnel.Connector.Connection;
 /// </summary>
 public sealed class StreamActivity
 {
+    /// <summary>A stream silent this long, with no request awaiting its response, is an idle kept-alive connection.</summary>
+    public static readonly TimeSpan Quiet = TimeSpan.FromSeconds(2);
+
     private readonly ConcurrentDictionary<long, Entry> _streams = new();
+    private readonly ConcurrentDictionary<object, bool> _movingConnections = new();
     private long _next;
 
     /// <summary>Set once the connector is stopping: no new Data calls are parked.</summary>
@@ -24,9 +28,10 @@ public sealed class StreamActivity
     public int Active => _streams.Count;
 
     /// <param name="failed">Cancelled to reset the stream (a failure).</param>
-    public Entry Begin(CancellationTokenSource failed)
+    /// <param name="connection">The edge connection the stream runs on, for a drain of that connection alone.</param>
+    public Entry Begin(CancellationTokenSource failed, object? connection = null)
     {
-        var entry = new Entry(this, Interlocked.Increment(ref _next), failed);
+        var entry = new Entry(this, Interlocked.Increment(ref _next), failed, connection);
         _streams[entry.Id] = entry;
         return entry;
     }
@@ -38,17 +43,39 @@ public sealed class StreamActivity
     }
 
     /// <summary>Waits until every stream has ended (idle ones ended after <paramref name="quiet"/>) or the grace period ends.</summary>
-    public async Task DrainAsync(TimeSpan quiet, TimeSpan grace, CancellationToken cancellationToken)
+    public Task DrainAsync(TimeSpan quiet, TimeSpan grace, CancellationToken cancellationToken)
     {
         Draining = true;
+        return EndStreamsAsync(null, quiet, grace, cancellationToken);
+    }
+
+    /// <summary>The same for the streams of one connection, which the edge asked to move: the others go on.</summary>
+    public async Task DrainConnectionAsync(object connection, TimeSpan quiet, TimeSpan grace, CancellationToken cancellationToken)
+    {
+        _movingConnections[connection] = true;
+        try
+        {
+            await EndStreamsAsync(connection, quiet, grace, cancellationToken);
+        }
+        finally
+        {
+            _movingConnections.TryRemove(connection, out _);
+        }
+    }
+
+    private bool IsDraining(object? connection) => Draining || (connection is not null && _movingConnections.ContainsKey(connection));
+
+    private async Task EndStreamsAsync(object? connection, TimeSpan quiet, TimeSpan grace, CancellationToken cancellationToken)
+    {
         var deadline = DateTime.UtcNow + grace;
         // Done only when no stream is left twice in a row a moment apart: an Open the edge sent just before it read
         // our Unregister may still be on its way.
         var emptyChecks = 0;
         while (emptyChecks < 2 && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
         {
-            emptyChecks = _streams.IsEmpty ? emptyChecks + 1 : 0;
-            foreach (var entry in _streams.Values)
+            var streams = _streams.Values.Where(e => connection is null || e.Connection == connection).ToList();
+            emptyChecks = streams.Count == 0 ? emptyChecks + 1 : 0;
+            foreach (var entry in streams)
             {
                 entry.TryEndIfIdle(quiet);
             }
@@ -69,16 +96,18 @@ public sealed class StreamActivity
         private int _busy;
         private bool _ended;
 
-        internal Entry(StreamActivity owner, long id, CancellationTokenSource failed)
+        internal Entry(StreamActivity owner, long id, CancellationTokenSource failed, object? connection)
         {
             _owner = owner;
             Id = id;
             Failed = failed;
+            Connection = connection;
             Reading = CancellationTokenSource.CreateLinkedTokenSource(failed.Token, _ending.Token);
         }
 
         public long Id { get; }
         public CancellationTokenSource Failed { get; }
+        public object? Connection { get; }
 
         /// <summary>The stream carries HTTP/1.1 from the edge's proxy (an http, https or unix origin), so request starts can be recognized.</summary>
         public bool Http { get; set; }
@@ -126,7 +155,7 @@ public sealed class StreamActivity
                 }
 
                 var betweenRequests = _responseMark > _requestMark;
-                _ended = _owner.Draining && Http && betweenRequests && _busy == 0 && StartsRetryableRequest(bytes.Span);
+                _ended = _owner.IsDraining(Connection) && Http && betweenRequests && _busy == 0 && StartsRetryableRequest(bytes.Span);
                 if (!_ended)
                 {
                     _busy++;

@@ -12,8 +12,6 @@ namespace Tunnel.Connector.Supervisor;
 /// </summary>
 public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory loggers)
 {
-    /// <summary>A stream silent this long is an idle kept-alive connection: closing it loses nothing.</summary>
-    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(2);
     private readonly ILogger _logger = loggers.CreateLogger("tunnel.supervisor");
     private readonly OriginDialer _dialer = new();
     private readonly ActiveIngress _ingress = new(settings.Ingress, loggers.CreateLogger("tunnel.ingress"));
@@ -71,7 +69,7 @@ public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory 
     {
         _logger.LogInformation("Stopping: the edge gets no new requests for this connector; waiting up to {Grace:0} s for {Count} streams in flight",
             settings.GracePeriod.TotalSeconds, _activity.Active);
-        var drain = _activity.DrainAsync(Quiet, settings.GracePeriod, stop.Token);
+        var drain = _activity.DrainAsync(StreamActivity.Quiet, settings.GracePeriod, stop.Token);
         await Task.WhenAll(_live.Values.Select(c => c.UnregisterAsync()));
         await drain;
         await stop.CancelAsync();

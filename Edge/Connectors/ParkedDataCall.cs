@@ -21,4 +21,13 @@ public sealed class ParkedDataCall(IAsyncStreamReader<DataFrame> reader, IServer
     public bool TryClaim() => !CallAborted.IsCancellationRequested && Interlocked.Exchange(ref _claimed, 1) == 0;
 
     public void Complete() => _done.TrySetResult();
+
+    /// <summary>Ends the call unless a request holds it (the connection is closing: streams in flight go on).</summary>
+    public void CompleteIfUnclaimed()
+    {
+        if (Interlocked.CompareExchange(ref _claimed, 1, 0) == 0)
+        {
+            _done.TrySetResult();
+        }
+    }
 }

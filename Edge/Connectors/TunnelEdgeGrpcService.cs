@@ -67,8 +67,22 @@ public sealed class TunnelEdgeGrpcService(
 
         var call = new ParkedDataCall(requestStream, responseStream, context.CancellationToken);
         registry.Park(connection, call);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, connection.Closed);
-        await call.Completion.WaitAsync(linked.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        // An unclaimed call ends with its connection; a claimed one lives as long as its own HTTP/2 stream, so the
+        // request it carries finishes when the connector moves (Drain) or unregisters.
+        CancellationTokenRegistration whenClosed;
+        try
+        {
+            whenClosed = connection.Closed.Register(static c => ((ParkedDataCall)c!).CompleteIfUnclaimed(), call);
+        }
+        catch (ObjectDisposedException)
+        {
+            return; // the connection is gone already
+        }
+
+        using (whenClosed)
+        {
+            await call.Completion.WaitAsync(context.CancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
     }
 
     private static async Task<Register> ReadRegistrationAsync(IAsyncStreamReader<ConnectorMessage> requestStream, CancellationToken cancellationToken)
