@@ -10,6 +10,7 @@ public sealed class ConnectorConnection : IDisposable
     private readonly IServerStreamWriter<EdgeMessage> _control;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly CancellationTokenSource _closed;
+    private readonly CancellationTokenSource _revoked = new();
     private readonly ConcurrentQueue<ParkedDataCall> _idle = new();
     private int _demandPending;
     private string? _ingressSent; // null until Registered went out; guarded by _writeLock
@@ -42,6 +43,9 @@ public sealed class ConnectorConnection : IDisposable
 
     /// <summary>Cancelled when the Control stream ends or the edge drops the connection.</summary>
     public CancellationToken Closed => _closed.Token;
+
+    /// <summary>Cancelled when the connection's credentials are no longer valid: every stream on it ends, in flight or not.</summary>
+    public CancellationToken Revoked => _revoked.Token;
 
     public void Park(ParkedDataCall call)
     {
@@ -116,6 +120,13 @@ public sealed class ConnectorConnection : IDisposable
         }
     }
 
+    /// <summary>Ends the connection and every stream it carries: its tunnel was deleted or its secret rotated.</summary>
+    public void Revoke()
+    {
+        _revoked.Cancel();
+        Close();
+    }
+
     /// <summary>Ends the connection: the Control stream returns and idle Data calls are released.</summary>
     public void Close()
     {
@@ -136,6 +147,7 @@ public sealed class ConnectorConnection : IDisposable
     {
         Close();
         _closed.Dispose();
+        _revoked.Dispose();
         _writeLock.Dispose();
     }
 }

@@ -15,7 +15,7 @@ public sealed class RevokedTunnelDisconnector(ConfigStore config, ConnectorRegis
             {
                 logger.LogInformation("Dropping connection {Index} of connector {ConnectorId}: its tunnel was deleted or its secret rotated",
                     connection.Index, connection.ConnectorId);
-                connection.Close();
+                connection.Revoke();
             }
         }
     }

@@ -80,8 +80,9 @@ public sealed class TunnelEdgeGrpcService(
         }
 
         using (whenClosed)
+        using (var ended = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, connection.Revoked))
         {
-            await call.Completion.WaitAsync(context.CancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await call.Completion.WaitAsync(ended.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
