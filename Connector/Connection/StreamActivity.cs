@@ -147,6 +147,7 @@ public sealed class StreamActivity
         /// </summary>
         public async ValueTask<bool> ToOriginAsync(ReadOnlyMemory<byte> bytes, Func<ValueTask> write)
         {
+            bool end;
             lock (_lock)
             {
                 if (_ended)
@@ -155,15 +156,15 @@ public sealed class StreamActivity
                 }
 
                 var betweenRequests = _responseMark > _requestMark;
-                _ended = _owner.IsDraining(Connection) && Http && betweenRequests && _busy == 0 && StartsRetryableRequest(bytes.Span);
-                if (!_ended)
+                end = _ended = _owner.IsDraining(Connection) && Http && betweenRequests && _busy == 0 && StartsRetryableRequest(bytes.Span);
+                if (!end)
                 {
                     _busy++;
                     _requestMark = ++_clock;
                 }
             }
 
-            if (Ending)
+            if (end)
             {
                 _ending.Cancel(); // outside the lock: cancelling runs the origin read's callbacks
                 return false;

@@ -138,9 +138,12 @@ public sealed class TunnelStack : IAsyncDisposable
     /// <summary>An HTTPS client for public hostnames: any *.localhost name goes to the edge's public port.</summary>
     public HttpClient PublicClient(string? caPath = null) => new(PublicHandler(caPath)) { Timeout = TimeSpan.FromSeconds(30) };
 
-    public SocketsHttpHandler PublicHandler(string? caPath = null)
+    public SocketsHttpHandler PublicHandler(string? caPath = null) => LoopbackHandler(caPath ?? EdgeCa);
+
+    /// <summary>A handler trusting one CA that sends every name (*.localhost ones included) to this machine.</summary>
+    public static SocketsHttpHandler LoopbackHandler(string caPath)
     {
-        var handler = Trusting(caPath ?? EdgeCa);
+        var handler = Trusting(caPath);
         handler.ConnectCallback = async (context, ct) =>
         {
             var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Playwright;
 using Tunnel.EndToEnd.Tests.Infrastructure;
@@ -33,7 +32,9 @@ public class ComposeStackTests
         Assert.Equal(0, compose.Process("setup").ExitCode); // the connector waited for it to complete
 
         // Protected: a client without a session is refused and told where to log in.
-        using var client = new HttpClient(LoopbackHandler(Path.Combine(t.VolumeDirectory("edge"), "certs", DevCertificateAuthority.CaFileName)));
+        var handler = TunnelStack.LoopbackHandler(Path.Combine(t.VolumeDirectory("edge"), "certs", DevCertificateAuthority.CaFileName));
+        handler.AllowAutoRedirect = false;
+        using var client = new HttpClient(handler);
         using (var anonymous = await client.GetAsync($"{demo}/whoami"))
         {
             Assert.True(anonymous.StatusCode == HttpStatusCode.Unauthorized, $"{anonymous.StatusCode}\n{compose.Output}");
@@ -98,19 +99,5 @@ public class ComposeStackTests
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(20_000);
         return page;
-    }
-
-    /// <summary>A client trusting the edge's development CA, sending every *.localhost name to this machine.</summary>
-    private static SocketsHttpHandler LoopbackHandler(string caPath)
-    {
-        var handler = new SocketsHttpHandler { AllowAutoRedirect = false };
-        TrustedCertificates.Apply(handler.SslOptions, caPath);
-        handler.ConnectCallback = async (context, ct) =>
-        {
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            await socket.ConnectAsync(IPAddress.Loopback, context.DnsEndPoint.Port, ct);
-            return new NetworkStream(socket, ownsSocket: true);
-        };
-        return handler;
     }
 }

@@ -124,7 +124,7 @@ public sealed partial class ComposeTranslation
         var copy = Path.Combine(VolumeDirectory("_mounted-" + service.Name), Path.GetFileName(source));
         if (!File.Exists(copy))
         {
-            File.WriteAllText(copy, "");
+            File.WriteAllText(copy, ""); // exists before translating, so a script naming its own mount point does not recurse
             File.WriteAllText(copy, Text(service, File.ReadAllText(source)));
         }
 
