@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): one run on this machine measures the same origin
-#   direct · through one nginx proxy_pass hop · through an `ssh -R` reverse tunnel · through our tunnel (HTTPS and plain HTTP public side)
-# with wrk: small responses at 1/16/64 connections (req/s, p50, p99) and a 64 MiB download (MB/s).
+#   direct · through one nginx proxy_pass hop · through an `ssh -R` reverse tunnel · through one plain Kestrel + YARP
+#   hop (no tunnel: the floor of any Kestrel/YARP edge) · through our tunnel (HTTPS and plain HTTP public side)
+# with wrk: small responses at 1/16/64 connections (req/s, p50, p99) and a 64 MiB download (MB/s), and the CPU time
+# the path's proxy processes spent per request. The 64-connection and download cells run in interleaved rounds
+# (default 3; the median is reported) because this 2-core machine drifts by ±20% over minutes.
 # Prints a table with ratios against direct and writes it to bench/out/results.md.
-# Everything listens on 127.0.0.1 only. Usage: bench/run.sh [seconds-per-run, default 10]
+# Everything listens on 127.0.0.1 only. Usage: bench/run.sh [seconds-per-run, default 10] [rounds, default 3]
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 duration=${1:-10}
+rounds=${2:-3}
 out="$root/bench/out"
 work=$(mktemp -d /tmp/tunnel-bench.XXXXXX)
 mkdir -p "$out"
@@ -32,6 +36,8 @@ wait_http() { for _ in $(seq 1 150); do curl -ksf -o /dev/null -H "Host: ${2:-lo
 origin=$(free_port); nginx_port=$(free_port); ssh_port=$(free_port); ssh_fwd=$(free_port); ssh_tcp=$(free_port)
 tcp_source=$(free_port); access_port=$(free_port)
 cp_port=$(free_port); pub_https=$(free_port); pub_http=$(free_port); conn_port=$(free_port); mgmt=$(free_port)
+yarp_port=$(free_port)
+declare -A hop   # path name -> the pids of its proxy processes (their children are counted too)
 
 # --- origin (the demo origin, Kestrel) ---
 dotnet "$(bin tests/Tunnel.DemoOrigin Tunnel.DemoOrigin)" --urls "http://127.0.0.1:$origin" >"$work/origin.log" 2>&1 & pids+=($!)
@@ -54,7 +60,7 @@ http {
   }
 }
 NGINX
-nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' & pids+=($!)
+nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' & pids+=($!); hop[nginx]=$!
 wait_http "http://127.0.0.1:$nginx_port/small"
 
 # --- a TCP origin that sends 1 GiB to each connection ---
@@ -79,12 +85,16 @@ AllowTcpForwarding yes
 StrictModes no
 PidFile $work/ssh/sshd.pid
 SSHD
-/usr/sbin/sshd -D -f "$work/ssh/sshd_config" & pids+=($!)
+/usr/sbin/sshd -D -f "$work/ssh/sshd_config" & pids+=($!); hop["ssh -R"]=$!
 sleep 0.5
 ssh -N -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ExitOnForwardFailure=yes -i "$work/ssh/client_key" \
   -p "$ssh_port" -R "127.0.0.1:$ssh_fwd:127.0.0.1:$origin" -R "127.0.0.1:$ssh_tcp:127.0.0.1:$tcp_source" \
-  "$(id -un)@127.0.0.1" 2>"$work/ssh.log" & pids+=($!)
+  "$(id -un)@127.0.0.1" 2>"$work/ssh.log" & pids+=($!); hop["ssh -R"]+=" $!"
 wait_http "http://127.0.0.1:$ssh_fwd/small"
+
+# --- one plain Kestrel + YARP hop (no tunnel) ---
+dotnet "$bench_dll" yarp-hop "$yarp_port" "http://127.0.0.1:$origin" >"$work/yarp.log" 2>&1 & pids+=($!); hop["yarp hop"]=$!
+wait_http "http://127.0.0.1:$yarp_port/small"
 
 # --- our tunnel: control plane (SQLite), edge, connector ---
 admin=$(head -c 24 /dev/urandom | base64 | tr -d '=+/'); edgekey=$(head -c 24 /dev/urandom | base64 | tr -d '=+/')
@@ -95,7 +105,7 @@ wait_http "https://127.0.0.1:$cp_port/readyz"
 dotnet "$(bin Edge Tunnel.Edge)" --Edge:DataDirectory="$work/edge" --Edge:BindAddress=127.0.0.1 --Edge:PublicHttpsPort="$pub_https" \
   --Edge:PublicHttpPort="$pub_http" --Edge:ConnectorPort="$conn_port" --Edge:ManagementPort="$mgmt" \
   --Edge:ControlPlaneUrl="https://127.0.0.1:$cp_port" --Edge:ControlPlaneKey="$edgekey" --Edge:ControlPlaneCa="$work/cp/certs/dev-ca.pem" \
-  --Logging:LogLevel:Default=Warning >"$work/edge.log" 2>&1 & pids+=($!)
+  --Logging:LogLevel:Default=Warning >"$work/edge.log" 2>&1 & pids+=($!); edge_pid=$!
 wait_http "http://127.0.0.1:$mgmt/readyz"
 export TUNNEL_API="https://127.0.0.1:$cp_port" TUNNEL_API_KEY="$admin" TUNNEL_API_CA="$work/cp/certs/dev-ca.pem"
 dotnet "$(bin Connector tunnel)" create bench >/dev/null
@@ -110,6 +120,7 @@ ingress:
 YML
 dotnet "$(bin Connector tunnel)" run --token "$token" --config "$work/connector.yml" --edge-ca "$work/edge/certs/dev-ca.pem" \
   >"$work/connector.log" 2>&1 & pids+=($!)
+hop["tunnel (http)"]="$edge_pid $!"; hop["tunnel (https)"]="$edge_pid $!"
 wait_http "http://127.0.0.1:$pub_http/small" bench.localhost
 dotnet "$(bin Connector tunnel)" access tcp --hostname "benchtcp.localhost:$pub_https" --url "127.0.0.1:$access_port" \
   --edge-address "127.0.0.1:$pub_https" --edge-ca "$work/edge/certs/dev-ca.pem" >"$work/access.log" 2>&1 & pids+=($!)
@@ -117,24 +128,41 @@ dotnet "$(bin Connector tunnel)" access tcp --hostname "benchtcp.localhost:$pub_
 # --- measure ---
 results="$work/results.tsv"
 : >"$results"
-measure() { # NAME BASEURL [HOST]
-  local name=$1 base=$2 host=${3:-}
-  local hdr=(); [ -n "$host" ] && hdr=(-H "Host: $host")
-  wrk -t2 -c64 -d10s "${hdr[@]}" "$base/small" >/dev/null 2>&1 || true   # warm-up: connections, JIT tiers, stream pools
-  for c in 1 16 64; do
-    local t=$(( c < 2 ? 1 : 2 ))
-    wrk -t$t -c$c -d"${duration}s" --latency "${hdr[@]}" "$base/small" >"$work/wrk.txt" 2>&1
-    python3 "$root/bench/parse_wrk.py" small "$name" "$c" <"$work/wrk.txt" >>"$results"
-  done
-  wrk -t1 -c1 -d"${duration}s" "${hdr[@]}" "$base/bytes/67108864" >"$work/wrk.txt" 2>&1
-  python3 "$root/bench/parse_wrk.py" bulk "$name" 1 <"$work/wrk.txt" >>"$results"
-  echo "measured $name"
+# CPU time (clock ticks) of processes and all their descendants (nginx workers, sshd's session processes).
+tree() { local p; for p in "$@"; do echo "$p"; tree $(pgrep -P "$p" || true); done; }
+ticks() { local t=0 p; for p in $(tree "$@"); do t=$((t + $(awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
+cell() { # KIND NAME CONNS URL [HOST]: one wrk cell, with the CPU time of the path's proxy processes
+  local kind=$1 name=$2 c=$3 url=$4 host=${5:-} hdr=() before
+  [ -n "$host" ] && hdr=(-H "Host: $host")
+  local t=$(( c < 2 ? 1 : 2 )) pids=${hop[$name]:-}
+  before=$([ -n "$pids" ] && ticks $pids || echo 0)
+  wrk -t$t -c$c -d"${duration}s" --latency "${hdr[@]}" "$url" >"$work/wrk.txt" 2>&1
+  local spent=$(( $([ -n "$pids" ] && ticks $pids || echo 0) - before ))
+  python3 "$root/bench/parse_wrk.py" "$kind" "$name" "$c" "$([ -n "$pids" ] && echo "$spent" || echo nan)" <"$work/wrk.txt" >>"$results"
+}
+declare -A base host_of
+paths=()
+measure() { # NAME BASEURL [HOST]: warm-up (JIT tiers settle only after ~20 s of load here), then 1 and 16 connections
+  local name=$1; base[$name]=$2; host_of[$name]=${3:-}; paths+=("$name")
+  local hdr=(); [ -n "${3:-}" ] && hdr=(-H "Host: $3")
+  wrk -t2 -c64 -d20s "${hdr[@]}" "$2/small" >/dev/null 2>&1 || true
+  wrk -t1 -c1 -d5s "${hdr[@]}" "$2/bytes/67108864" >/dev/null 2>&1 || true
+  for c in 1 16; do cell small "$name" "$c" "$2/small" "${3:-}"; done
+  echo "measured $name (1, 16 connections)"
 }
 measure direct "http://127.0.0.1:$origin"
 measure nginx "http://127.0.0.1:$nginx_port"
 measure "ssh -R" "http://127.0.0.1:$ssh_fwd"
+measure "yarp hop" "http://127.0.0.1:$yarp_port"
 measure "tunnel (http)" "http://127.0.0.1:$pub_http" bench.localhost
 measure "tunnel (https)" "https://127.0.0.1:$pub_https" bench.localhost
+for round in $(seq 1 "$rounds"); do
+  for name in "${paths[@]}"; do
+    cell small "$name" 64 "${base[$name]}/small" "${host_of[$name]}"
+    cell bulk "$name" 1 "${base[$name]}/bytes/67108864" "${host_of[$name]}"
+  done
+  echo "round $round of $rounds (64 connections, 64 MiB) done"
+done
 
 # WebSocket echo round trips (16 connections) and TCP bulk (1 GiB, one connection).
 ws() { benchtool ws-echo "$2" "$3" 16 "$duration" | awk -v t="$1" '{print t "\t" $2}' >>"$work/ws.tsv"; echo "measured ws $1"; }
@@ -159,7 +187,7 @@ sse "tunnel (http)" "http://bench.localhost:$pub_http/" "127.0.0.1:$pub_http"
 sse "tunnel (https)" "https://bench.localhost:$pub_https/" "127.0.0.1:$pub_https"
 
 {
-  python3 "$root/bench/report.py" "$results" "$duration"
+  python3 "$root/bench/report.py" "$results" "$duration" "$rounds"
   printf '\n## WebSocket echo (32-byte messages, 16 connections, %s s)\n\n| path | messages/s | × direct |\n| --- | ---: | ---: |\n' "$duration"
   awk -F'\t' 'NR==1{d=$2} {printf "| %s | %d | %.2f |\n", $1, $2, $2/d}' "$work/ws.tsv"
   printf '\n## TCP bulk (1 GiB from a TCP origin, one connection)\n\n| path | MB/s | × direct |\n| --- | ---: | ---: |\n'

@@ -14,11 +14,14 @@ namespace Tunnel.Shared.Hosting;
 /// OpenTelemetry for every service, in one place: metrics always (scraped at /metrics, Prometheus format), traces
 /// when an OTLP endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT), and logs that carry the trace and span ids.
 /// Tracing stays off without an exporter: a per-request Activity costs the edge a quarter of its small-request rate.
+/// Kestrel's memory-pool meter is left out: it counts every 4 KiB block rented, 5% of the edge's CPU on a download.
 /// </summary>
 public static class Telemetry
 {
     /// <summary>Meters and activity sources of our own all start with this.</summary>
     public const string Prefix = "Tunnel.";
+
+    private const string MemoryPoolMeter = "Microsoft.AspNetCore.MemoryPool";
 
     public static IHostApplicationBuilder AddTunnelTelemetry(this IHostApplicationBuilder builder, string? serviceName = null)
     {
@@ -28,6 +31,7 @@ public static class Telemetry
             .ConfigureResource(r => r.AddService(serviceName ?? ServiceName(builder.Environment.ApplicationName)))
             .WithMetrics(m => m
                 .AddAspNetCoreInstrumentation()
+                .AddView(i => i.Meter.Name == MemoryPoolMeter ? MetricStreamConfiguration.Drop : null)
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddMeter(Prefix + "*")

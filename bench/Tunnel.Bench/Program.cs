@@ -4,6 +4,7 @@
 //   tcp-bulk CONNECT MIB                      reads MIB mebibytes from a TCP endpoint; prints MB/s
 //   sse-latency URL CONNECT EVENTS            reads server-sent events stamped by the origin; prints the delay
 //                                             from the origin's write to the client's read (p50 and max, ms)
+//   yarp-hop PORT ORIGIN                      one plain Kestrel + YARP proxy hop to ORIGIN (no tunnel)
 // CONNECT is host:port to dial whatever the URL's host says (like curl --resolve); certificates are not checked.
 using System.Diagnostics;
 using System.Net;
@@ -16,12 +17,13 @@ return args switch
     ["tcp-source", var port, var mib] => await TcpSourceAsync(int.Parse(port), long.Parse(mib) << 20),
     ["tcp-bulk", var connect, var mib] => await TcpBulkAsync(IPEndPoint.Parse(connect), long.Parse(mib) << 20),
     ["sse-latency", var url, var connect, var events] => await SseLatencyAsync(new Uri(url), IPEndPoint.Parse(connect), int.Parse(events)),
+    ["yarp-hop", var port, var origin] => await YarpHop.RunAsync(int.Parse(port), origin),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: ws-echo URL HOST:PORT CONNECTIONS SECONDS | tcp-source PORT MIB | tcp-bulk HOST:PORT MIB | sse-latency URL HOST:PORT EVENTS");
+    Console.Error.WriteLine("usage: ws-echo URL HOST:PORT CONNECTIONS SECONDS | tcp-source PORT MIB | tcp-bulk HOST:PORT MIB | sse-latency URL HOST:PORT EVENTS | yarp-hop PORT ORIGIN");
     return 2;
 }
 
