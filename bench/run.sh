@@ -134,11 +134,11 @@ ticks() { local t=0 p; for p in $(tree "$@"); do t=$((t + $(awk '{sub(/^.*\) /, 
 cell() { # KIND NAME CONNS URL [HOST]: one wrk cell, with the CPU time of the path's proxy processes
   local kind=$1 name=$2 c=$3 url=$4 host=${5:-} hdr=() before
   [ -n "$host" ] && hdr=(-H "Host: $host")
-  local t=$(( c < 2 ? 1 : 2 )) pids=${hop[$name]:-}
-  before=$([ -n "$pids" ] && ticks $pids || echo 0)
+  local t=$(( c < 2 ? 1 : 2 )) pids=${hop[$name]:-} spent=nan   # direct has no proxy processes
+  [ -n "$pids" ] && before=$(ticks $pids)
   wrk -t$t -c$c -d"${duration}s" --latency "${hdr[@]}" "$url" >"$work/wrk.txt" 2>&1
-  local spent=$(( $([ -n "$pids" ] && ticks $pids || echo 0) - before ))
-  python3 "$root/bench/parse_wrk.py" "$kind" "$name" "$c" "$([ -n "$pids" ] && echo "$spent" || echo nan)" <"$work/wrk.txt" >>"$results"
+  [ -n "$pids" ] && spent=$(( $(ticks $pids) - before ))
+  python3 "$root/bench/parse_wrk.py" "$kind" "$name" "$c" "$spent" <"$work/wrk.txt" >>"$results"
 }
 declare -A base host_of
 paths=()

@@ -29,6 +29,17 @@ public class StreamActivityTests
 
     private static Task StartDrainingAsync(StreamActivity activity) => activity.DrainAsync(TimeSpan.Zero, TimeSpan.Zero, CancellationToken.None);
 
+    /// <summary>A stream that carried one answered GET, on a connector that has just started draining: between two requests.</summary>
+    private static async Task<(StreamActivity.Entry Entry, List<string> Delivered)> DrainingBetweenRequestsAsync(bool http = true)
+    {
+        var (activity, entry, delivered) = NewHttpStream();
+        entry.Http = http;
+        await SendAsync(entry, Get, delivered);
+        await AnswerAsync(entry);
+        await StartDrainingAsync(activity);
+        return (entry, delivered);
+    }
+
     [Fact]
     public async Task While_running_every_request_is_delivered()
     {
@@ -43,10 +54,7 @@ public class StreamActivityTests
     [Fact]
     public async Task Draining_a_GET_that_starts_after_a_response_is_not_delivered_and_the_stream_ends_cleanly()
     {
-        var (activity, entry, delivered) = NewHttpStream();
-        await SendAsync(entry, Get, delivered);
-        await AnswerAsync(entry);
-        await StartDrainingAsync(activity);
+        var (entry, delivered) = await DrainingBetweenRequestsAsync();
 
         Assert.False(await SendAsync(entry, Get, delivered));
         Assert.True(entry.Ending);
@@ -59,10 +67,7 @@ public class StreamActivityTests
     [Fact]
     public async Task Draining_a_POST_is_delivered_since_the_edge_could_not_resend_it()
     {
-        var (activity, entry, delivered) = NewHttpStream();
-        await SendAsync(entry, Get, delivered);
-        await AnswerAsync(entry);
-        await StartDrainingAsync(activity);
+        var (entry, delivered) = await DrainingBetweenRequestsAsync();
 
         Assert.True(await SendAsync(entry, Post, delivered));
         Assert.Equal(["GET", "POST"], delivered);
@@ -95,21 +100,15 @@ public class StreamActivityTests
     [Fact]
     public async Task Raw_tcp_streams_are_never_cut_at_a_request_start()
     {
-        var (activity, entry, delivered) = NewHttpStream();
-        entry.Http = false; // an ssh:// or tcp:// service: bytes that look like "GET " are just bytes
-        await SendAsync(entry, Get, delivered);
-        await AnswerAsync(entry);
-        await StartDrainingAsync(activity);
+        // An ssh:// or tcp:// service: bytes that look like "GET " are just bytes.
+        var (entry, delivered) = await DrainingBetweenRequestsAsync(http: false);
         Assert.True(await SendAsync(entry, Get, delivered));
     }
 
     [Fact]
     public async Task A_quiet_stream_is_ended_only_after_the_quiet_time()
     {
-        var (activity, entry, delivered) = NewHttpStream();
-        await SendAsync(entry, Get, delivered);
-        await AnswerAsync(entry);
-        await StartDrainingAsync(activity);
+        var (entry, _) = await DrainingBetweenRequestsAsync();
         entry.TryEndIfIdle(TimeSpan.FromMinutes(1));
         Assert.False(entry.Ending);
     }
