@@ -13,9 +13,13 @@ public sealed class EdgeOptions
     [Required]
     public string DataDirectory { get; set; } = ".data/edge";
 
-    /// <summary>Address the listeners bind to.</summary>
+    /// <summary>Address the public and connector listeners bind to.</summary>
     [Required]
     public string BindAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>Address of the management listener (metrics name every routed hostname): this machine only unless set.</summary>
+    [Required]
+    public string ManagementBindAddress { get; set; } = "127.0.0.1";
 
     /// <summary>Public HTTPS port; 0 turns it off.</summary>
     [Range(0, 65535)]
@@ -60,6 +64,22 @@ public sealed class EdgeOptions
 
     /// <summary>Requests per minute to one hostname from everyone together; unlimited when not set.</summary>
     public int? RequestsPerMinutePerHostname { get; set; }
+
+    /// <summary>Requests one public connection may have in flight at once (HTTP/2 streams); 429 beyond it.</summary>
+    [Range(1, 100_000)]
+    public int MaxConcurrentRequestsPerConnection { get; set; } = 100;
+
+    /// <summary>Requests one client address may have in flight at once to one hostname; 429 beyond it.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxConcurrentRequestsPerClientIp { get; set; } = 256;
+
+    /// <summary>Requests in flight at once to one hostname from everyone together; 503 beyond it.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxConcurrentRequestsPerHostname { get; set; } = 2048;
+
+    /// <summary>Slowest request body a public client may send, in bytes per second after a 5 s grace (slow-body attacks).</summary>
+    [Range(1, 1_000_000)]
+    public int MinRequestBodyBytesPerSecond { get; set; } = 240;
 
     /// <summary>Limits for particular hostnames (Edge:Hostnames:app.example.com:MaxRequestBodyBytes=…), over the ones above.</summary>
     public Dictionary<string, HostnameLimits> Hostnames { get; set; } = new(StringComparer.OrdinalIgnoreCase);

@@ -5,6 +5,7 @@ using Tunnel.Edge.Certificates;
 using Tunnel.Edge.Config;
 using Tunnel.Edge.Connectors;
 using Tunnel.Edge.Hosting;
+using Tunnel.Edge.RequestTarget;
 using Tunnel.Edge.Routing;
 using Tunnel.Shared.Hosting;
 using Yarp.ReverseProxy.Configuration;
@@ -40,16 +41,18 @@ builder.Services.AddReverseProxy().AddTransforms(RequestIdTransform.Apply);
 builder.Services.AddSingleton<IForwarderHttpClientFactory, TunnelHttpClientFactory>();
 builder.AddEdgeAccess(options);
 builder.Services.AddRequestLimits(options);
-builder.Services.AddSingleton<MatcherPolicy, ManagementPortPolicy>();
+builder.Services.AddSingleton<MatcherPolicy, ListenerEndpointPolicy>();
 builder.Services.AddHealthChecks().AddCheck<ConfigLoadedHealthCheck>("config", tags: [ServiceDefaults.ReadyTag]);
 
 var app = builder.Build();
-app.UsePortIsolation(options);
+// Public requests: one canonical host and path, before routing, so routes, gate and forwarder share it.
+app.UseCanonicalRequestTarget(options);
+app.UseRouting();
 app.UseRequestLimits(options);
 app.UseEdgeAccess(options);
-// Health and metrics on the management port only: on public ports these paths belong to the origins.
-app.MapDefaultEndpoints().WithMetadata(new ManagementPortOnly());
-app.MapGrpcService<TunnelEdgeGrpcService>();
-app.MapReverseProxy(TunnelProxyPipeline.Configure);
-app.MapFallback(UnroutedRequests.HandleAsync);
+// Each endpoint is served on one listener only (ListenerEndpointPolicy), whatever the request says.
+app.MapDefaultEndpoints().OnListener(Listener.Management);
+app.MapGrpcService<TunnelEdgeGrpcService>().OnListener(Listener.Connector);
+app.MapReverseProxy(TunnelProxyPipeline.Configure).OnListener(Listener.Public);
+app.MapFallback(UnroutedRequests.HandleAsync).OnListener(Listener.Public);
 app.Run();

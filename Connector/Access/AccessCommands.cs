@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
+using Tunnel.Connector.Cli;
 using Tunnel.Shared.Streams;
 
 namespace Tunnel.Connector.Access;
@@ -24,16 +25,16 @@ public static class AccessCommands
         var tokenId = new Option<string?>("--service-token-id")
         {
             Description = "Access service token client id, instead of a browser login [env TUNNEL_SERVICE_TOKEN_ID]",
-            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TUNNEL_SERVICE_TOKEN_ID"),
         };
         var tokenSecret = new Option<string?>("--service-token-secret")
         {
             Description = "Access service token secret [env TUNNEL_SERVICE_TOKEN_SECRET]",
-            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TUNNEL_SERVICE_TOKEN_SECRET"),
         };
         EdgeWebSocketClient Client(ParseResult parse)
         {
-            var (id, secret) = (parse.GetValue(tokenId), parse.GetValue(tokenSecret));
+            // The service token comes from the environment when the flags are absent (not a default value: help would print it).
+            var (id, secret) = (parse.GetValueOrEnvironment(tokenId, "TUNNEL_SERVICE_TOKEN_ID"),
+                parse.GetValueOrEnvironment(tokenSecret, "TUNNEL_SERVICE_TOKEN_SECRET"));
             if ((id is null) != (secret is null))
             {
                 throw new Cli.CliException("give both --service-token-id and --service-token-secret, or neither", 2);

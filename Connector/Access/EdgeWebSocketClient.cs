@@ -45,7 +45,7 @@ public sealed class EdgeWebSocketClient(Uri url, string? edgeAddress, string? ca
             {
                 if (AccessLogin.Cached(Url.Host) == required.PresentedToken)
                 {
-                    await AccessLogin.LoginAsync(required.LoginUrl, Url.Host, cancellationToken);
+                    await AccessLogin.LoginAsync(required.LoginUrl, Url.Host, CreateHandler, cancellationToken);
                 }
             }
             finally
@@ -57,7 +57,8 @@ public sealed class EdgeWebSocketClient(Uri url, string? edgeAddress, string? ca
         }
     }
 
-    private async Task<WebSocket> ConnectOnceAsync(CancellationToken cancellationToken)
+    /// <summary>An HTTP handler that trusts the edge's CA and dials --edge-address when given (for the edge and its auth hostname).</summary>
+    public SocketsHttpHandler CreateHandler()
     {
         var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) };
         TrustedCertificates.Apply(handler.SslOptions, caPath);
@@ -73,6 +74,12 @@ public sealed class EdgeWebSocketClient(Uri url, string? edgeAddress, string? ca
             };
         }
 
+        return handler;
+    }
+
+    private async Task<WebSocket> ConnectOnceAsync(CancellationToken cancellationToken)
+    {
+        var handler = CreateHandler();
         var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
         socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(20);

@@ -89,7 +89,7 @@ public static class AccessAdminCommands
         var authHost = new Option<string>("--auth-hostname") { Description = "Hostname where edges run the login, e.g. auth.example.com", Required = true };
         var authority = new Option<string>("--authority") { Description = "The provider's issuer URL", Required = true };
         var clientId = new Option<string>("--client-id") { Required = true };
-        var clientSecret = new Option<string>("--client-secret") { Description = "[env TUNNEL_IDP_CLIENT_SECRET]", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TUNNEL_IDP_CLIENT_SECRET") ?? "" };
+        var clientSecret = new Option<string?>("--client-secret") { Description = "[env TUNNEL_IDP_CLIENT_SECRET]" };
         var scopes = new Option<string>("--scopes") { DefaultValueFactory = _ => "openid profile email" };
         var groupClaim = new Option<string>("--group-claim") { DefaultValueFactory = _ => "groups" };
         var idpSet = new Command("set", "Set the identity provider edges log people in with") { authHost, authority, clientId, clientSecret, scopes, groupClaim };
@@ -99,7 +99,7 @@ public static class AccessAdminCommands
             var idp = await api.PutAsync<JsonElement>("api/access/identity-provider", new
             {
                 authHostname = parse.GetValue(authHost), authority = parse.GetValue(authority), clientId = parse.GetValue(clientId),
-                clientSecret = parse.GetValue(clientSecret), scopes = parse.GetValue(scopes), groupClaim = parse.GetValue(groupClaim),
+                clientSecret = parse.GetValueOrEnvironment(clientSecret, "TUNNEL_IDP_CLIENT_SECRET") ?? "", scopes = parse.GetValue(scopes), groupClaim = parse.GetValue(groupClaim),
             }, ct);
             Output.Print(parse, idp, i => Console.WriteLine($"Edges log people in at {i.Text("authHostname")}; register this redirect URI at the provider: {i.Text("redirectUri")}"));
             return 0;

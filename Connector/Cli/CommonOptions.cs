@@ -12,10 +12,10 @@ public static class CommonOptions
         Recursive = true,
     };
 
+    // A secret: no DefaultValueFactory, so help does not print its value; CreateClient reads the environment.
     public static readonly Option<string?> ApiKey = new("--api-key")
     {
         Description = "API token from the dashboard, or the bootstrap admin key [env TUNNEL_API_KEY]",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TUNNEL_API_KEY"),
         Recursive = true,
     };
 
@@ -36,5 +36,12 @@ public static class CommonOptions
     static CommonOptions() => Output.AcceptOnlyFromAmong("table", "json");
 
     public static ControlPlaneApiClient CreateClient(ParseResult parse) =>
-        new(parse.GetValue(Api)!, parse.GetValue(ApiKey), parse.GetValue(ApiCa));
+        new(parse.GetValue(Api)!, parse.GetValueOrEnvironment(ApiKey, "TUNNEL_API_KEY"), parse.GetValue(ApiCa));
+
+    /// <summary>
+    /// The option's value, or else the environment variable's. For secrets (tokens, keys, client secrets): a
+    /// DefaultValueFactory would do the same, but `--help` prints default values, and so would print the secret.
+    /// </summary>
+    public static string? GetValueOrEnvironment(this ParseResult parse, Option<string?> option, string variable) =>
+        parse.GetValue(option) ?? Environment.GetEnvironmentVariable(variable);
 }

@@ -15,7 +15,6 @@ public static class RunCommand
         var token = new Option<string?>("--token")
         {
             Description = "Tunnel token from `tunnel token NAME` [env TUNNEL_TOKEN]",
-            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TUNNEL_TOKEN"),
         };
         var url = new Option<string?>("--url") { Description = "Serve every hostname of the tunnel from this origin (http://localhost:3000, unix:/path.sock); without --url or --config, the ingress rules set in the control plane" };
         var config = new Option<string?>("--config") { Description = "config.yml with cloudflared-style ingress rules" };
@@ -45,7 +44,7 @@ public static class RunCommand
         };
         run.SetAction(async (parse, ct) =>
         {
-            var settings = Resolve(parse.GetValue(token), parse.GetValue(url), parse.GetValue(config), parse.GetValue(ha),
+            var settings = Resolve(parse.GetValueOrEnvironment(token, "TUNNEL_TOKEN"), parse.GetValue(url), parse.GetValue(config), parse.GetValue(ha),
                 parse.GetValue(edgeCa), parse.GetValue(edge), parse.GetValue(connectorId), parse.GetValue(grace));
             using var loggers = CreateLoggers();
             var supervisor = new TunnelSupervisor(settings, loggers);

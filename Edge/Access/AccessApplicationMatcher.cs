@@ -1,52 +1,81 @@
+using Tunnel.Edge.RequestTarget;
 using Tunnel.Shared.Access;
 using Tunnel.Shared.Ingress;
 
 namespace Tunnel.Edge.Access;
 
 /// <summary>
-/// Which application covers a request: exact hostnames before wildcards, longer path prefixes before shorter.
-/// A path prefix matches whole segments only (/admin covers /admin and /admin/x, not /administrator), compared on
-/// the path Kestrel already decoded and normalized. A path that still holds escapes (%2F) or backslashes never
-/// matches a path-scoped domain, so an encoding trick can only land on the broader (host-wide) application.
-/// Case: a path that protects (/admin) covers /ADMIN too, in case the origin ignores case; a path that only opens
-/// (an application whose policies are all bypass) must match exactly, so /PUBLIC does not open what /public opens.
+/// Which application covers a request, decided on its canonical target: exact hostnames before wildcards, longer
+/// path prefixes before shorter. Hosts compare in their one normal form (punycode), whichever way a domain was written.
+/// A prefix matches whole segments only (/admin covers /admin/x, not /administrator). A prefix that protects
+/// matches on the path's key, so every reading an origin may have of the path (/ADMIN, /admin;x, /admin.) stays
+/// covered; a prefix that only opens (every policy bypass) must match the canonical path exactly, so folding can
+/// never open more than was written.
 /// </summary>
-public static class AccessApplicationMatcher
+public sealed class AccessApplicationMatcher
 {
-    public static AccessApplication? Find(IReadOnlyList<AccessApplication> applications, string host, string path, string rawTarget)
+    private readonly IReadOnlyList<Entry> _entries;
+
+    private AccessApplicationMatcher(IReadOnlyList<Entry> entries) => _entries = entries;
+
+    public static readonly AccessApplicationMatcher Empty = new([]);
+
+    public bool IsEmpty => _entries.Count == 0;
+
+    public static AccessApplicationMatcher Build(IEnumerable<AccessApplication> applications)
     {
-        var suspicious = rawTarget.Contains('%') || rawTarget.Contains('\\') || path.Contains("//", StringComparison.Ordinal);
-        AccessApplication? best = null;
-        var bestScore = -1;
+        var entries = new List<Entry>();
         foreach (var app in applications)
         {
             var opensOnly = app.Policies.All(p => p.Action == AccessActions.Bypass);
             foreach (var domain in app.Domains)
             {
-                var (domainHost, domainPath) = AccessDomain.Split(domain);
-                if (!IngressMatching.HostMatches(domainHost, host))
+                var (host, path) = AccessDomain.Split(domain);
+                if (HostnameForm.Normalize(host) is not { } normalHost)
                 {
-                    continue;
+                    continue; // refused by the control plane's validation; never matches rather than matching wrongly
                 }
 
-                if (domainPath.Length > 0 && (suspicious || !PathCovers(domainPath, path, opensOnly ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase)))
-                {
-                    continue;
-                }
+                var prefix = path.Length == 0 ? "" : path;
+                entries.Add(new Entry(app, normalHost, prefix, PathForm.Key(prefix), opensOnly));
+            }
+        }
 
-                // Exact host beats wildcard; then the longest path prefix.
-                var score = (domainHost.StartsWith("*.", StringComparison.Ordinal) ? 0 : 100_000) + domainPath.Length;
-                if (score > bestScore)
-                {
-                    (best, bestScore) = (app, score);
-                }
+        return new AccessApplicationMatcher(entries);
+    }
+
+    public AccessApplication? Find(CanonicalTarget target) => Find(target.Host, target.Path, target.PathKey);
+
+    public AccessApplication? Find(string host, string path, string pathKey)
+    {
+        AccessApplication? best = null;
+        var bestScore = -1;
+        foreach (var entry in _entries)
+        {
+            if (!IngressMatching.HostMatches(entry.Host, host))
+            {
+                continue;
+            }
+
+            if (entry.Prefix.Length > 0 && !(entry.OpensOnly ? PathForm.Covers(entry.Prefix, path) : PathForm.Covers(entry.PrefixKey, pathKey)))
+            {
+                continue;
+            }
+
+            // Exact host beats wildcard; then the longest path prefix; on a tie, one that protects.
+            var score = (entry.Host.StartsWith("*.", StringComparison.Ordinal) ? 0 : 1_000_000) + entry.PrefixKey.Length * 2 + (entry.OpensOnly ? 0 : 1);
+            if (score > bestScore)
+            {
+                (best, bestScore) = (entry.App, score);
             }
         }
 
         return best;
     }
 
-    private static bool PathCovers(string prefix, string path, StringComparison comparison) =>
-        path.StartsWith(prefix, comparison)
-        && (path.Length == prefix.Length || path[prefix.Length] == '/');
+    /// <summary>Whether an application covers a hostname at all (any of its domains, whatever the path).</summary>
+    public static bool CoversHost(AccessApplication app, string host) =>
+        app.Domains.Any(d => HostnameForm.Normalize(AccessDomain.Split(d).Host) is { } h && IngressMatching.HostMatches(h, host));
+
+    private sealed record Entry(AccessApplication App, string Host, string Prefix, string PrefixKey, bool OpensOnly);
 }

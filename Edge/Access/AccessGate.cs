@@ -1,48 +1,40 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.WebUtilities;
+using Tunnel.Edge.RequestTarget;
 using Tunnel.Edge.Routing;
 using Tunnel.Shared.Access;
+using Tunnel.Shared.Ingress;
 using Tunnel.Shared.Security;
 
 namespace Tunnel.Edge.Access;
 
 /// <summary>
-/// Stands in front of every tunnel: finds the Access application covering the request, works out who is asking
-/// (service token headers, else the application's session cookie), applies the policies, and then forwards with
-/// a signed assertion, answers 403, or sends the person to log in (browsers) / answers 401 (everything else).
+/// Stands in front of every tunnel. Decides on the request's canonical target and on the credentials already taken
+/// off it (<see cref="PresentedCredentials"/>): finds the Access application covering the target, works out who is
+/// asking (service token headers, else the application's own session cookie or token), applies the policies, and
+/// then forwards with a signed assertion, answers 403, or sends the person to log in (browsers) / answers 401.
+/// Paths under /.tunnel/ belong to the edge on every hostname (login callback, logout), whatever the applications.
 /// </summary>
-public sealed class AccessGate(AccessState state, AccessTokens tokens, ILogger<AccessGate> logger)
+public sealed class AccessGate(AccessState state, AccessTokens tokens, OneTimeUse oneTimeUse, TimeProvider clock, ILogger<AccessGate> logger)
 {
-    public async Task InvokeAsync(HttpContext context, Func<Task> next)
+    private static readonly TimeSpan LoginNonceLifetime = TimeSpan.FromMinutes(15);
+
+    public async Task InvokeAsync(HttpContext context, PresentedCredentials presented, Func<Task> next)
     {
-        context.Request.Headers.Remove(AccessHeaders.Assertion);
-        var host = context.Request.Host.Host;
-        var rawTarget = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? context.Request.Path;
-        var app = AccessApplicationMatcher.Find(state.Applications, host, context.Request.Path.Value ?? "/", rawTarget);
-        if (app is null)
+        var target = CanonicalTarget.Of(context);
+        if (PathForm.Covers(AccessHeaders.PathPrefix, target.Path))
+        {
+            await EdgePathAsync(context, target, presented);
+            return;
+        }
+
+        if (state.Matcher.Find(target) is not { } app)
         {
             await next();
             return;
         }
 
-        if (context.Request.Path.StartsWithSegments("/.tunnel/callback"))
-        {
-            await CompleteLoginAsync(context, app);
-            return;
-        }
-
-        if (context.Request.Path.StartsWithSegments("/.tunnel/logout"))
-        {
-            // The page first (it resets the response), then the cookie's removal.
-            context.Response.OnStarting(() =>
-            {
-                context.Response.Cookies.Delete(AccessHeaders.SessionCookie, CookieOptions(null));
-                return Task.CompletedTask;
-            });
-            await ErrorPages.WriteAsync(context, StatusCodes.Status200OK, "signed_out", "Signed out",
-                $"You are signed out of {app.Name}." + (state.Provider is { } p ? $" To end the login session too, open https://{p.AuthHostname}/.tunnel/logout." : ""));
-            return;
-        }
-
-        var (who, identityType, tokenError) = await IdentifyAsync(context, app);
+        var (who, identityType, tokenError) = await IdentifyAsync(context, app, presented);
         var (decision, policy) = AccessPolicyEvaluator.Evaluate(app, who);
         switch (decision)
         {
@@ -50,17 +42,13 @@ public sealed class AccessGate(AccessState state, AccessTokens tokens, ILogger<A
                 await next();
                 return;
             case AccessDecision.Allow:
-                var assertion = identityType == "user"
-                    ? context.Request.Cookies[AccessHeaders.SessionCookie] ?? context.Request.Headers[AccessHeaders.SessionToken].FirstOrDefault()
-                    : tokens.ServiceTokenAssertion(app, who);
-                context.Request.Headers.Remove(AccessHeaders.SessionToken);
+                var assertion = identityType == "user" ? SessionOf(presented, app) : tokens.ServiceTokenAssertion(app, who);
                 if (assertion is not null)
                 {
                     context.Request.Headers[AccessHeaders.Assertion] = assertion;
                 }
 
-                // The session cookie stays between browser and edge.
-                StripSessionCookie(context.Request);
+                context.Features.Set(who);
                 await next();
                 return;
             case AccessDecision.Deny:
@@ -74,29 +62,29 @@ public sealed class AccessGate(AccessState state, AccessTokens tokens, ILogger<A
         }
     }
 
-    private async Task<(AccessIdentity Who, string Type, string? Error)> IdentifyAsync(HttpContext context, AccessApplication app)
+    private static string? SessionOf(PresentedCredentials presented, AccessApplication app) =>
+        presented.Cookie(AccessHeaders.SessionCookie(app.Id)) ?? presented.SessionToken;
+
+    private async Task<(AccessIdentity Who, string Type, string? Error)> IdentifyAsync(HttpContext context, AccessApplication app, PresentedCredentials presented)
     {
         var ip = context.Connection.RemoteIpAddress;
-        var clientId = context.Request.Headers[AccessHeaders.ClientId].ToString();
-        if (clientId.Length > 0)
+        if (presented.ClientId is { } clientId)
         {
-            var secret = context.Request.Headers[AccessHeaders.ClientSecret].ToString();
-            var token = state.FindServiceToken(clientId);
-            var valid = token is not null && (token.ExpiresAt is null || token.ExpiresAt > DateTimeOffset.UtcNow)
-                && SecretHash.Matches(secret, Convert.FromBase64String(token.SecretHash));
+            var token = state.FindValidServiceToken(clientId, clock.GetUtcNow());
+            var valid = token is not null && SecretHash.Matches(presented.ClientSecret ?? "", Convert.FromBase64String(token.SecretHash));
             return valid
                 ? (new AccessIdentity(null, [], clientId, ip), "service_token", null)
                 : (AccessIdentity.Anonymous(ip), "", "the service token is unknown, revoked, expired or its secret is wrong");
         }
 
-        var presented = context.Request.Cookies[AccessHeaders.SessionCookie] ?? context.Request.Headers[AccessHeaders.SessionToken].FirstOrDefault();
-        var session = await tokens.ValidateAsync(presented, app, AccessTokens.SessionPurpose, ip);
+        var presentedSession = SessionOf(presented, app);
+        var session = await tokens.ValidateAsync(presentedSession, app, AccessTokens.SessionPurpose, ip);
         if (session is not null)
         {
-            return (session, "user", null);
+            return (session, session.ServiceTokenClientId is null ? "user" : "service_token", null);
         }
 
-        return (AccessIdentity.Anonymous(ip), "", context.Request.Cookies.ContainsKey(AccessHeaders.SessionCookie) ? "the session expired or is not valid here" : null);
+        return (AccessIdentity.Anonymous(ip), "", presentedSession is not null ? "the session expired or is not valid here" : null);
     }
 
     private async Task AskToLogInAsync(HttpContext context, AccessApplication app, string? reason)
@@ -108,12 +96,15 @@ public sealed class AccessGate(AccessState state, AccessTokens tokens, ILogger<A
             return;
         }
 
-        var returnUrl = $"https://{context.Request.Host}{context.Request.PathBase}{context.Request.Path}{context.Request.QueryString}";
-        var login = $"https://{provider.AuthHostname}{LoginPortSuffix(context)}/.tunnel/login?app={app.Id}&return={Uri.EscapeDataString(returnUrl)}";
+        var returnUrl = $"https://{context.Request.Host}{context.Request.Path}{context.Request.QueryString}";
+        var login = LoginUrl(context, provider, app, returnUrl);
         var wantsHtml = context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
         if (wantsHtml && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)))
         {
-            context.Response.Redirect(login);
+            // Bind the login to this browser: the hand-off that comes back must carry this cookie's nonce.
+            var nonce = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(16));
+            context.Response.Cookies.Append(AccessHeaders.LoginNonceCookie(app.Id), nonce, CookieOptions(LoginNonceLifetime));
+            context.Response.Redirect($"{login}&nonce={nonce}");
             return;
         }
 
@@ -129,20 +120,99 @@ public sealed class AccessGate(AccessState state, AccessTokens tokens, ILogger<A
         await context.Response.WriteAsJsonAsync(new { error = "access_required", detail, login_url = login });
     }
 
-    /// <summary>Sets the session cookie from a hand-off token minted at the auth hostname, then returns to the page.</summary>
-    private async Task CompleteLoginAsync(HttpContext context, AccessApplication app)
+    private static string LoginUrl(HttpContext context, IdentityProviderConfig provider, AccessApplication app, string returnUrl) =>
+        $"https://{provider.AuthHostname}{LoginPortSuffix(context)}/.tunnel/login?app={app.Id}&return={Uri.EscapeDataString(returnUrl)}";
+
+    /// <summary>The edge's own paths on an application's hostname.</summary>
+    private async Task EdgePathAsync(HttpContext context, CanonicalTarget target, PresentedCredentials presented)
     {
-        var who = await tokens.ValidateAsync(context.Request.Query["token"], app, AccessTokens.HandoffPurpose, context.Connection.RemoteIpAddress);
-        var session = who is null ? null : tokens.IssueSession(app, who, "user");
-        if (who is null || session is null)
+        if (target.Path == "/.tunnel/callback")
         {
-            await ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, "access_login_failed", "Login failed",
-                "The login link is invalid or expired (it is good for one minute, for this application only). Open the page again to log in.");
+            await CompleteLoginAsync(context, presented);
             return;
         }
 
-        context.Response.Cookies.Append(AccessHeaders.SessionCookie, session, CookieOptions(TimeSpan.FromMinutes(app.SessionMinutes)));
-        context.Response.Redirect(LocalPath(context.Request.Query["return"]));
+        if (target.Path == "/.tunnel/logout")
+        {
+            await LogOutAsync(context, target, presented);
+            return;
+        }
+
+        await ErrorPages.WriteAsync(context, StatusCodes.Status404NotFound, "unknown_path", "Not found",
+            "Paths under /.tunnel/ belong to the edge: /.tunnel/callback completes a login, /.tunnel/logout ends your sessions here.");
+    }
+
+    /// <summary>
+    /// Sets the application's session cookie from a hand-off minted at the auth hostname, then returns to the page.
+    /// The hand-off must be for this hostname's application, unused, and minted for this browser (its nonce is this
+    /// browser's login cookie). One minted for another browser (an attacker's own login, sent to a victim) is not used:
+    /// this browser starts its own login instead, and comes back as whoever it really is.
+    /// </summary>
+    private async Task CompleteLoginAsync(HttpContext context, PresentedCredentials presented)
+    {
+        var target = CanonicalTarget.Of(context);
+        var app = Guid.TryParse(context.Request.Query["app"], out var id) ? state.FindApplication(id) : null;
+        var handoff = app is null || !AccessApplicationMatcher.CoversHost(app, target.Host) ? null
+            : await tokens.ValidateHandoffAsync(context.Request.Query["token"], app, context.Connection.RemoteIpAddress);
+        if (app is null || handoff is null)
+        {
+            await ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, "access_login_failed", "Login failed",
+                "The login link is invalid or expired (it is good for one minute, once, for this application only). Open the page again to log in.");
+            return;
+        }
+
+        var returnPath = LocalPath(handoff.ReturnPath);
+        var nonceCookie = presented.Cookie(AccessHeaders.LoginNonceCookie(app.Id));
+        if (handoff.Nonce.Length == 0 || nonceCookie is null
+            || !CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(handoff.Nonce), System.Text.Encoding.ASCII.GetBytes(nonceCookie)))
+        {
+            if (state.Provider is not { } provider)
+            {
+                await ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, "access_login_failed", "Login failed", "No identity provider is configured.");
+                return;
+            }
+
+            var nonce = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(16));
+            context.Response.Cookies.Append(AccessHeaders.LoginNonceCookie(app.Id), nonce, CookieOptions(LoginNonceLifetime));
+            context.Response.Redirect($"{LoginUrl(context, provider, app, $"https://{context.Request.Host}{returnPath}")}&nonce={nonce}");
+            return;
+        }
+
+        if (!oneTimeUse.TryUse("handoff:" + handoff.Id, handoff.Expires))
+        {
+            await ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, "access_login_failed", "Login failed",
+                "This login link was already used. Open the page again to log in.");
+            return;
+        }
+
+        var session = tokens.IssueSession(app, handoff.Who, "user");
+        if (session is null)
+        {
+            await ErrorPages.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "access_unavailable", "Login unavailable",
+                "The edge has no signing key yet; try again in a moment.");
+            return;
+        }
+
+        context.Response.Cookies.Delete(AccessHeaders.LoginNonceCookie(app.Id), CookieOptions(null));
+        context.Response.Cookies.Append(AccessHeaders.SessionCookie(app.Id), session, CookieOptions(TimeSpan.FromMinutes(app.SessionMinutes)));
+        context.Response.Redirect(returnPath);
+    }
+
+    /// <summary>Drops every Access session cookie of this hostname, then ends the login session at the auth hostname.</summary>
+    private Task LogOutAsync(HttpContext context, CanonicalTarget target, PresentedCredentials presented)
+    {
+        foreach (var name in presented.CookieNames.Where(n => n.StartsWith(AccessHeaders.SessionCookiePrefix, StringComparison.Ordinal)))
+        {
+            context.Response.Cookies.Delete(name, CookieOptions(null));
+        }
+
+        if (state.Provider is { } provider)
+        {
+            context.Response.Redirect($"https://{provider.AuthHostname}{LoginPortSuffix(context)}/.tunnel/logout");
+            return Task.CompletedTask;
+        }
+
+        return ErrorPages.WriteAsync(context, StatusCodes.Status200OK, "signed_out", "Signed out", $"You are signed out of {target.Host}.");
     }
 
     private static CookieOptions CookieOptions(TimeSpan? lifetime) => new()
@@ -152,26 +222,32 @@ public sealed class AccessGate(AccessState state, AccessTokens tokens, ILogger<A
         SameSite = SameSiteMode.Lax,
         Path = "/",
         MaxAge = lifetime,
-        // No Domain: host-only, so the cookie goes to this hostname and no other.
+        // No Domain: host-only, so the cookie goes to this hostname and no other (and __Host- requires it).
     };
 
-    /// <summary>Only a path on this host: never another site (open redirect), never scheme-relative.</summary>
-    public static string LocalPath(string? value) =>
-        value is { Length: > 0 } && value[0] == '/' && (value.Length == 1 || (value[1] != '/' && value[1] != '\\')) ? value : "/";
+    /// <summary>
+    /// Only a path on this host: printable ASCII (browsers drop tabs and newlines, turning "/\t/evil" into
+    /// "//evil"), never scheme-relative ("//", "/\"); anything else returns to "/".
+    /// </summary>
+    public static string LocalPath(string? value)
+    {
+        if (value is not { Length: > 0 } || value[0] != '/' || (value.Length > 1 && value[1] is '/' or '\\'))
+        {
+            return "/";
+        }
+
+        foreach (var c in value)
+        {
+            if (c is <= ' ' or > '~' or '\\')
+            {
+                return "/";
+            }
+        }
+
+        return value;
+    }
 
     /// <summary>The public port when it is not 443 (development), so the auth hostname is reached on the same port.</summary>
     private static string LoginPortSuffix(HttpContext context) =>
         context.Request.Host.Port is { } port && port != 443 ? $":{port}" : "";
-
-    private static void StripSessionCookie(HttpRequest request)
-    {
-        if (!request.Cookies.ContainsKey(AccessHeaders.SessionCookie))
-        {
-            return;
-        }
-
-        var kept = request.Headers.Cookie.ToString().Split(';', StringSplitOptions.TrimEntries)
-            .Where(c => !c.StartsWith(AccessHeaders.SessionCookie + "=", StringComparison.Ordinal));
-        request.Headers.Cookie = string.Join("; ", kept);
-    }
 }

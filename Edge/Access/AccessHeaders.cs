@@ -7,11 +7,21 @@ public static class AccessHeaders
     public const string ClientSecret = "Tunnel-Access-Client-Secret";
     /// <summary>The signed identity every allowed request carries to the origin; copies sent by clients are removed.</summary>
     public const string Assertion = "Tunnel-Access-Jwt-Assertion";
-    /// <summary>The application's session cookie (host-only, Secure, HttpOnly, SameSite=Lax).</summary>
-    public const string SessionCookie = "tunnel_access";
-    /// <summary>The same session token from clients that keep no cookies (`tunnel access`).</summary>
+    /// <summary>The session token from clients that keep no cookies (`tunnel access`).</summary>
     public const string SessionToken = "Tunnel-Access-Token";
     /// <summary>Where a 401 tells a non-browser client to log in.</summary>
     public const string LoginUrl = "Tunnel-Access-Login-Url";
-    public const string PathPrefix = "/.tunnel/";
+    /// <summary>Paths under this prefix belong to the edge on every public hostname (login callback, logout).</summary>
+    public const string PathPrefix = "/.tunnel";
+
+    /// <summary>
+    /// Cookie names: one session cookie per application, so applications on one hostname (by path) never share a
+    /// session; `__Host-` makes browsers refuse them from a sibling domain or without Secure, Path=/ and host-only.
+    /// </summary>
+    public const string SessionCookiePrefix = "__Host-tunnel_access_";
+    public const string LoginNonceCookiePrefix = "__Host-tunnel_login_";
+
+    public static string SessionCookie(Guid app) => SessionCookiePrefix + app.ToString("N");
+
+    public static string LoginNonceCookie(Guid app) => LoginNonceCookiePrefix + app.ToString("N");
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
+using Tunnel.Edge.Hosting;
 using Tunnel.Edge.Routing;
 
 namespace Tunnel.Edge.Access;
@@ -20,6 +21,9 @@ public static class AccessSetup
         builder.Services.AddSingleton<AccessTokens>();
         builder.Services.AddSingleton<AccessGate>();
         builder.Services.AddSingleton<AuthHostEndpoints>();
+        builder.Services.AddSingleton<OneTimeUse>();
+        builder.Services.AddSingleton<LoopbackLoginCodes>();
+        builder.Services.AddAntiforgery(o => o.Cookie.Name = "tunnel_auth_antiforgery");
         builder.Services.AddAuthentication()
             .AddCookie(AuthHostEndpoints.SessionScheme, c =>
             {
@@ -33,18 +37,19 @@ public static class AccessSetup
         builder.Services.AddSingleton<IConfigureOptions<OpenIdConnectOptions>, ProviderOptions>();
     }
 
-    /// <summary>After port isolation, before routing to tunnels: the auth hostname, then the gate.</summary>
+    /// <summary>
+    /// On public listeners, after the request target is canonical: the auth hostname, else the credentials are taken
+    /// off the request and the gate decides. Other listeners never reach tunnels, so they have nothing to gate.
+    /// </summary>
     public static void UseEdgeAccess(this WebApplication app, EdgeOptions options)
     {
         var gate = app.Services.GetRequiredService<AccessGate>();
         var authHost = app.Services.GetRequiredService<AuthHostEndpoints>();
-        var state = app.Services.GetRequiredService<AccessState>();
         var cache = app.Services.GetRequiredService<IOptionsMonitorCache<OpenIdConnectOptions>>();
         app.Services.GetRequiredService<Config.ConfigStore>().Changed += () => cache.TryRemove(AuthHostEndpoints.OidcScheme);
         app.Use((context, next) =>
         {
-            var port = context.Connection.LocalPort;
-            if (port == options.ConnectorPort || port == options.ManagementPort)
+            if (EdgeListeners.Of(context, options) != Listener.Public)
             {
                 return next(context);
             }
@@ -54,14 +59,8 @@ public static class AccessSetup
                 return authHost.InvokeAsync(context);
             }
 
-            if (state.Applications.Count == 0)
-            {
-                // No application to gate, but an origin must still never see an assertion a client made up.
-                context.Request.Headers.Remove(AccessHeaders.Assertion);
-                return next(context);
-            }
-
-            return gate.InvokeAsync(context, () => next(context));
+            var presented = PresentedCredentials.TakeFrom(context.Request);
+            return gate.InvokeAsync(context, presented, () => next(context));
         });
     }
 

@@ -21,6 +21,7 @@ public sealed class AccessState
     }
 
     public IReadOnlyList<AccessApplication> Applications => _current.Snapshot.Applications;
+    public AccessApplicationMatcher Matcher => _current.Matcher;
     public IdentityProviderConfig? Provider => _current.Snapshot.IdentityProvider;
     public IReadOnlyList<ECDsaSecurityKey> VerificationKeys => _current.Keys;
     public ECDsaSecurityKey? SigningKey => _current.Keys.Count > 0 ? _current.Keys[0] : null;
@@ -29,6 +30,10 @@ public sealed class AccessState
     public DateTimeOffset? SessionsRevokedBefore(string email) => _current.Snapshot.RevokedBefore(email);
 
     public ServiceTokenConfig? FindServiceToken(string clientId) => _current.ServiceTokens.GetValueOrDefault(clientId);
+
+    /// <summary>A service token that exists and has not expired.</summary>
+    public ServiceTokenConfig? FindValidServiceToken(string clientId, DateTimeOffset now) =>
+        FindServiceToken(clientId) is { } token && (token.ExpiresAt is null || token.ExpiresAt > now) ? token : null;
 
     public AccessApplication? FindApplication(Guid id) => _current.Snapshot.Applications.FirstOrDefault(a => a.Id == id);
 
@@ -52,8 +57,9 @@ public sealed class AccessState
             ecdsa.ImportFromPem(k.PrivateKeyPem);
             return new ECDsaSecurityKey(ecdsa) { KeyId = k.Kid };
         }).ToList();
-        return new Parsed(snapshot, keys, snapshot.ServiceTokens.ToDictionary(t => t.ClientId, StringComparer.Ordinal));
+        return new Parsed(snapshot, keys, snapshot.ServiceTokens.ToDictionary(t => t.ClientId, StringComparer.Ordinal),
+            AccessApplicationMatcher.Build(snapshot.Applications));
     }
 
-    private sealed record Parsed(AccessSnapshot Snapshot, List<ECDsaSecurityKey> Keys, Dictionary<string, ServiceTokenConfig> ServiceTokens);
+    private sealed record Parsed(AccessSnapshot Snapshot, List<ECDsaSecurityKey> Keys, Dictionary<string, ServiceTokenConfig> ServiceTokens, AccessApplicationMatcher Matcher);
 }

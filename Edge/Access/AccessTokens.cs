@@ -46,9 +46,20 @@ public sealed class AccessTokens(AccessState state, TimeProvider clock)
     public string? IssueSession(AccessApplication app, AccessIdentity who, string identityType) =>
         Issue(app, who, identityType, SessionPurpose, TimeSpan.FromMinutes(app.SessionMinutes));
 
-    public string? IssueHandoff(AccessApplication app, AccessIdentity who) => Issue(app, who, "user", HandoffPurpose, HandoffLifetime);
+    /// <summary>
+    /// The one-minute, one-time token that carries a login to the application's hostname. It names the browser that
+    /// asked (the nonce of its login cookie, when the login started at the gate) and the page to return to.
+    /// </summary>
+    public string? IssueHandoff(AccessApplication app, AccessIdentity who, string? nonce, string returnPath) =>
+        Issue(app, who, "user", HandoffPurpose, HandoffLifetime, new()
+        {
+            ["jti"] = Guid.NewGuid().ToString("N"),
+            ["nonce"] = nonce ?? "",
+            ["return"] = returnPath,
+        });
 
-    private string? Issue(AccessApplication app, AccessIdentity who, string identityType, string purpose, TimeSpan lifetime)
+    private string? Issue(AccessApplication app, AccessIdentity who, string identityType, string purpose, TimeSpan lifetime,
+        Dictionary<string, object>? extra = null)
     {
         if (state.SigningKey is not { } key || state.Issuer is not { } issuer)
         {
@@ -59,7 +70,7 @@ public sealed class AccessTokens(AccessState state, TimeProvider clock)
         var claims = new Dictionary<string, object>
         {
             ["email"] = who.Email ?? "",
-            ["groups"] = who.Groups.ToArray(),
+            ["groups"] = who.Groups.Distinct(StringComparer.Ordinal).ToArray(),
             ["type"] = identityType,
             ["purpose"] = purpose,
             ["sub"] = who.Email ?? who.ServiceTokenClientId ?? "",
@@ -67,6 +78,11 @@ public sealed class AccessTokens(AccessState state, TimeProvider clock)
         if (who.ServiceTokenClientId is { } clientId)
         {
             claims["common_name"] = clientId;
+        }
+
+        foreach (var (name, value) in extra ?? [])
+        {
+            claims[name] = value;
         }
 
         return _handler.CreateToken(new SecurityTokenDescriptor
@@ -81,8 +97,30 @@ public sealed class AccessTokens(AccessState state, TimeProvider clock)
         });
     }
 
-    /// <summary>The identity a token of this application vouches for; null when it is forged, expired, for another application or of another purpose.</summary>
-    public async Task<AccessIdentity?> ValidateAsync(string? token, AccessApplication app, string purpose, System.Net.IPAddress? clientIp)
+    /// <summary>
+    /// The identity a token of this application vouches for; null when it is forged, expired, for another
+    /// application or of another purpose, or when what it names was revoked since: the person's sessions ended by an
+    /// admin, or the service token deleted or expired (an origin's copy of an assertion dies with its token).
+    /// </summary>
+    public async Task<AccessIdentity?> ValidateAsync(string? token, AccessApplication app, string purpose, System.Net.IPAddress? clientIp) =>
+        (await ValidateTokenAsync(token, app, purpose, clientIp))?.Who;
+
+    /// <summary>A hand-off token's identity, the nonce of the browser it was minted for, its return path, id and expiry.</summary>
+    public async Task<Handoff?> ValidateHandoffAsync(string? token, AccessApplication app, System.Net.IPAddress? clientIp)
+    {
+        if (await ValidateTokenAsync(token, app, HandoffPurpose, clientIp) is not { } valid)
+        {
+            return null;
+        }
+
+        var claims = valid.Claims;
+        return claims.TryGetValue("jti", out var jti) && jti is string id && id.Length > 0
+            ? new Handoff(valid.Who, Claim(claims, "nonce") ?? "", Claim(claims, "return") ?? "/", id, valid.Expires)
+            : null;
+    }
+
+    private async Task<(AccessIdentity Who, IDictionary<string, object> Claims, DateTimeOffset Expires)?> ValidateTokenAsync(
+        string? token, AccessApplication app, string purpose, System.Net.IPAddress? clientIp)
     {
         if (string.IsNullOrEmpty(token) || state.Issuer is not { } issuer || state.VerificationKeys.Count == 0)
         {
@@ -99,22 +137,33 @@ public sealed class AccessTokens(AccessState state, TimeProvider clock)
             LifetimeValidator = (notBefore, expires, _, _) =>
                 expires is { } e && e > clock.GetUtcNow().UtcDateTime && (notBefore is null || notBefore <= clock.GetUtcNow().UtcDateTime.AddSeconds(5)),
         });
-        if (!result.IsValid || !result.Claims.TryGetValue("purpose", out var actual) || actual as string != purpose)
+        if (!result.IsValid || !result.Claims.TryGetValue("purpose", out var actual) || actual as string != purpose
+            || result.SecurityToken is not JsonWebToken jwt)
         {
             return null;
         }
 
         var identity = result.ClaimsIdentity;
         var email = identity.FindFirst("email")?.Value;
-        if (!string.IsNullOrEmpty(email) && state.SessionsRevokedBefore(email) is { } revoked
-            && result.SecurityToken is JsonWebToken jwt && jwt.IssuedAt <= revoked.UtcDateTime)
+        var serviceToken = identity.FindFirst("common_name")?.Value;
+        if (Claim(result.Claims, "type") == "service_token")
         {
-            return null; // an admin ended this person's sessions after this one began
+            if (serviceToken is null || state.FindValidServiceToken(serviceToken, clock.GetUtcNow()) is null)
+            {
+                return null; // the service token was revoked or expired after this was issued
+            }
+        }
+        else if (string.IsNullOrEmpty(email) || (state.SessionsRevokedBefore(email) is { } revoked && jwt.IssuedAt <= revoked.UtcDateTime))
+        {
+            return null; // no person named, or an admin ended this person's sessions after this one began
         }
 
-        return new AccessIdentity(string.IsNullOrEmpty(email) ? null : email, identity.FindAll("groups").Select(c => c.Value).ToList(),
-            identity.FindFirst("common_name")?.Value, clientIp);
+        var who = new AccessIdentity(string.IsNullOrEmpty(email) ? null : email, identity.FindAll("groups").Select(c => c.Value).Distinct(StringComparer.Ordinal).ToList(),
+            serviceToken, clientIp);
+        return (who, result.Claims, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
     }
+
+    private static string? Claim(IDictionary<string, object> claims, string name) => claims.TryGetValue(name, out var value) ? value as string : null;
 
     /// <summary>The public keys, for origins that verify assertions (JWKS).</summary>
     public object Jwks() => new
@@ -126,3 +175,6 @@ public sealed class AccessTokens(AccessState state, TimeProvider clock)
         }),
     };
 }
+
+/// <summary>A validated hand-off: who logged in, the nonce of the browser it is for ("" when none), where to return.</summary>
+public sealed record Handoff(AccessIdentity Who, string Nonce, string ReturnPath, string Id, DateTimeOffset Expires);

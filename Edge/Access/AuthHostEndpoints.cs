@@ -1,28 +1,32 @@
+using System.Net;
 using System.Security.Claims;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
+using Tunnel.Edge.RequestTarget;
 using Tunnel.Edge.Routing;
 using Tunnel.Shared.Access;
-using Tunnel.Shared.Ingress;
 
 namespace Tunnel.Edge.Access;
 
 /// <summary>
 /// The auth hostname: where the edge runs the OIDC login (one redirect URI registered at the provider for every
 /// application), keeps a login session, and hands each application a one-minute token to set its own cookie with.
-/// It also serves the JWKS origins verify assertions with.
+/// Command-line clients get a one-time code at their loopback listener, after the person confirms, which only the
+/// client holding the PKCE verifier can exchange for a session (<c>POST /.tunnel/token</c>). It also serves the JWKS
+/// origins verify assertions with.
 /// </summary>
-public sealed class AuthHostEndpoints(AccessState state, AccessTokens tokens)
+public sealed class AuthHostEndpoints(AccessState state, AccessTokens tokens, LoopbackLoginCodes codes, IAntiforgery antiforgery)
 {
     public const string SessionScheme = "access-session";
     public const string OidcScheme = "access-oidc";
     public const string CallbackPath = "/.tunnel/callback-oidc";
 
     public bool Handles(HttpContext context) =>
-        state.Provider is { } provider && string.Equals(context.Request.Host.Host, provider.AuthHostname, StringComparison.OrdinalIgnoreCase);
+        state.Provider is { } provider && CanonicalTarget.Of(context).Host == Shared.Ingress.HostnameForm.Normalize(provider.AuthHostname);
 
     public async Task InvokeAsync(HttpContext context)
     {
-        var path = context.Request.Path;
+        var path = CanonicalTarget.Of(context).Path;
         if (path == CallbackPath)
         {
             var handlers = context.RequestServices.GetRequiredService<IAuthenticationHandlerProvider>();
@@ -42,6 +46,11 @@ public sealed class AuthHostEndpoints(AccessState state, AccessTokens tokens)
             await LoginAsync(context);
             return;
         }
+        else if (path == "/.tunnel/token" && HttpMethods.IsPost(context.Request.Method))
+        {
+            await RedeemCodeAsync(context);
+            return;
+        }
         else if (path == "/.tunnel/logout")
         {
             context.Response.OnStarting(() => context.SignOutAsync(SessionScheme)); // after the page resets the response
@@ -55,13 +64,16 @@ public sealed class AuthHostEndpoints(AccessState state, AccessTokens tokens)
 
     private async Task LoginAsync(HttpContext context)
     {
-        var app = Guid.TryParse(context.Request.Query["app"], out var id) ? state.FindApplication(id) : null;
-        var returnText = context.Request.Query["return"].ToString();
+        var form = HttpMethods.IsPost(context.Request.Method) ? await context.Request.ReadFormAsync(context.RequestAborted) : null;
+        string Param(string name) => (form?[name] ?? context.Request.Query[name]).ToString();
+
+        var app = Guid.TryParse(Param("app"), out var id) ? state.FindApplication(id) : null;
+        var returnText = Param("return");
         // The return URL must be an https page of a hostname the application covers, or the loopback listener of a
         // command-line client on this person's machine (RFC 8252); anything else would be an open redirect.
         Uri? returnUrl = null;
-        var valid = app is not null && Uri.TryCreate(returnText, UriKind.Absolute, out returnUrl)
-            && ((returnUrl.Scheme == "https" && app.Domains.Any(d => IngressMatching.HostMatches(AccessDomain.Split(d).Host, returnUrl.IdnHost)))
+        var valid = app is not null && returnText.All(c => c is > ' ' and <= '~') && Uri.TryCreate(returnText, UriKind.Absolute, out returnUrl)
+            && ((returnUrl.Scheme == "https" && returnUrl.UserInfo.Length == 0 && AccessApplicationMatcher.CoversHost(app, returnUrl.IdnHost))
                 || IsLoopbackClient(returnUrl));
         if (!valid || app is null || returnUrl is null)
         {
@@ -70,35 +82,111 @@ public sealed class AuthHostEndpoints(AccessState state, AccessTokens tokens)
             return;
         }
 
+        var loopback = IsLoopbackClient(returnUrl);
+        var clientState = Param("state");
+        var challenge = Param("code_challenge");
+        if (loopback && (clientState.Length is < 16 or > 256 || !LoopbackLoginCodes.IsChallenge(challenge) || Param("code_challenge_method") != "S256"))
+        {
+            await ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, "access_bad_login_request", "Bad login request",
+                "A command-line login needs state, code_challenge and code_challenge_method=S256 (RFC 8252, RFC 7636). Update the tunnel client.");
+            return;
+        }
+
         var session = await context.AuthenticateAsync(SessionScheme);
-        if (!session.Succeeded)
+        var user = session.Principal;
+        var email = user?.FindFirstValue("email");
+        if (session.Succeeded && email is not null && state.SessionsRevokedBefore(email) is { } revoked && session.Properties?.IssuedUtc is { } issued && issued <= revoked)
+        {
+            await context.SignOutAsync(SessionScheme); // an admin ended this person's sessions: log in at the provider again
+            session = AuthenticateResult.NoResult();
+        }
+
+        if (!session.Succeeded || user is null)
         {
             await context.ChallengeAsync(OidcScheme, new AuthenticationProperties { RedirectUri = context.Request.Path + context.Request.QueryString });
             return;
         }
 
-        var user = session.Principal!;
-        var who = new AccessIdentity(user.FindFirstValue("email"), user.FindAll("groups").Select(c => c.Value).ToList(), null, context.Connection.RemoteIpAddress);
-        var handoff = who.Email is null ? null : tokens.IssueHandoff(app, who);
-        if (handoff is null)
+        var who = new AccessIdentity(email, user.FindAll("groups").Select(c => c.Value).Distinct(StringComparer.Ordinal).ToList(), null, context.Connection.RemoteIpAddress);
+        if (who.Email is null)
         {
             await ErrorPages.WriteAsync(context, StatusCodes.Status403Forbidden, "access_no_email", "Login incomplete",
                 "The identity provider did not say who you are (no email claim); ask its administrator to release the email scope.");
             return;
         }
 
-        if (IsLoopbackClient(returnUrl))
+        if (loopback)
         {
-            // A command-line client keeps the session token itself and sends it in a header.
-            var sessionToken = tokens.IssueSession(app, who, "user");
-            context.Response.Redirect(new UriBuilder(returnUrl) { Query = $"token={Uri.EscapeDataString(sessionToken!)}" }.Uri.AbsoluteUri);
+            await LoopbackLoginAsync(context, form, app, who, returnUrl, clientState, challenge);
             return;
         }
 
-        var back = new UriBuilder(returnUrl) { Path = "/.tunnel/callback", Query = $"token={Uri.EscapeDataString(handoff)}&return={Uri.EscapeDataString(returnUrl.PathAndQuery)}" };
+        var nonce = Param("nonce");
+        var handoff = tokens.IssueHandoff(app, who, nonce.Length is > 0 and <= 64 ? nonce : null, returnUrl.PathAndQuery);
+        var back = new UriBuilder(returnUrl) { Path = "/.tunnel/callback", Query = $"app={app.Id}&token={Uri.EscapeDataString(handoff!)}" };
         context.Response.Redirect(back.Uri.AbsoluteUri);
     }
 
+    /// <summary>
+    /// A command-line client's login: the person confirms on a page of this hostname (a link alone, opened by a
+    /// crafted page, signs nobody in), then their browser takes a one-time code and the client's state to the
+    /// client's loopback listener.
+    /// </summary>
+    private async Task LoopbackLoginAsync(HttpContext context, IFormCollection? form, AccessApplication app, AccessIdentity who, Uri returnUrl, string clientState, string challenge)
+    {
+        if (form is null || form["confirm"] != "yes")
+        {
+            var tokenSet = antiforgery.GetAndStoreTokens(context);
+            string Hidden(string name, string value) => $"<input type=\"hidden\" name=\"{name}\" value=\"{WebUtility.HtmlEncode(value)}\">";
+            context.Response.ContentType = "text/html; charset=utf-8";
+            context.Response.Headers.CacheControl = "no-store";
+            context.Response.Headers["X-Frame-Options"] = "DENY";
+            context.Response.Headers.ContentSecurityPolicy = "frame-ancestors 'none'";
+            await context.Response.WriteAsync($$"""
+                <!doctype html>
+                <html lang="en"><head><meta charset="utf-8"><title>Sign in the command-line client?</title>
+                <style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;color:#222}</style></head>
+                <body><h1>Sign in the command-line client?</h1>
+                <p>A <code>tunnel</code> command on this computer (listening on port {{returnUrl.Port}}) asks to use
+                <b>{{WebUtility.HtmlEncode(app.Name)}}</b> as <b>{{WebUtility.HtmlEncode(who.Email)}}</b>.</p>
+                <p>Continue only if you just ran that command.</p>
+                <form method="post" action="/.tunnel/login">
+                {{Hidden(tokenSet.FormFieldName, tokenSet.RequestToken!)}}{{Hidden("app", app.Id.ToString())}}{{Hidden("return", returnUrl.AbsoluteUri)}}
+                {{Hidden("state", clientState)}}{{Hidden("code_challenge", challenge)}}{{Hidden("code_challenge_method", "S256")}}{{Hidden("confirm", "yes")}}
+                <button id="approve" type="submit">Continue</button></form></body></html>
+                """);
+            return;
+        }
+
+        if (!await antiforgery.IsRequestValidAsync(context))
+        {
+            await ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, "access_bad_login_request", "Bad login request",
+                "The confirmation did not come from this login page. Run the command again for a new login URL.");
+            return;
+        }
+
+        var code = codes.Issue(app, who, challenge);
+        context.Response.Redirect(new UriBuilder(returnUrl) { Query = $"code={Uri.EscapeDataString(code)}&state={Uri.EscapeDataString(clientState)}" }.Uri.AbsoluteUri);
+    }
+
+    /// <summary>Exchanges a command-line login's code and PKCE verifier for the application's session token.</summary>
+    private async Task RedeemCodeAsync(HttpContext context)
+    {
+        var form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync(context.RequestAborted) : null;
+        var redeemed = codes.Redeem(form?["code"], form?["code_verifier"]);
+        var app = redeemed is { } r ? state.FindApplication(r.App) : null;
+        var session = app is null ? null : tokens.IssueSession(app, redeemed!.Value.Who, "user");
+        context.Response.Headers.CacheControl = "no-store";
+        if (session is null)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await context.Response.WriteAsJsonAsync(new { error = "invalid_grant", detail = "the login code is unknown, used, expired, or the verifier does not match; run the command again" });
+            return;
+        }
+
+        await context.Response.WriteAsJsonAsync(new { token = session });
+    }
+
     private static bool IsLoopbackClient(Uri url) =>
-        url.Scheme == "http" && url.IsLoopback && !url.IsDefaultPort && url.AbsolutePath == "/callback";
+        url.Scheme == "http" && url.IsLoopback && !url.IsDefaultPort && url.AbsolutePath == "/callback" && url.UserInfo.Length == 0;
 }

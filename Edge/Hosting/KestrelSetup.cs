@@ -19,10 +19,13 @@ internal static class KestrelSetup
             var address = IPAddress.Parse(options.BindAddress);
             var tls = new HttpsConnectionAdapterOptions { ServerCertificateSelector = (_, name) => store.Select(name) };
 
+            // Kestrel's limits are per server, not per listener: these fit the connector listener (many streams and
+            // large windows per connection); the public side is bounded per connection, client and hostname by
+            // RequestLimits. Slow request bodies are cut on every listener; gRPC turns the rate off for its own streams.
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
             kestrel.Limits.Http2.InitialConnectionWindowSize = 16 * 1024 * 1024;
             kestrel.Limits.Http2.InitialStreamWindowSize = 4 * 1024 * 1024;
-            kestrel.Limits.MinRequestBodyDataRate = null; // tunnel streams idle between requests by design
+            kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(options.MinRequestBodyBytesPerSecond, TimeSpan.FromSeconds(5));
             kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
             // Kestrel's own limit answers a bare 431 before any middleware runs; keep it well above ours so the
             // edge's page (RequestHeaderLimit) says what happened.
@@ -43,7 +46,7 @@ internal static class KestrelSetup
                 kestrel.Listen(address, options.PublicHttpPort, l => l.Protocols = HttpProtocols.Http1);
             }
 
-            kestrel.Listen(address, options.ManagementPort, l => l.Protocols = HttpProtocols.Http1);
+            kestrel.Listen(IPAddress.Parse(options.ManagementBindAddress), options.ManagementPort, l => l.Protocols = HttpProtocols.Http1);
 
             kestrel.Listen(address, options.ConnectorPort, l =>
             {

@@ -1,35 +1,39 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.AspNetCore.RateLimiting;
+using Tunnel.Edge.RequestTarget;
 using Tunnel.Edge.Routing;
 
 namespace Tunnel.Edge.Hosting;
 
 /// <summary>
 /// Limits on public requests, edge-wide or per hostname (Edge:Hostnames:NAME:…): header and body sizes (431 and 413
-/// pages) and request rates per client address and per hostname (429 with Retry-After), through ASP.NET Core's
-/// rate limiter. Connector and management ports are never limited.
+/// pages), requests in flight per connection, client address and hostname (so one client cannot hold all of a
+/// tunnel's streams), and request rates per client address and per hostname (429 with Retry-After), through ASP.NET
+/// Core's rate limiter. Decided by the listener: connector and management ports are never limited here.
 /// </summary>
 internal static class RequestLimits
 {
     public static void AddRequestLimits(this IServiceCollection services, EdgeOptions options)
     {
+        services.AddSingleton<ConcurrentRequests>();
         services.AddRateLimiter(limiter =>
         {
             limiter.GlobalLimiter = PartitionedRateLimiter.CreateChained(
                 PartitionedRateLimiter.Create<HttpContext, string>(context =>
                 {
-                    var host = context.Request.Host.Host;
-                    var limit = IsPublic(context, options) ? Limit(options, host)?.PerClientIp : null;
+                    var host = PublicHost(context, options);
+                    var limit = host is null ? null : Limit(options, host)?.PerClientIp;
                     return limit is { } n
                         ? RateLimitPartition.GetFixedWindowLimiter($"{host}|{context.Connection.RemoteIpAddress}", _ => Window(n))
                         : RateLimitPartition.GetNoLimiter("");
                 }),
                 PartitionedRateLimiter.Create<HttpContext, string>(context =>
                 {
-                    var host = context.Request.Host.Host;
-                    var limit = IsPublic(context, options) ? Limit(options, host)?.PerHostname : null;
-                    return limit is { } n ? RateLimitPartition.GetFixedWindowLimiter(host, _ => Window(n)) : RateLimitPartition.GetNoLimiter("");
+                    var host = PublicHost(context, options);
+                    var limit = host is null ? null : Limit(options, host)?.PerHostname;
+                    return limit is { } n ? RateLimitPartition.GetFixedWindowLimiter(host!, _ => Window(n)) : RateLimitPartition.GetNoLimiter("");
                 }));
             limiter.OnRejected = (rejected, _) =>
             {
@@ -41,29 +45,33 @@ internal static class RequestLimits
                     return Task.CompletedTask;
                 });
                 return new ValueTask(ErrorPages.WriteAsync(context, StatusCodes.Status429TooManyRequests, "rate_limited", "Too many requests",
-                    $"{context.Request.Host.Host} takes a limited number of requests per minute; try again in {Math.Ceiling(retryAfter.TotalSeconds)} s."));
+                    $"{CanonicalTarget.Of(context).Host} takes a limited number of requests per minute; try again in {Math.Ceiling(retryAfter.TotalSeconds)} s."));
             };
         });
     }
 
-    /// <summary>Sizes first (cheap, and a refused request should not use up the rate), then the rate limiter.</summary>
+    /// <summary>Sizes first (cheap, and a refused request should not use up the rate), then concurrency, then the rate limiter.</summary>
     public static void UseRequestLimits(this IApplicationBuilder app, EdgeOptions options)
     {
-        app.Use((context, next) =>
+        var inFlight = app.ApplicationServices.GetRequiredService<ConcurrentRequests>();
+        app.Use(async (context, next) =>
         {
-            if (!IsPublic(context, options))
+            if (EdgeListeners.Of(context, options) != Listener.Public)
             {
-                return next(context);
+                await next(context);
+                return;
             }
 
-            var host = context.Request.Host.Host;
+            KeepLongLivedStreamsOpen(context);
+            var host = CanonicalTarget.Of(context).Host;
             var limits = options.Hostnames.GetValueOrDefault(host);
             var maxHeaders = limits?.MaxRequestHeaderBytes ?? options.MaxRequestHeaderBytes;
             var size = HeaderBytes(context.Request.Headers);
             if (size > maxHeaders)
             {
-                return ErrorPages.WriteAsync(context, StatusCodes.Status431RequestHeaderFieldsTooLarge, "headers_too_large", "Request headers too large",
+                await ErrorPages.WriteAsync(context, StatusCodes.Status431RequestHeaderFieldsTooLarge, "headers_too_large", "Request headers too large",
                     $"The request's headers are {size / 1024} KiB; {host} accepts at most {maxHeaders / 1024} KiB. Send fewer or smaller headers (often: too many cookies).");
+                return;
             }
 
             var maxBody = limits?.MaxRequestBodyBytes ?? options.MaxRequestBodyBytes;
@@ -71,8 +79,9 @@ internal static class RequestLimits
             {
                 if (context.Request.ContentLength > max)
                 {
-                    return ErrorPages.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "body_too_large", "Request body too large",
+                    await ErrorPages.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "body_too_large", "Request body too large",
                         $"The request's body is {context.Request.ContentLength} bytes; {host} accepts at most {max} bytes.");
+                    return;
                 }
 
                 // A chunked body is cut off by Kestrel when it grows past the limit.
@@ -82,9 +91,31 @@ internal static class RequestLimits
                 }
             }
 
-            return next(context);
+            using var slot = inFlight.TryEnter(context, host, options, out var refusal);
+            if (slot is null)
+            {
+                await ErrorPages.WriteAsync(context, refusal!.Value.Status, "too_many_concurrent_requests", "Too many requests", refusal.Value.Detail);
+                return;
+            }
+
+            await next(context);
         });
         app.UseRateLimiter();
+    }
+
+    /// <summary>
+    /// WebSockets (HTTP/1.1 upgrade or HTTP/2 extended CONNECT) and gRPC calls to origins may send nothing for a long
+    /// time by design: the slow-body rate applies to ordinary request bodies only.
+    /// </summary>
+    private static void KeepLongLivedStreamsOpen(HttpContext context)
+    {
+        var longLived = context.Features.Get<IHttpUpgradeFeature>()?.IsUpgradableRequest == true
+            || context.Features.Get<IHttpExtendedConnectFeature>()?.IsExtendedConnect == true
+            || context.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true;
+        if (longLived && context.Features.Get<IHttpMinRequestBodyDataRateFeature>() is { } rate)
+        {
+            rate.MinDataRate = null;
+        }
     }
 
     private static (int? PerClientIp, int? PerHostname)? Limit(EdgeOptions options, string host)
@@ -98,8 +129,9 @@ internal static class RequestLimits
     private static FixedWindowRateLimiterOptions Window(int permits) =>
         new() { PermitLimit = permits, Window = TimeSpan.FromMinutes(1), QueueLimit = 0, AutoReplenishment = true };
 
-    private static bool IsPublic(HttpContext context, EdgeOptions options) =>
-        context.Connection.LocalPort is var port && port != options.ConnectorPort && port != options.ManagementPort;
+    /// <summary>The canonical host of a public request; null on the other listeners (never rate limited).</summary>
+    private static string? PublicHost(HttpContext context, EdgeOptions options) =>
+        EdgeListeners.Of(context, options) == Listener.Public ? context.Features.Get<CanonicalTarget>()?.Host : null;
 
     private static long HeaderBytes(IHeaderDictionary headers)
     {

@@ -10,7 +10,26 @@ public static class ErrorPages
 
     public static Task TunnelOfflineAsync(HttpContext context, string tunnelName, string reason) =>
         WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "no_connector", "Tunnel offline",
-            $"Tunnel '{tunnelName}' serves {context.Request.Host.Host}, but {reason}. Start a connector with `tunnel run --token …` on the origin's host.");
+            $"Tunnel '{tunnelName}' serves {HostOf(context)}, but {reason}. Start a connector with `tunnel run --token …` on the origin's host.");
+
+    /// <summary>
+    /// The origin failed. Its address and the connector's error are internal: they go to the log and the trace, and
+    /// on the page only to someone Access identified; anonymous clients get the request id to quote.
+    /// </summary>
+    public static Task OriginFailedAsync(HttpContext context, int status, string code, string title, string detail)
+    {
+        context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Tunnel.Edge.Origin")
+            .LogWarning("{Host}: {Title}: {Detail} (request {RequestId})", HostOf(context), title, detail, context.TraceIdentifier);
+        System.Diagnostics.Activity.Current?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, detail);
+        var shown = context.Features.Get<Tunnel.Shared.Access.AccessIdentity>() is not null
+            ? detail
+            : $"The origin of {HostOf(context)} could not be reached or failed. The details are in the edge's log under request id {context.TraceIdentifier}.";
+        return WriteAsync(context, status, code, title, shown);
+    }
+
+    /// <summary>The request's canonical hostname (punycode for international names).</summary>
+    public static string HostOf(HttpContext context) =>
+        context.Features.Get<RequestTarget.CanonicalTarget>()?.Host ?? context.Request.Host.Host;
 
     /// <summary>Header values must be visible ASCII; the page body keeps the original text.</summary>
     public static string AsciiHeaderValue(string text) =>

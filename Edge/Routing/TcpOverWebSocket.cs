@@ -20,11 +20,12 @@ public static class TcpOverWebSocket
         }
 
         var tunnelId = metadata[TunnelRouteMetadata.TunnelId];
+        var host = ErrorPages.HostOf(context);
         if (!context.WebSockets.IsWebSocketRequest)
         {
             await ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, "tcp_service", "TCP service",
-                $"{context.Request.Host.Host} serves a TCP service ({service.Split("://")[0]}). Reach it with " +
-                $"`tunnel access tcp --hostname {context.Request.Host.Host} --url 127.0.0.1:PORT`.");
+                $"{host} serves a TCP service ({service.Split("://")[0]}). Reach it with " +
+                $"`tunnel access tcp --hostname {host} --url 127.0.0.1:PORT`.");
             return;
         }
 
@@ -41,7 +42,7 @@ public static class TcpOverWebSocket
         }
         catch (OriginUnreachableException ex)
         {
-            await ErrorPages.WriteAsync(context, StatusCodes.Status502BadGateway, "origin_unreachable", "Origin unreachable",
+            await ErrorPages.OriginFailedAsync(context, StatusCodes.Status502BadGateway, "origin_unreachable", "Origin unreachable",
                 $"The connector could not reach {service}: {ex.Message}");
             return;
         }

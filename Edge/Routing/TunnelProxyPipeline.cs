@@ -74,7 +74,7 @@ public static class TunnelProxyPipeline
 
         if (Find<OriginUnreachableException>(error.Exception) is { } origin)
         {
-            await ErrorPages.WriteAsync(context, StatusCodes.Status502BadGateway, "origin_unreachable", "Origin unreachable",
+            await ErrorPages.OriginFailedAsync(context, StatusCodes.Status502BadGateway, "origin_unreachable", "Origin unreachable",
                 $"The connector could not reach the origin: {origin.Message}");
             return;
         }
@@ -82,7 +82,7 @@ public static class TunnelProxyPipeline
         var (status, code, title) = error.Error == ForwarderError.RequestTimedOut
             ? (StatusCodes.Status504GatewayTimeout, "origin_timeout", "Origin timed out")
             : (StatusCodes.Status502BadGateway, "origin_error", "Bad gateway");
-        await ErrorPages.WriteAsync(context, status, code, title,
+        await ErrorPages.OriginFailedAsync(context, status, code, title,
             $"The request to the origin failed ({error.Error}): {error.Exception?.GetBaseException().Message ?? "no detail"}");
     }
 

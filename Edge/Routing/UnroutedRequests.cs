@@ -8,7 +8,7 @@ public static class UnroutedRequests
 {
     public static Task HandleAsync(HttpContext context, ConfigStore config, ConnectorRegistry registry)
     {
-        var host = context.Request.Host.Host;
+        var host = ErrorPages.HostOf(context);
         var tunnel = config.FindByHostname(host);
         if (tunnel is null)
         {

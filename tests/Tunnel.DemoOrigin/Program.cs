@@ -31,6 +31,18 @@ app.MapGet("/whoami", async (HttpContext ctx, Tunnel.DemoOrigin.AccessAssertion 
     return claims is { } c ? Results.Json(c) : Results.Text($"assertion refused: {error}\n", statusCode: 401);
 });
 
+// What the origin received, for the attack tests: the request target byte for byte, the path its router saw, headers.
+// Under /admin and /public (matched case-insensitively, as ASP.NET Core routing does) and any method.
+foreach (var area in new[] { "/admin", "/public" })
+{
+    app.Map(area + "/{**rest}", (HttpContext ctx) => Results.Json(new
+    {
+        target = ctx.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget,
+        path = ctx.Request.Path.Value,
+        headers = ctx.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString()),
+    }));
+}
+
 app.MapGet("/headers", (HttpContext ctx) =>
     Results.Json(ctx.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString())));
 

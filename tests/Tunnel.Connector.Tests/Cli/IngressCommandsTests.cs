@@ -8,24 +8,7 @@ public class IngressCommandsTests : IDisposable
 {
     private readonly string _path = Path.Combine(Path.GetTempPath(), $"tunnel-ingress-{Guid.NewGuid():N}.yml");
 
-    private static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
-    {
-        var (stdout, stderr) = (Console.Out, Console.Error);
-        using var outWriter = new StringWriter();
-        using var errWriter = new StringWriter();
-        Console.SetOut(outWriter);
-        Console.SetError(errWriter);
-        try
-        {
-            var code = await CommandLine.InvokeAsync(args);
-            return (code, outWriter.ToString(), errWriter.ToString());
-        }
-        finally
-        {
-            Console.SetOut(stdout);
-            Console.SetError(stderr);
-        }
-    }
+    private static Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => CliRunner.RunAsync(args);
 
     [Fact]
     public async Task Rule_prints_the_first_matching_rule()

@@ -21,6 +21,9 @@ public sealed class AccessTests(AccessFixture fixture) : IClassFixture<AccessFix
         return hostname;
     }
 
+    /// <summary>Each application has its own session cookie on its hostname.</summary>
+    private static string SessionCookie(JsonElement app) => "__Host-tunnel_access_" + Guid.Parse(app.GetProperty("id").GetString()!).ToString("N");
+
     private async Task<JsonElement> CreateAppAsync(string name, string[] domains, object[] policies, int sessionMinutes = 60)
     {
         var response = await Stack.Api.PostAsJsonAsync("api/access/apps", new { name, domains, sessionMinutes, policies });
@@ -131,11 +134,12 @@ public sealed class AccessTests(AccessFixture fixture) : IClassFixture<AccessFix
 
         // The session cookie is host-only, Secure, HttpOnly; the origin never sees it.
         var cookies = await page.Context.CookiesAsync();
-        var session = cookies.Single(c => c.Name == "tunnel_access");
+        var session = cookies.Single(c => c.Name == SessionCookie(app));
         Assert.Equal(hostname, session.Domain);
         Assert.True(session.Secure && session.HttpOnly);
         await page.GotoAsync(Stack.PublicUrl(hostname, "/headers").AbsoluteUri);
         Assert.DoesNotContain("tunnel_access", await page.InnerTextAsync("body"));
+        Assert.DoesNotContain(session.Value, await page.InnerTextAsync("body"));
 
         // Single sign-on: the second application needs no new login, only its own cookie.
         await page.GotoAsync(Stack.PublicUrl(other, "/whoami").AbsoluteUri);
@@ -143,11 +147,11 @@ public sealed class AccessTests(AccessFixture fixture) : IClassFixture<AccessFix
         Assert.Contains(AccessFixture.Alice, await page.InnerTextAsync("body"));
 
         // A token of one application is refused at another; a tampered one too.
-        var replay = await GetAsync(other, "/small", ("Cookie", $"tunnel_access={session.Value}"));
+        var replay = await GetAsync(other, "/small", ("Cookie", $"{SessionCookie(otherApp)}={session.Value}"));
         Assert.Equal(HttpStatusCode.Unauthorized, replay.StatusCode);
         var tampered = session.Value[..^3] + (session.Value[^3] == 'A' ? "B" : "A") + session.Value[^2..];
-        Assert.Equal(HttpStatusCode.Unauthorized, (await GetAsync(hostname, "/small", ("Cookie", $"tunnel_access={tampered}"))).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await GetAsync(hostname, "/small", ("Cookie", $"tunnel_access={session.Value}"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await GetAsync(hostname, "/small", ("Cookie", $"{SessionCookie(app)}={tampered}"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync(hostname, "/small", ("Cookie", $"{SessionCookie(app)}={session.Value}"))).StatusCode);
 
         // A policy change applies to the next request.
         var update = await Stack.Api.PutAsJsonAsync($"api/access/apps/{app.GetProperty("id").GetString()}", new
@@ -157,14 +161,13 @@ public sealed class AccessTests(AccessFixture fixture) : IClassFixture<AccessFix
         });
         update.EnsureSuccessStatusCode();
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        await Eventually.Until(() => GetAsync(hostname, "/small", ("Cookie", $"tunnel_access={session.Value}")), r => r.StatusCode == HttpStatusCode.Forbidden,
+        await Eventually.Until(() => GetAsync(hostname, "/small", ("Cookie", $"{SessionCookie(app)}={session.Value}")), r => r.StatusCode == HttpStatusCode.Forbidden,
             TimeSpan.FromSeconds(5), "the new deny policy");
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"policy applied after {clock.Elapsed.TotalMilliseconds:0} ms");
 
         // Logging out drops the application's session.
         await page.GotoAsync(Stack.PublicUrl(other, "/.tunnel/logout").AbsoluteUri);
-        Assert.DoesNotContain((await page.Context.CookiesAsync()), c => c.Name == "tunnel_access" && c.Domain == other);
-        _ = otherApp;
+        Assert.DoesNotContain((await page.Context.CookiesAsync()), c => c.Name == SessionCookie(otherApp) && c.Domain == other);
     }
 
     /// <summary>Logs in through the browser and returns the application's session cookie.</summary>
@@ -174,7 +177,7 @@ public sealed class AccessTests(AccessFixture fixture) : IClassFixture<AccessFix
         await page.GotoAsync(Stack.PublicUrl(hostname, "/small").AbsoluteUri);
         await fixture.LogInAtProviderAsync(page, login);
         await page.WaitForURLAsync(Stack.PublicUrl(hostname, "/small").AbsoluteUri);
-        return (await page.Context.CookiesAsync()).Single(c => c.Name == "tunnel_access" && c.Domain == hostname).Value;
+        return (await page.Context.CookiesAsync()).Single(c => c.Name.StartsWith("__Host-tunnel_access_", StringComparison.Ordinal) && c.Domain == hostname).Value;
     }
 
     [Fact]
@@ -185,20 +188,20 @@ public sealed class AccessTests(AccessFixture fixture) : IClassFixture<AccessFix
         await Eventually.Until(() => GetAsync(hostname, "/small"), r => r.StatusCode == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(10), "app enforced");
 
         var revoked = await BrowserSessionAsync(hostname, AccessFixture.Alice);
-        Assert.Equal(HttpStatusCode.OK, (await GetAsync(hostname, "/small", ("Cookie", $"tunnel_access={revoked}"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync(hostname, "/small", ("Tunnel-Access-Token", revoked))).StatusCode);
         await Task.Delay(1100); // session times have one-second resolution: the next login must start after the revocation
         var response = await Stack.Api.PostAsJsonAsync("api/access/sessions/revoke", new { email = AccessFixture.Alice });
         response.EnsureSuccessStatusCode();
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        await Eventually.Until(() => GetAsync(hostname, "/small", ("Cookie", $"tunnel_access={revoked}")), r => r.StatusCode == HttpStatusCode.Unauthorized,
+        await Eventually.Until(() => GetAsync(hostname, "/small", ("Tunnel-Access-Token", revoked)), r => r.StatusCode == HttpStatusCode.Unauthorized,
             TimeSpan.FromSeconds(5), "the revoked session refused");
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"revocation applied after {clock.Elapsed.TotalMilliseconds:0} ms");
 
         // A new login works again, and its session ends with the application's session duration (1 minute).
         await Task.Delay(1100);
         var fresh = await BrowserSessionAsync(hostname, AccessFixture.Alice);
-        Assert.Equal(HttpStatusCode.OK, (await GetAsync(hostname, "/small", ("Cookie", $"tunnel_access={fresh}"))).StatusCode);
-        await Eventually.Until(() => GetAsync(hostname, "/small", ("Cookie", $"tunnel_access={fresh}")), r => r.StatusCode == HttpStatusCode.Unauthorized,
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync(hostname, "/small", ("Tunnel-Access-Token", fresh))).StatusCode);
+        await Eventually.Until(() => GetAsync(hostname, "/small", ("Tunnel-Access-Token", fresh)), r => r.StatusCode == HttpStatusCode.Unauthorized,
             TimeSpan.FromSeconds(75), "the session expired after a minute");
     }
 
@@ -245,6 +248,7 @@ public sealed class AccessTests(AccessFixture fixture) : IClassFixture<AccessFix
         var page = await fixture.NewPageAsync();
         await page.GotoAsync(loginUrl);
         await fixture.LogInAtProviderAsync(page, AccessFixture.Alice);
+        await page.ClickAsync("#approve"); // the person confirms that the command-line client may sign in
         await page.Locator("text=Logged in").WaitForAsync();
         await AssertEchoesAsync(pending);
         Assert.True(File.Exists(Path.Combine(home, "access", hostname + ".token")));

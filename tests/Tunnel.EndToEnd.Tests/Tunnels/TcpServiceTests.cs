@@ -123,6 +123,8 @@ public class TcpServiceTests(SqliteStackFixture fixture) : IClassFixture<SqliteS
         var (code, output) = await TestProcess.RunDotnetAsync(Binaries.Connector,
             ["access", "ssh", "--hostname", $"{hostname}:{Stack.PublicPort}", "--edge-address", $"127.0.0.1:{Stack.PublicPort}", "--edge-ca", Stack.EdgeCa]);
         Assert.NotEqual(0, code);
-        Assert.Contains($"connection refused by tcp://127.0.0.1:{deadPort}", output);
+        Assert.Contains("could not be reached", output);
+        Assert.DoesNotContain($"127.0.0.1:{deadPort}", output); // the origin's address stays in the edge's log
+        Assert.Contains($"connection refused by tcp://127.0.0.1:{deadPort}", Stack.Edge!.Output);
     }
 }

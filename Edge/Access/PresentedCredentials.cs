@@ -1,0 +1,77 @@
+namespace Tunnel.Edge.Access;
+
+/// <summary>
+/// Every credential the edge consumes, taken off a public request in one place before anything else reads it. What
+/// is taken never reaches an origin, on any path (protected, bypassed, outside every application, or unrouted); the
+/// gate decides on these values only.
+/// </summary>
+public sealed class PresentedCredentials
+{
+    /// <summary>Headers the edge reads or sets; a client's copies are always removed.</summary>
+    private static readonly string[] Headers =
+        [AccessHeaders.ClientId, AccessHeaders.ClientSecret, AccessHeaders.SessionToken, AccessHeaders.Assertion];
+
+    /// <summary>Cookies of Access (sessions, login nonces) and of the auth hostname, whatever the application.</summary>
+    private static readonly string[] CookiePrefixes = [AccessHeaders.SessionCookiePrefix, AccessHeaders.LoginNonceCookiePrefix, "tunnel_access", "tunnel_auth"];
+
+    private readonly Dictionary<string, string> _cookies;
+
+    private PresentedCredentials(Dictionary<string, string> cookies, string? sessionToken, string? clientId, string? clientSecret)
+    {
+        _cookies = cookies;
+        SessionToken = sessionToken;
+        ClientId = clientId;
+        ClientSecret = clientSecret;
+    }
+
+    public string? SessionToken { get; }
+    public string? ClientId { get; }
+    public string? ClientSecret { get; }
+
+    public string? Cookie(string name) => _cookies.GetValueOrDefault(name);
+
+    public IEnumerable<string> CookieNames => _cookies.Keys;
+
+    public static PresentedCredentials TakeFrom(HttpRequest request)
+    {
+        var cookies = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in request.Cookies)
+        {
+            if (IsOurs(name))
+            {
+                cookies.TryAdd(name, value);
+            }
+        }
+
+        var taken = new PresentedCredentials(cookies, NonEmpty(request.Headers[AccessHeaders.SessionToken]),
+            NonEmpty(request.Headers[AccessHeaders.ClientId]), NonEmpty(request.Headers[AccessHeaders.ClientSecret]));
+        foreach (var header in Headers)
+        {
+            request.Headers.Remove(header);
+        }
+
+        if (cookies.Count > 0)
+        {
+            // Rebuild the Cookie header from what is left, pair by pair as the client wrote them.
+            var kept = request.Headers.Cookie.SelectMany(h => (h ?? "").Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                .Where(pair => !IsOurs(pair.Split('=', 2)[0].Trim()))
+                .ToList();
+            if (kept.Count == 0)
+            {
+                request.Headers.Remove("Cookie");
+            }
+            else
+            {
+                request.Headers.Cookie = string.Join("; ", kept);
+            }
+        }
+
+        return taken;
+    }
+
+    private static bool IsOurs(string cookieName) =>
+        CookiePrefixes.Any(p => cookieName.StartsWith(p, StringComparison.OrdinalIgnoreCase));
+
+    private static string? NonEmpty(Microsoft.Extensions.Primitives.StringValues values) =>
+        values.Count > 0 && !string.IsNullOrEmpty(values[0]) ? values[0] : null;
+}

@@ -1,0 +1,71 @@
+using Tunnel.Edge.Hosting;
+using Tunnel.Edge.Routing;
+using Tunnel.Shared.Ingress;
+
+namespace Tunnel.Edge.RequestTarget;
+
+/// <summary>
+/// First step of every public request: put the host and path in their canonical form (or refuse the request with a
+/// 400 page when they have none), and remove what would let an origin read the request differently from the gate.
+/// Runs before routing, so routes match the same form the gate decides on and the forwarder sends.
+/// </summary>
+public static class RequestTargetMiddleware
+{
+    /// <summary>Headers some origins (IIS URL Rewrite, Symfony, Zend) take as the real target, over the request line.</summary>
+    private static readonly string[] TargetOverrideHeaders = ["X-Original-URL", "X-Rewrite-URL"];
+
+    public static void UseCanonicalRequestTarget(this IApplicationBuilder app, EdgeOptions options) =>
+        app.Use((context, next) =>
+        {
+            if (EdgeListeners.Of(context, options) != Listener.Public)
+            {
+                return next(context);
+            }
+
+            var request = context.Request;
+            var host = HostnameForm.Normalize(request.Host.Host);
+            if (host is null || host.StartsWith('*'))
+            {
+                return ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, "bad_host", "Bad request",
+                    "The request's Host (or :authority) is not a valid hostname.");
+            }
+
+            if (!PathForm.TryCanonicalize(request.Path.Value ?? "", out var path, out var error))
+            {
+                return ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, "ambiguous_path", "Bad request",
+                    $"The edge refuses this path: {error}. Send the path in its plain form.");
+            }
+
+            request.Host = request.Host.Port is { } port ? new HostString(host, port) : new HostString(host);
+            request.Path = path;
+            context.Features.Set(new CanonicalTarget(host, path, PathForm.Key(path)));
+            RemoveAmbiguousHeaders(request.Headers);
+            return next(context);
+        });
+
+    /// <summary>
+    /// Header names with '_' are dropped (nginx's default): CGI and WSGI servers fold '_' and '-' together, so
+    /// Tunnel_Access_Jwt_Assertion would reach them as ours. Target-override headers likewise.
+    /// </summary>
+    private static void RemoveAmbiguousHeaders(IHeaderDictionary headers)
+    {
+        List<string>? drop = null;
+        foreach (var name in headers.Keys)
+        {
+            if (name.Contains('_'))
+            {
+                (drop ??= []).Add(name);
+            }
+        }
+
+        foreach (var name in drop ?? [])
+        {
+            headers.Remove(name);
+        }
+
+        foreach (var name in TargetOverrideHeaders)
+        {
+            headers.Remove(name);
+        }
+    }
+}

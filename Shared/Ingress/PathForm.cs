@@ -1,0 +1,148 @@
+using System.Text;
+
+namespace Tunnel.Shared.Ingress;
+
+/// <summary>
+/// The one canonical form of a request path, shared by the edge's gate, its router and what goes upstream, and the
+/// key that path prefixes are compared on.
+///
+/// Input is the path as the server decoded it once (percent escapes other than %2F undone, dot segments resolved).
+/// Canonical: repeated slashes merged. Refused (no single meaning): anything still holding '%' (an encoded '/', '\'
+/// or '%' that origins decode differently), a backslash, a control character, or a segment that some servers read as
+/// '.' or '..' once they drop ';' parameters or trailing dots and spaces ('..;', '.. ', '...').
+///
+/// The key is what origins may take the path to mean, folded together: compatibility forms (fullwidth letters and
+/// dots), case (as case-insensitive comparers fold it), ';' parameters cut, trailing dots and spaces trimmed per segment. A prefix that
+/// protects matches on keys; so /admin protects /ADMIN, /admin;x=1, /admin. and /ａｄｍｉｎ alike.
+/// </summary>
+public static class PathForm
+{
+    public static bool TryCanonicalize(string decodedPath, out string canonical, out string error)
+    {
+        canonical = "";
+        if (decodedPath.Length == 0 || decodedPath[0] != '/')
+        {
+            error = "the request target is not an absolute path (origin form, starting with '/')";
+            return false;
+        }
+
+        var builder = new StringBuilder(decodedPath.Length);
+        foreach (var c in decodedPath)
+        {
+            if (c == '%')
+            {
+                error = "the path holds an encoded '/', '\\' or '%' (such as %2F or %252F), which servers decode differently";
+                return false;
+            }
+
+            if (c == '\\')
+            {
+                error = "the path holds a backslash, which some servers read as '/'";
+                return false;
+            }
+
+            if (char.IsControl(c))
+            {
+                error = "the path holds a control character";
+                return false;
+            }
+
+            if (c == '/' && builder.Length > 0 && builder[^1] == '/')
+            {
+                continue; // "//admin" is "/admin" to most servers: forward the form they all agree on
+            }
+
+            builder.Append(c);
+        }
+
+        canonical = builder.ToString();
+        foreach (var segment in canonical.Split('/'))
+        {
+            var key = SegmentKey(segment);
+            if (segment.Length > 0 && key is "" or "." or "..")
+            {
+                error = $"the path segment '{segment}' is read as '{(key.Length == 0 ? "(empty)" : key)}' by some servers";
+                return false;
+            }
+
+            if (key.AsSpan().IndexOfAny('/', '\\', '%') >= 0)
+            {
+                error = $"the path segment '{segment}' holds a character that servers fold into '/', '\\' or '%'";
+                return false;
+            }
+        }
+
+        error = "";
+        return true;
+    }
+
+    /// <summary>The comparison key of a canonical path (or of an Access domain's path prefix).</summary>
+    public static string Key(string path)
+    {
+        var builder = new StringBuilder(path.Length);
+        foreach (var segment in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            builder.Append('/').Append(SegmentKey(segment));
+        }
+
+        return builder.Length == 0 ? "/" : builder.ToString();
+    }
+
+    /// <summary>Whether a prefix covers a path: whole segments only (/admin covers /admin and /admin/x, not /administrator).</summary>
+    public static bool Covers(string prefix, string path, StringComparison comparison = StringComparison.Ordinal)
+    {
+        if (prefix.Length == 0 || prefix == "/")
+        {
+            return true;
+        }
+
+        return path.StartsWith(prefix, comparison) && (path.Length == prefix.Length || path[prefix.Length] == '/');
+    }
+
+    /// <summary>
+    /// What "best fit" decoders (IIS, Windows APIs) and Unicode compatibility normalization turn into ASCII: fullwidth
+    /// forms (ａ → a, ／ → /, ．→ .) and the look-alike dots and slashes. The services run with invariant globalization,
+    /// which has no NFKC tables, so the mappings that matter for paths are listed here.
+    /// </summary>
+    private static string FoldCompatibilityForms(string segment)
+    {
+        if (System.Text.Ascii.IsValid(segment))
+        {
+            return segment;
+        }
+
+        return string.Create(segment.Length, segment, (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                var c = source[i];
+                span[i] = c switch
+                {
+                    >= '\uFF01' and <= '\uFF5E' => (char)(c - 0xFEE0),
+                    '\u2024' or '\uFE52' or '\u3002' or '\uFF61' => '.',
+                    '\u2215' or '\u2044' or '\u29F8' => '/',
+                    '\uFE68' or '\u29F5' or '\u29F9' => '\\',
+                    '\uFE6A' => '%',
+                    '\uFE54' => ';',
+                    '\u0131' => 'i',
+                    '\u017F' => 's',
+                    '\u212A' => 'k',
+                    _ => c,
+                };
+            }
+        });
+    }
+
+    private static string SegmentKey(string segment)
+    {
+        var text = FoldCompatibilityForms(segment);
+        var semicolon = text.IndexOf(';');
+        if (semicolon >= 0)
+        {
+            text = text[..semicolon];
+        }
+
+        // Upper then lower: folds what case-insensitive comparers equate (ı and i, ſ and s both upper-case alike).
+        return text.TrimEnd('.', ' ').ToUpperInvariant().ToLowerInvariant();
+    }
+}
