@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Tunnel.Edge.RequestTarget;
 using Tunnel.Edge.Routing;
 using Tunnel.Shared.Access;
@@ -95,15 +96,20 @@ public sealed class AuthHostEndpoints(AccessState state, AccessTokens tokens, Lo
         var session = await context.AuthenticateAsync(SessionScheme);
         var user = session.Principal;
         var email = user?.FindFirstValue("email");
-        if (session.Succeeded && email is not null && state.SessionsRevokedBefore(email) is { } revoked && session.Properties?.IssuedUtc is { } issued && issued <= revoked)
+        var revoked = session.Succeeded && email is not null && state.SessionsRevokedBefore(email) is { } before
+            && session.Properties?.IssuedUtc is { } issued && issued <= before;
+        if (!session.Succeeded || user is null || revoked)
         {
-            await context.SignOutAsync(SessionScheme); // an admin ended this person's sessions: log in at the provider again
-            session = AuthenticateResult.NoResult();
-        }
+            // An admin ended this person's sessions since this login: it mints nothing more, and the provider is asked
+            // for a real login (prompt=login), not a silent single sign-on.
+            var login = new OpenIdConnectChallengeProperties { RedirectUri = context.Request.Path + context.Request.QueryString };
+            if (revoked)
+            {
+                await context.SignOutAsync(SessionScheme);
+                login.Prompt = "login";
+            }
 
-        if (!session.Succeeded || user is null)
-        {
-            await context.ChallengeAsync(OidcScheme, new AuthenticationProperties { RedirectUri = context.Request.Path + context.Request.QueryString });
+            await context.ChallengeAsync(OidcScheme, login);
             return;
         }
 
