@@ -92,7 +92,12 @@ public static class AccessAdminCommands
         var clientSecret = new Option<string?>("--client-secret") { Description = "[env TUNNEL_IDP_CLIENT_SECRET]" };
         var scopes = new Option<string>("--scopes") { DefaultValueFactory = _ => "openid profile email" };
         var groupClaim = new Option<string>("--group-claim") { DefaultValueFactory = _ => "groups" };
-        var idpSet = new Command("set", "Set the identity provider edges log people in with") { authHost, authority, clientId, clientSecret, scopes, groupClaim };
+        var edgePort = new Option<int>("--edge-port")
+        {
+            Description = "The edges' public HTTPS port, when it is not 443: the redirect URI to register includes it",
+            DefaultValueFactory = _ => 443,
+        };
+        var idpSet = new Command("set", "Set the identity provider edges log people in with") { authHost, authority, clientId, clientSecret, scopes, groupClaim, edgePort };
         idpSet.SetAction(async (parse, ct) =>
         {
             using var api = CommonOptions.CreateClient(parse);
@@ -101,7 +106,10 @@ public static class AccessAdminCommands
                 authHostname = parse.GetValue(authHost), authority = parse.GetValue(authority), clientId = parse.GetValue(clientId),
                 clientSecret = parse.GetValueOrEnvironment(clientSecret, "TUNNEL_IDP_CLIENT_SECRET") ?? "", scopes = parse.GetValue(scopes), groupClaim = parse.GetValue(groupClaim),
             }, ct);
-            Output.Print(parse, idp, i => Console.WriteLine($"Edges log people in at {i.Text("authHostname")}; register this redirect URI at the provider: {i.Text("redirectUri")}"));
+            var port = parse.GetValue(edgePort);
+            var redirect = port == 443 ? idp.Text("redirectUri") : $"https://{idp.Text("authHostname")}:{port}/.tunnel/callback-oidc";
+            Output.Print(parse, idp, i => Console.WriteLine($"Edges log people in at {i.Text("authHostname")}; register this redirect URI at the provider: {redirect}"
+                + (port == 443 ? " (edges on another public port: add --edge-port PORT to print it with the port)" : "")));
             return 0;
         });
 

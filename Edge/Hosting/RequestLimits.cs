@@ -56,8 +56,16 @@ internal static class RequestLimits
         var inFlight = app.ApplicationServices.GetRequiredService<ConcurrentRequests>();
         app.Use(async (context, next) =>
         {
-            if (EdgeListeners.Of(context, options) != Listener.Public)
+            var listener = EdgeListeners.Of(context, options);
+            if (listener != Listener.Public)
             {
+                // Tunnel streams are silent one way for as long as the other way is busy (an upload's answer comes at
+                // its end): the slow-body rate is for public clients only.
+                if (listener == Listener.Connector && context.Features.Get<IHttpMinRequestBodyDataRateFeature>() is { } rate)
+                {
+                    rate.MinDataRate = null;
+                }
+
                 await next(context);
                 return;
             }

@@ -131,7 +131,9 @@ public sealed class AccessTests(AccessFixture fixture) : IClassFixture<AccessFix
         var claims = JsonDocument.Parse(await page.InnerTextAsync("body")).RootElement;
         Assert.Equal(AccessFixture.Alice, claims.GetProperty("email").GetString());
         Assert.Equal(app.GetProperty("id").GetString(), claims.GetProperty("aud").GetString());
-        Assert.Contains("staff", claims.GetProperty("groups").EnumerateArray().Select(g => g.GetString()));
+        var groups = claims.GetProperty("groups").EnumerateArray().Select(g => g.GetString()).ToList();
+        Assert.Contains("staff", groups);
+        Assert.Equal(groups.Distinct().Count(), groups.Count); // each group once, though both the ID token and userinfo name it
 
         // The session cookie is host-only, Secure, HttpOnly; the origin never sees it.
         var cookies = await page.Context.CookiesAsync();
@@ -245,6 +247,15 @@ public sealed class AccessTests(AccessFixture fixture) : IClassFixture<AccessFix
         await pending.ConnectAsync(IPAddress.Loopback, personPort);
         var output = await Eventually.Until(() => Task.FromResult(person.Output), o => o.Contains("/.tunnel/login"), TimeSpan.FromSeconds(20), "a login URL printed");
         var loginUrl = output.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("https://", StringComparison.Ordinal) && l.Contains("/.tunnel/login"));
+        // The client's listener answers only the login it started: a callback with another state is turned away.
+        var listener = new Uri(System.Web.HttpUtility.ParseQueryString(new Uri(loginUrl).Query)["return"]!);
+        using (var stray = new HttpClient())
+        {
+            var response = await stray.GetAsync(new Uri(listener, "/callback?code=stolen&state=not-the-clients"));
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains("Not the login this command started", await response.Content.ReadAsStringAsync());
+        }
+
         var page = await fixture.NewPageAsync();
         await page.GotoAsync(loginUrl);
         await fixture.LogInAtProviderAsync(page, AccessFixture.Alice);

@@ -81,7 +81,8 @@ public class IngressTests(SqliteStackFixture fixture) : IClassFixture<SqliteStac
         Assert.Equal(HttpStatusCode.OK, (await Stack.Public.GetAsync(Stack.PublicUrl(unverified, "/small"))).StatusCode);
         var failed = await Stack.Public.GetAsync(Stack.PublicUrl(untrusted, "/small"));
         Assert.Equal(HttpStatusCode.BadGateway, failed.StatusCode);
-        Assert.Contains("TLS handshake with https://[::1]", await failed.Content.ReadAsStringAsync());
+        Assert.DoesNotContain("[::1]", await failed.Content.ReadAsStringAsync()); // the reason is the operator's, in the edge's log
+        Assert.Contains("TLS handshake with https://[::1]", Stack.Edge!.Output);
         Assert.Contains("You reached internal.example", await Stack.Public.GetStringAsync(Stack.PublicUrl(renamed, "/")));
     }
 
