@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Tunnel.Edge.RequestTarget;
 using Tunnel.Edge.Routing;
 using Tunnel.Shared.Access;
+using Tunnel.Shared.Ingress;
 
 namespace Tunnel.Edge.Access;
 
@@ -23,9 +24,25 @@ public sealed class AuthHostEndpoints(AccessState state, AccessTokens tokens, Lo
     public const string CallbackPath = "/.tunnel/callback-oidc";
 
     public bool Handles(HttpContext context) =>
-        state.Provider is { } provider && CanonicalTarget.Of(context).Host == Shared.Ingress.HostnameForm.Normalize(provider.AuthHostname);
+        state.Provider is { } provider && CanonicalTarget.Of(context).Host == HostnameForm.Normalize(provider.AuthHostname);
 
     public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await HandleAsync(context);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or System.IO.IOException && !context.Response.HasStarted)
+        {
+            // Most often: the provider's discovery document cannot be fetched (down, wrong authority, TLS).
+            context.RequestServices.GetRequiredService<ILogger<AuthHostEndpoints>>().LogWarning(ex, "Access login at {Path} failed", context.Request.Path);
+            await ErrorPages.WriteAsync(context, StatusCodes.Status502BadGateway, "access_provider_unreachable", "Login unavailable",
+                $"The identity provider at {state.Provider?.Authority} could not be reached or answered wrongly; try again in a moment. " +
+                "If it persists, the administrator should check the provider settings (tunnel access idp set).");
+        }
+    }
+
+    private async Task HandleAsync(HttpContext context)
     {
         var path = CanonicalTarget.Of(context).Path;
         if (path == CallbackPath)
@@ -70,11 +87,13 @@ public sealed class AuthHostEndpoints(AccessState state, AccessTokens tokens, Lo
 
         var app = Guid.TryParse(Param("app"), out var id) ? state.FindApplication(id) : null;
         var returnText = Param("return");
-        // The return URL must be an https page of a hostname the application covers, or the loopback listener of a
-        // command-line client on this person's machine (RFC 8252); anything else would be an open redirect.
+        // The return URL must be an https page of a hostname the application covers, on this public port, or the
+        // loopback listener of a command-line client on this person's machine (RFC 8252); anything else would be an
+        // open redirect.
         Uri? returnUrl = null;
         var valid = app is not null && returnText.All(c => c is > ' ' and <= '~') && Uri.TryCreate(returnText, UriKind.Absolute, out returnUrl)
-            && ((returnUrl.Scheme == "https" && returnUrl.UserInfo.Length == 0 && AccessApplicationMatcher.CoversHost(app, returnUrl.IdnHost))
+            && ((returnUrl.Scheme == "https" && returnUrl.UserInfo.Length == 0 && returnUrl.Port == (context.Request.Host.Port ?? 443)
+                 && HostnameForm.Normalize(returnUrl.IdnHost) is { } returnHost && AccessApplicationMatcher.CoversHost(app, returnHost))
                 || IsLoopbackClient(returnUrl));
         if (!valid || app is null || returnUrl is null)
         {

@@ -14,6 +14,9 @@ public sealed class PresentedCredentials
     /// <summary>Cookies of Access (sessions, login nonces) and of the auth hostname, whatever the application.</summary>
     private static readonly string[] CookiePrefixes = [AccessHeaders.SessionCookiePrefix, AccessHeaders.LoginNonceCookiePrefix, "tunnel_access", "tunnel_auth"];
 
+    /// <summary>What every one of those cookie names contains.</summary>
+    private static readonly string[] CookieMarks = ["tunnel_access", "tunnel_login", "tunnel_auth"];
+
     private readonly Dictionary<string, string> _cookies;
 
     private PresentedCredentials(Dictionary<string, string> cookies, string? sessionToken, string? clientId, string? clientSecret)
@@ -50,11 +53,14 @@ public sealed class PresentedCredentials
             request.Headers.Remove(header);
         }
 
-        if (cookies.Count > 0)
+        var cookieHeader = request.Headers.Cookie;
+        if (cookieHeader.Count > 0 && cookieHeader.Any(h => h is not null && Mentions(h)))
         {
-            // Rebuild the Cookie header from what is left, pair by pair as the client wrote them.
-            var kept = request.Headers.Cookie.SelectMany(h => (h ?? "").Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-                .Where(pair => !IsOurs(pair.Split('=', 2)[0].Trim()))
+            // Rebuild the Cookie header from what is left, pair by pair as the client wrote them. A pair that names one
+            // of ours anywhere is dropped, however it is spelled ("a=1, ours=x", ' ours =x', quoted names): origins parse
+            // cookies in more ways than the gate reads them, and the gate reads only the cleanly parsed ones above.
+            var kept = cookieHeader.SelectMany(h => (h ?? "").Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                .Where(pair => !Mentions(pair))
                 .ToList();
             if (kept.Count == 0)
             {
@@ -68,6 +74,10 @@ public sealed class PresentedCredentials
 
         return taken;
     }
+
+    /// <summary>Text that names one of our cookies anywhere, in any case.</summary>
+    private static bool Mentions(string text) =>
+        CookieMarks.Any(mark => text.Contains(mark, StringComparison.OrdinalIgnoreCase));
 
     private static bool IsOurs(string cookieName) =>
         CookiePrefixes.Any(p => cookieName.StartsWith(p, StringComparison.OrdinalIgnoreCase));

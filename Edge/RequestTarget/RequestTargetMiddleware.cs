@@ -23,7 +23,9 @@ public static class RequestTargetMiddleware
             }
 
             var request = context.Request;
-            var host = HostnameForm.Normalize(request.Host.Host);
+            // From the raw header: HttpRequest.Host decodes punycode itself and throws on a malformed name.
+            var (rawHost, port) = SplitHostAndPort(request.Headers.Host.ToString());
+            var host = HostnameForm.Normalize(rawHost);
             if (host is null || host.StartsWith('*'))
             {
                 return ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, "bad_host", "Bad request",
@@ -36,12 +38,50 @@ public static class RequestTargetMiddleware
                     $"The edge refuses this path: {error}. Send the path in its plain form.");
             }
 
-            request.Host = request.Host.Port is { } port ? new HostString(host, port) : new HostString(host);
+            if (NonAsciiHeader(request.Headers) is { } header)
+            {
+                // HTTP header values are ASCII; origins and the forwarder read other bytes differently (or not at all).
+                return ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, "bad_header", "Bad request",
+                    $"The request header '{header}' holds characters outside ASCII. Encode its value (e.g. percent-encoding).");
+            }
+
+            request.Host = port is { } p ? new HostString(host, p) : new HostString(host);
             request.Path = path;
             context.Features.Set(new CanonicalTarget(host, path, PathForm.Key(path)));
             RemoveAmbiguousHeaders(request.Headers);
             return next(context);
         });
+
+    private static string? NonAsciiHeader(IHeaderDictionary headers)
+    {
+        foreach (var (name, values) in headers)
+        {
+            foreach (var value in values)
+            {
+                if (value is not null && !System.Text.Ascii.IsValid(value))
+                {
+                    return name;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>"name" or "name:port"; IPv6 literals and anything else unusual come back whole, to be refused as a hostname.</summary>
+    private static (string Host, int? Port) SplitHostAndPort(string value)
+    {
+        var colon = value.LastIndexOf(':');
+        if (colon < 0 || value.Contains(']', StringComparison.Ordinal))
+        {
+            return (value, null);
+        }
+
+        return int.TryParse(value.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+            && port is > 0 and <= 65535
+            ? (value[..colon], port)
+            : (value, null);
+    }
 
     /// <summary>
     /// Header names with '_' are dropped (nginx's default): CGI and WSGI servers fold '_' and '-' together, so

@@ -8,11 +8,11 @@ namespace Tunnel.Shared.Ingress;
 ///
 /// Input is the path as the server decoded it once (percent escapes other than %2F undone, dot segments resolved).
 /// Canonical: repeated slashes merged. Refused (no single meaning): anything still holding '%' (an encoded '/', '\'
-/// or '%' that origins decode differently), a backslash, a control character, or a segment that some servers read as
+/// or '%' that origins decode differently), a backslash, an encoded '?' or '#', a control character, or a segment that some servers read as
 /// '.' or '..' once they drop ';' parameters or trailing dots and spaces ('..;', '.. ', '...').
 ///
-/// The key is what origins may take the path to mean, folded together: compatibility forms (fullwidth letters and
-/// dots), case (as case-insensitive comparers fold it), ';' parameters cut, trailing dots and spaces trimmed per segment. A prefix that
+/// The key is what origins may take the path to mean, folded together: Unicode compatibility form (NFKC: fullwidth,
+/// mathematical and modifier letters, look-alike dots and spaces), case (as case-insensitive comparers fold it), ';' parameters cut, trailing dots and spaces trimmed per segment. A prefix that
 /// protects matches on keys; so /admin protects /ADMIN, /admin;x=1, /admin. and /ａｄｍｉｎ alike.
 /// </summary>
 public static class PathForm
@@ -41,6 +41,12 @@ public static class PathForm
                 return false;
             }
 
+            if (c is '?' or '#')
+            {
+                error = "the path holds an encoded '?' or '#' (%3F, %23), which some servers take as the start of the query or fragment";
+                return false;
+            }
+
             if (char.IsControl(c))
             {
                 error = "the path holds a control character";
@@ -56,6 +62,12 @@ public static class PathForm
         }
 
         canonical = builder.ToString();
+        if (!HasUnicodeTables && !Ascii.IsValid(canonical))
+        {
+            error = "the path holds non-ASCII characters and this edge runs without Unicode tables (invariant globalization) to compare them";
+            return false;
+        }
+
         foreach (var segment in canonical.Split('/'))
         {
             var key = SegmentKey(segment);
@@ -100,49 +112,23 @@ public static class PathForm
     }
 
     /// <summary>
-    /// What "best fit" decoders (IIS, Windows APIs) and Unicode compatibility normalization turn into ASCII: fullwidth
-    /// forms (ａ → a, ／ → /, ．→ .) and the look-alike dots and slashes. The services run with invariant globalization,
-    /// which has no NFKC tables, so the mappings that matter for paths are listed here.
+    /// Whether this process has Unicode normalization tables (ICU). Under invariant globalization it has none, and
+    /// a path holding non-ASCII characters is refused rather than compared unfolded.
     /// </summary>
-    private static string FoldCompatibilityForms(string segment)
-    {
-        if (System.Text.Ascii.IsValid(segment))
-        {
-            return segment;
-        }
-
-        return string.Create(segment.Length, segment, (span, source) =>
-        {
-            for (var i = 0; i < source.Length; i++)
-            {
-                var c = source[i];
-                span[i] = c switch
-                {
-                    >= '\uFF01' and <= '\uFF5E' => (char)(c - 0xFEE0),
-                    '\u2024' or '\uFE52' or '\u3002' or '\uFF61' => '.',
-                    '\u2215' or '\u2044' or '\u29F8' => '/',
-                    '\uFE68' or '\u29F5' or '\u29F9' => '\\',
-                    '\uFE6A' => '%',
-                    '\uFE54' => ';',
-                    '\u0131' => 'i',
-                    '\u017F' => 's',
-                    '\u212A' => 'k',
-                    _ => c,
-                };
-            }
-        });
-    }
+    public static readonly bool HasUnicodeTables = "\uFF41".Normalize(NormalizationForm.FormKC) == "a";
 
     private static string SegmentKey(string segment)
     {
-        var text = FoldCompatibilityForms(segment);
+        // Compatibility form: fullwidth and mathematical letters, look-alike dots and spaces become what they imitate.
+        var text = HasUnicodeTables && !Ascii.IsValid(segment) ? segment.Normalize(NormalizationForm.FormKC) : segment;
         var semicolon = text.IndexOf(';');
         if (semicolon >= 0)
         {
             text = text[..semicolon];
         }
 
-        // Upper then lower: folds what case-insensitive comparers equate (ı and i, ſ and s both upper-case alike).
-        return text.TrimEnd('.', ' ').ToUpperInvariant().ToLowerInvariant();
+        // Case as every case-insensitive comparer folds it: upper then lower (ſ and s alike), and the Turkish dotted and
+        // dotless i, which Java's equalsIgnoreCase equates with i though .NET's invariant casing does not.
+        return text.TrimEnd('.', ' ').Replace('\u0131', 'i').Replace('\u0130', 'i').ToUpperInvariant().ToLowerInvariant();
     }
 }

@@ -9,9 +9,10 @@ public sealed class PresentedCredentialsTests
 {
     private static readonly Gen<string> Ours = Gen.OneOfConst(
         "__Host-tunnel_access_0123456789abcdef0123456789abcdef", "__host-TUNNEL_ACCESS_x", "tunnel_access", "Tunnel_Access", "tunnel_auth",
-        "tunnel_authC1", "tunnel_auth_antiforgery", "__Host-tunnel_login_00");
+        "tunnel_authC1", "tunnel_auth_antiforgery", "__Host-tunnel_login_00", "my_tunnel_access", " __Host-tunnel_access_x ", "\"tunnel_access\"",
+        "a=1, __Host-tunnel_access_y");
 
-    private static readonly Gen<string> Theirs = Gen.OneOfConst("session", "csrftoken", "theme", "tunnel", "access", "my_tunnel_access", "_ga");
+    private static readonly Gen<string> Theirs = Gen.OneOfConst("session", "csrftoken", "theme", "tunnel", "access", "_ga", "tunnelaccess");
 
     [Fact]
     public void Every_access_cookie_and_header_is_taken_and_the_rest_kept_in_order()

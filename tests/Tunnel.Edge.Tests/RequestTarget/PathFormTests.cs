@@ -25,7 +25,8 @@ public sealed class PathFormTests
     private static readonly Gen<string> Segment = Gen.OneOfConst(
         "admin", "ADMIN", "Admin", "aDmIn", "admin.", "admin..", "admin ", "admin. ", "admin;x=1", "admin;", "ａｄｍｉｎ", "admın",
         "public", "PUBLIC", "public.", "public;a", "ｐｕｂｌｉｃ", "docs", "DOCS", "docs.", "docs;v=2",
-        "x", "index.html", "..;", ".. ", "...", ". ", ".;x", "..", ".", "", "a\\b", "%2F", "%2e%2e", "a\tb", "／", "．．", "％2f", "café");
+        "x", "index.html", "..;", ".. ", "...", ". ", ".;x", "..", ".", "", "a\\b", "%2F", "%2e%2e", "a\tb", "／", "．．", "％2f", "café", "admin?x", "admin#x",
+        "admin\u00A0", "admin\u3000", "\U0001D41Admin", "\u1D43dmin", "adm\u2170n", "\u2025", "\uFE30", "..\u3000", "ﬁle", "ª", "\u0130dmin");
 
     private static readonly Gen<string> Separator = Gen.OneOfConst("/", "/", "/", "//", "\\");
 
@@ -38,7 +39,7 @@ public sealed class PathFormTests
         p => Resolve(p.Split('/')),
         p => Resolve(p.Split('/').Select(s => s.Split(';')[0])),
         p => Resolve(p.Split('/').Select(s => Fullwidth(s).TrimEnd('.', ' ').ToLowerInvariant())),
-        p => Resolve(Fullwidth(p).Split('/').Select(s => s.Split(';')[0].TrimEnd('.', ' ').ToLowerInvariant())),
+        p => Resolve(p.Normalize(System.Text.NormalizationForm.FormKC).Split('/').Select(s => s.Split(';')[0].TrimEnd('.', ' ').ToLowerInvariant())),
     ];
 
     /// <summary>IIS's best fit: fullwidth forms read as ASCII.</summary>
@@ -70,7 +71,9 @@ public sealed class PathFormTests
         return "/" + string.Join('/', stack);
     }
 
-    private static bool Under(string prefix, string path) => PathForm.Covers(prefix, path, StringComparison.OrdinalIgnoreCase);
+    /// <summary>Case-insensitive as .NET and Java compare (Java's equalsIgnoreCase also equates ı and İ with i).</summary>
+    private static bool Under(string prefix, string path) =>
+        PathForm.Covers(prefix, path, StringComparison.OrdinalIgnoreCase) || PathForm.Covers(prefix, path.Replace('\u0131', 'i').Replace('\u0130', 'i'), StringComparison.OrdinalIgnoreCase);
 
     [Fact]
     public void Nothing_is_opened_that_an_origin_reads_as_protected()
@@ -98,6 +101,9 @@ public sealed class PathFormTests
             }
         }, iter: 20_000);
     }
+
+    [Fact]
+    public void The_edge_compares_with_unicode_tables() => Assert.True(PathForm.HasUnicodeTables);
 
     [Fact]
     public void The_canonical_form_is_stable_and_has_no_ambiguous_characters()
@@ -140,6 +146,11 @@ public sealed class PathFormTests
     [InlineData("/a\tb")]
     [InlineData("/public/．．/admin")]
     [InlineData("/public／..／admin")]
+    [InlineData("/public/\u2025/admin")]
+    [InlineData("/public/\uFE30/admin")]
+    [InlineData("/public/..\u3000/admin")]
+    [InlineData("/admin?x")]
+    [InlineData("/admin#x")]
     [InlineData("*")]
     [InlineData("")]
     public void Ambiguous_paths_are_refused(string decoded) =>
@@ -151,6 +162,9 @@ public sealed class PathFormTests
     [InlineData("/admin./users")]
     [InlineData("/admin ")]
     [InlineData("/ａｄｍｉｎ/x")]
+    [InlineData("/admin\u00A0/x")]
+    [InlineData("/\U0001D41Admin/x")]
+    [InlineData("/adm\u2170n/x")]
     public void Every_spelling_of_a_protected_path_is_protected(string decoded)
     {
         Assert.True(PathForm.TryCanonicalize(decoded, out var canonical, out var error), error);

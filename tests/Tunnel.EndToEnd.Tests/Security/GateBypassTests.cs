@@ -90,7 +90,13 @@ public sealed class GateBypassTests(AccessFixture fixture) : IClassFixture<Acces
     [InlineData("/x%2F..%2Fadmin")]
     [InlineData("/x/..;/admin")]
     [InlineData("/x/..%3B/admin")]
+    [InlineData("/admin%3F/x")]
+    [InlineData("/admin%23/x")]
     [InlineData("/%252e%252e/admin")]
+    [InlineData("/admin%C2%A0/x")]
+    [InlineData("/%F0%9D%90%9Admin/x")]
+    [InlineData("/%E1%B5%83dmin/x")]
+    [InlineData("/adm%E2%85%B0n/x")]
     public async Task Every_spelling_of_a_protected_path_is_gated_or_refused(string target)
     {
         var (host, wide, admin) = await CachedHostAsync();
@@ -142,6 +148,15 @@ public sealed class GateBypassTests(AccessFixture fixture) : IClassFixture<Acces
         }
 
         Assert.Equal(200, (await _s.RawGetAsync(host, "/public/x")).Status); // outside the application: open
+
+        // An opening cannot be left through look-alike dots: each of these reads as '..' somewhere.
+        await _s.CreateAppAsync($"open-{host}", [$"{host}/public/open"], SecurityScenario.Bypass());
+        await _s.WaitStatusAsync(host, "/public/open/x", 200);
+        foreach (var target in new[] { "/public/open/%E2%80%A5/admin", "/public/open/%EF%B8%B0/admin", "/public/open/..%E3%80%80/admin", "/public/open/%EF%BC%8E%EF%BC%8E/admin" })
+        {
+            var response = await _s.RawGetAsync(host, target);
+            Assert.True(response.Status == 400, $"{target} answered {response.Status}: {response.Body}");
+        }
     }
 
     [Fact]
@@ -166,6 +181,13 @@ public sealed class GateBypassTests(AccessFixture fixture) : IClassFixture<Acces
 
         await _s.WaitStatusAsync(otherAscii, "/public/x", 401);
         Assert.Equal(401, (await _s.RawGetAsync(otherAscii.ToUpperInvariant() + ".", "/public/x")).Status);
+
+        // Names that are not names (bad punycode) get a 400 page, not a crash.
+        foreach (var bad in new[] { "xn--other-.localhost", "xn--.localhost", "a..localhost" })
+        {
+            var response = await RawHttp1Client.SendAsync(Stack.PublicPort, ascii, $"GET / HTTP/1.1\r\nHost: {bad}\r\nConnection: close\r\n\r\n");
+            Assert.True(response.Status == 400, $"Host {bad} answered {response.Status}");
+        }
         _ = host;
     }
 
@@ -190,6 +212,16 @@ public sealed class GateBypassTests(AccessFixture fixture) : IClassFixture<Acces
             "X-Original-URL: /admin",
             "X-Rewrite-URL: /admin",
         ];
+        // Cookies of ours hidden in pairs that some origins split differently, and a header value outside ASCII.
+        foreach (var cookie in new[] { "a=b, __Host-tunnel_access_x=eyJ.eyJ.sig", " __Host-tunnel_access_x =SECRET", "\"__Host-tunnel_access_x\"=SECRET", "x=1,tunnel_auth=SECRET" })
+        {
+            var response = await _s.RawGetAsync(host, "/public/x", $"Cookie: {cookie}");
+            Assert.True(response.Status == 200, $"{cookie}: {response.Status}");
+            Assert.DoesNotContain("tunnel_", response.Body, StringComparison.OrdinalIgnoreCase);
+        }
+
+        Assert.Equal(400, (await _s.RawGetAsync(host, "/public/x", "X-Name: caf\u00e9")).Status);
+
         // Protected and allowed, bypassed, outside every application.
         foreach (var path in new[] { "/admin/x", "/public/open/x", "/public/x" })
         {

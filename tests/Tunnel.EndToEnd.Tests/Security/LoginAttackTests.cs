@@ -137,7 +137,7 @@ public sealed class LoginAttackTests(AccessFixture fixture) : IClassFixture<Acce
             "https://evil.example/", $"https://{host}.evil.example/", $"https://{host}@evil.example/", $"https://evil.example\\@{host}/",
             "https:/\t/evil.example/", $"https://{host}:{port}/\t/evil.example", $"https://{host}:{port}/x\u0000", "https://hóst.example/",
             "//evil.example/", "javascript:alert(1)", $"http://{host}:{port}/", "http://127.0.0.1/callback", "http://127.0.0.1:80/callback",
-            "http://evil.example:8080/callback", "http://127.0.0.1:9999/callback@evil.example",
+            "http://evil.example:8080/callback", "http://127.0.0.1:9999/callback@evil.example", $"https://{host}:1234/", $"https://{host}/",
         })
         {
             var response = await GetAsync(client, $"{AuthBase}/.tunnel/login?app={id}&return={Uri.EscapeDataString(target)}", alice);
