@@ -97,8 +97,17 @@ public sealed partial class DashboardTests(DashboardFixture fixture) : IClassFix
         Assert.Contains("not known here", await page.TextContentAsync("[role=alert]"));
 
         await page.FillAsync("#token", Stack.AdminKey);
+        // Room for a loaded machine, and where the sign-in ended when it does not reach the dashboard.
         await page.ClickAsync("#sign-in-token");
-        await page.WaitForURLAsync(fixture.DashboardUrl("/"));
+        try
+        {
+            await page.WaitForURLAsync(fixture.DashboardUrl("/"), new PageWaitForURLOptions { Timeout = 60_000 });
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"signing in with the admin key ended at {page.Url}: {await page.InnerTextAsync("body")}");
+        }
+
         Assert.Equal("admin", await page.TextContentAsync("#role"));
 
         await page.ClickAsync("#sign-out");

@@ -9,7 +9,8 @@ namespace Tunnel.EndToEnd.Tests.Security;
 /// credentials that must never reach an origin. Requests are sent raw (HTTP/1.1 and hand-written HTTP/2) so nothing
 /// normalizes them on the way.
 /// </summary>
-public sealed class GateBypassTests(AccessFixture fixture) : IClassFixture<AccessFixture>
+[Collection(SecurityCollection.Name)]
+public sealed class GateBypassTests(AccessFixture fixture)
 {
     private readonly SecurityScenario _s = new(fixture);
     private TunnelStack Stack => fixture.Stack;

@@ -10,7 +10,8 @@ namespace Tunnel.EndToEnd.Tests.Security;
 /// The attacker's pass on logins and tokens, with a real provider and Chromium: path-scoped logins, replayed and
 /// cross-browser hand-offs, open redirects, crafted command-line logins, revoked sessions and service tokens.
 /// </summary>
-public sealed class LoginAttackTests(AccessFixture fixture) : IClassFixture<AccessFixture>
+[Collection(SecurityCollection.Name)]
+public sealed class LoginAttackTests(AccessFixture fixture)
 {
     private readonly SecurityScenario _s = new(fixture);
     private TunnelStack Stack => fixture.Stack;

@@ -16,10 +16,11 @@ public sealed class ProviderOutageTests(SqliteStackFixture fixture) : IClassFixt
         stack.StartConnector(token);
         await stack.WaitServedAsync(hostname);
         var deadAuthority = $"https://127.0.0.1:{Ports.Free()}";
-        (await stack.Api.PutAsJsonAsync("api/access/identity-provider", new
-        {
-            authHostname = "auth-down.localhost", authority = deadAuthority, clientId = "c", clientSecret = "s", scopes = "openid email", groupClaim = "groups",
-        })).EnsureSuccessStatusCode();
+        // Set through the CLI, which prints the redirect URI to register with the edges' public port.
+        var idp = await stack.CliAsync("access", "idp", "set", "--auth-hostname", "auth-down.localhost", "--authority", deadAuthority,
+            "--client-id", "c", "--client-secret", "s", "--edge-port", stack.PublicPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(idp.ExitCode == 0, idp.Output);
+        Assert.Contains($"https://auth-down.localhost:{stack.PublicPort}/.tunnel/callback-oidc", idp.Output);
         var created = await stack.Api.PostAsJsonAsync("api/access/apps", new
         {
             name = $"down-{hostname}", domains = new[] { hostname }, sessionMinutes = 60,
