@@ -18,10 +18,6 @@ public sealed class AccessApplicationMatcher
 
     private AccessApplicationMatcher(IReadOnlyList<Entry> entries) => _entries = entries;
 
-    public static readonly AccessApplicationMatcher Empty = new([]);
-
-    public bool IsEmpty => _entries.Count == 0;
-
     public static AccessApplicationMatcher Build(IEnumerable<AccessApplication> applications)
     {
         var entries = new List<Entry>();

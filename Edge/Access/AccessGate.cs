@@ -101,10 +101,7 @@ public sealed class AccessGate(AccessState state, AccessTokens tokens, OneTimeUs
         var wantsHtml = context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
         if (wantsHtml && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)))
         {
-            // Bind the login to this browser: the hand-off that comes back must carry this cookie's nonce.
-            var nonce = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(16));
-            context.Response.Cookies.Append(AccessHeaders.LoginNonceCookie(app.Id), nonce, CookieOptions(LoginNonceLifetime));
-            context.Response.Redirect($"{login}&nonce={nonce}");
+            RedirectToLogin(context, login, app);
             return;
         }
 
@@ -118,6 +115,14 @@ public sealed class AccessGate(AccessState state, AccessTokens tokens, OneTimeUs
         context.Response.Headers[ErrorPages.ErrorDetailHeader] = ErrorPages.AsciiHeaderValue(detail);
         context.Response.Headers[AccessHeaders.LoginUrl] = login;
         await context.Response.WriteAsJsonAsync(new { error = "access_required", detail, login_url = login });
+    }
+
+    /// <summary>Binds the login to this browser: the hand-off that comes back must carry this cookie's nonce.</summary>
+    private static void RedirectToLogin(HttpContext context, string loginUrl, AccessApplication app)
+    {
+        var nonce = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(16));
+        context.Response.Cookies.Append(AccessHeaders.LoginNonceCookie(app.Id), nonce, CookieOptions(LoginNonceLifetime));
+        context.Response.Redirect($"{loginUrl}&nonce={nonce}");
     }
 
     private static string LoginUrl(HttpContext context, IdentityProviderConfig provider, AccessApplication app, string returnUrl) =>
@@ -172,9 +177,7 @@ public sealed class AccessGate(AccessState state, AccessTokens tokens, OneTimeUs
                 return;
             }
 
-            var nonce = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(16));
-            context.Response.Cookies.Append(AccessHeaders.LoginNonceCookie(app.Id), nonce, CookieOptions(LoginNonceLifetime));
-            context.Response.Redirect($"{LoginUrl(context, provider, app, $"https://{context.Request.Host}{returnPath}")}&nonce={nonce}");
+            RedirectToLogin(context, LoginUrl(context, provider, app, $"https://{context.Request.Host}{returnPath}"), app);
             return;
         }
 

@@ -20,7 +20,6 @@ public sealed class AccessState
         config.Changed += () => _current = Parse();
     }
 
-    public IReadOnlyList<AccessApplication> Applications => _current.Snapshot.Applications;
     public AccessApplicationMatcher Matcher => _current.Matcher;
     public IdentityProviderConfig? Provider => _current.Snapshot.IdentityProvider;
     public IReadOnlyList<ECDsaSecurityKey> VerificationKeys => _current.Keys;

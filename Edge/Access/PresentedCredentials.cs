@@ -11,11 +11,13 @@ public sealed class PresentedCredentials
     private static readonly string[] Headers =
         [AccessHeaders.ClientId, AccessHeaders.ClientSecret, AccessHeaders.SessionToken, AccessHeaders.Assertion];
 
-    /// <summary>Cookies of Access (sessions, login nonces) and of the auth hostname, whatever the application.</summary>
-    private static readonly string[] CookiePrefixes = [AccessHeaders.SessionCookiePrefix, AccessHeaders.LoginNonceCookiePrefix, "tunnel_access", "tunnel_auth"];
-
-    /// <summary>What every one of those cookie names contains.</summary>
+    /// <summary>
+    /// What the names of Access cookies (sessions, login nonces) and of the auth hostname's cookies contain, whatever the
+    /// application: a cookie pair that mentions one, however spelled, is ours.
+    /// </summary>
     private static readonly string[] CookieMarks = ["tunnel_access", "tunnel_login", "tunnel_auth"];
+
+    private static readonly Dictionary<string, string> NoCookies = new(StringComparer.Ordinal);
 
     private readonly Dictionary<string, string> _cookies;
 
@@ -37,12 +39,18 @@ public sealed class PresentedCredentials
 
     public static PresentedCredentials TakeFrom(HttpRequest request)
     {
-        var cookies = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, value) in request.Cookies)
+        var cookieHeader = request.Headers.Cookie;
+        var mentioned = cookieHeader.Count > 0 && cookieHeader.Any(h => h is not null && Mentions(h));
+        var cookies = NoCookies;
+        if (mentioned)
         {
-            if (IsOurs(name))
+            cookies = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (name, value) in request.Cookies)
             {
-                cookies.TryAdd(name, value);
+                if (Mentions(name))
+                {
+                    cookies.TryAdd(name, value);
+                }
             }
         }
 
@@ -53,8 +61,7 @@ public sealed class PresentedCredentials
             request.Headers.Remove(header);
         }
 
-        var cookieHeader = request.Headers.Cookie;
-        if (cookieHeader.Count > 0 && cookieHeader.Any(h => h is not null && Mentions(h)))
+        if (mentioned)
         {
             // Rebuild the Cookie header from what is left, pair by pair as the client wrote them. A pair that names one
             // of ours anywhere is dropped, however it is spelled ("a=1, ours=x", ' ours =x', quoted names): origins parse
@@ -78,9 +85,6 @@ public sealed class PresentedCredentials
     /// <summary>Text that names one of our cookies anywhere, in any case.</summary>
     private static bool Mentions(string text) =>
         CookieMarks.Any(mark => text.Contains(mark, StringComparison.OrdinalIgnoreCase));
-
-    private static bool IsOurs(string cookieName) =>
-        CookiePrefixes.Any(p => cookieName.StartsWith(p, StringComparison.OrdinalIgnoreCase));
 
     private static string? NonEmpty(Microsoft.Extensions.Primitives.StringValues values) =>
         values.Count > 0 && !string.IsNullOrEmpty(values[0]) ? values[0] : null;

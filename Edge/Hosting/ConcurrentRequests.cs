@@ -13,33 +13,33 @@ internal sealed class ConcurrentRequests
 
     public IDisposable? TryEnter(HttpContext context, string host, EdgeOptions options, out (int Status, string Detail)? refusal)
     {
-        var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        (string Key, int Limit, int Status, string Detail)[] bounds =
-        [
-            ($"c|{context.Connection.Id}", options.MaxConcurrentRequestsPerConnection, StatusCodes.Status429TooManyRequests,
-                $"This connection has {options.MaxConcurrentRequestsPerConnection} requests in flight, the most one connection may have; wait for some to finish."),
-            ($"i|{host}|{client}", options.MaxConcurrentRequestsPerClientIp, StatusCodes.Status429TooManyRequests,
-                $"Your address has {options.MaxConcurrentRequestsPerClientIp} requests to {host} in flight, the most one client may have; wait for some to finish."),
-            ($"h|{host}", options.MaxConcurrentRequestsPerHostname, StatusCodes.Status503ServiceUnavailable,
-                $"{host} has {options.MaxConcurrentRequestsPerHostname} requests in flight, the most it takes at once; try again in a moment."),
-        ];
-        for (var i = 0; i < bounds.Length; i++)
+        string[] keys = [$"c|{context.Connection.Id}", $"i|{host}|{context.Connection.RemoteIpAddress}", $"h|{host}"];
+        int[] limits = [options.MaxConcurrentRequestsPerConnection, options.MaxConcurrentRequestsPerClientIp, options.MaxConcurrentRequestsPerHostname];
+        for (var i = 0; i < keys.Length; i++)
         {
-            if (_counts.AddOrUpdate(bounds[i].Key, 1, (_, n) => n + 1) > bounds[i].Limit)
+            if (_counts.AddOrUpdate(keys[i], 1, (_, n) => n + 1) > limits[i])
             {
                 for (var j = 0; j <= i; j++)
                 {
-                    Leave(bounds[j].Key);
+                    Leave(keys[j]);
                 }
 
-                refusal = (bounds[i].Status, bounds[i].Detail);
+                refusal = Refusal(i, host, limits[i]);
                 return null;
             }
         }
 
         refusal = null;
-        return new Slot(this, bounds.Select(b => b.Key).ToArray());
+        return new Slot(this, keys);
     }
+
+    /// <summary>The page for the bound that was hit (formatted only then, not per request).</summary>
+    private static (int Status, string Detail) Refusal(int bound, string host, int limit) => bound switch
+    {
+        0 => (StatusCodes.Status429TooManyRequests, $"This connection has {limit} requests in flight, the most one connection may have; wait for some to finish."),
+        1 => (StatusCodes.Status429TooManyRequests, $"Your address has {limit} requests to {host} in flight, the most one client may have; wait for some to finish."),
+        _ => (StatusCodes.Status503ServiceUnavailable, $"{host} has {limit} requests in flight, the most it takes at once; try again in a moment."),
+    };
 
     private void Leave(string key)
     {

@@ -32,7 +32,7 @@ public static class RequestTargetMiddleware
                     "The request's Host (or :authority) is not a valid hostname.");
             }
 
-            if (!PathForm.TryCanonicalize(request.Path.Value ?? "", out var path, out var error))
+            if (!PathForm.TryCanonicalize(request.Path.Value ?? "", out var path, out var key, out var error))
             {
                 return ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, "ambiguous_path", "Bad request",
                     $"The edge refuses this path: {error}. Send the path in its plain form.");
@@ -47,7 +47,7 @@ public static class RequestTargetMiddleware
 
             request.Host = port is { } p ? new HostString(host, p) : new HostString(host);
             request.Path = path;
-            context.Features.Set(new CanonicalTarget(host, path, PathForm.Key(path)));
+            context.Features.Set(new CanonicalTarget(host, path, key));
             RemoveAmbiguousHeaders(request.Headers);
             return next(context);
         });

@@ -17,9 +17,11 @@ namespace Tunnel.Shared.Ingress;
 /// </summary>
 public static class PathForm
 {
-    public static bool TryCanonicalize(string decodedPath, out string canonical, out string error)
+    /// <summary>The canonical path and its key, in one pass (the key of each segment is computed once).</summary>
+    public static bool TryCanonicalize(string decodedPath, out string canonical, out string key, out string error)
     {
         canonical = "";
+        key = "";
         if (decodedPath.Length == 0 || decodedPath[0] != '/')
         {
             error = "the request target is not an absolute path (origin form, starting with '/')";
@@ -68,27 +70,31 @@ public static class PathForm
             return false;
         }
 
-        foreach (var segment in canonical.Split('/'))
+        var keys = new StringBuilder(canonical.Length);
+        foreach (var segment in canonical.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
-            var key = SegmentKey(segment);
-            if (segment.Length > 0 && key is "" or "." or "..")
+            var segmentKey = SegmentKey(segment);
+            if (segmentKey is "" or "." or "..")
             {
-                error = $"the path segment '{segment}' is read as '{(key.Length == 0 ? "(empty)" : key)}' by some servers";
+                error = $"the path segment '{segment}' is read as '{(segmentKey.Length == 0 ? "(empty)" : segmentKey)}' by some servers";
                 return false;
             }
 
-            if (key.AsSpan().IndexOfAny('/', '\\', '%') >= 0)
+            if (segmentKey.AsSpan().IndexOfAny('/', '\\', '%') >= 0)
             {
                 error = $"the path segment '{segment}' holds a character that servers fold into '/', '\\' or '%'";
                 return false;
             }
+
+            keys.Append('/').Append(segmentKey);
         }
 
+        key = keys.Length == 0 ? "/" : keys.ToString();
         error = "";
         return true;
     }
 
-    /// <summary>The comparison key of a canonical path (or of an Access domain's path prefix).</summary>
+    /// <summary>The comparison key of an Access domain's path prefix (requests get theirs from <see cref="TryCanonicalize"/>).</summary>
     public static string Key(string path)
     {
         var builder = new StringBuilder(path.Length);

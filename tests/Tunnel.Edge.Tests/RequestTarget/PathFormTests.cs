@@ -80,12 +80,12 @@ public sealed class PathFormTests
     {
         DecodedPath.Sample(decoded =>
         {
-            if (!PathForm.TryCanonicalize(decoded, out var canonical, out _))
+            if (!PathForm.TryCanonicalize(decoded, out var canonical, out var key, out _))
             {
                 return; // refused with a 400: never forwarded
             }
 
-            var chosen = Matcher.Find("app.example.com", canonical, PathForm.Key(canonical));
+            var chosen = Matcher.Find("app.example.com", canonical, key);
             var readings = OriginReadings.Select(read => read(canonical)).ToList();
             if (chosen == Public)
             {
@@ -110,17 +110,19 @@ public sealed class PathFormTests
     {
         DecodedPath.Sample(decoded =>
         {
-            if (!PathForm.TryCanonicalize(decoded, out var canonical, out var error))
+            if (!PathForm.TryCanonicalize(decoded, out var canonical, out var key, out var error))
             {
                 Assert.False(string.IsNullOrEmpty(error));
                 return;
             }
 
+            Assert.Equal(PathForm.Key(canonical), key); // one pass, same key as a prefix of that spelling gets
+
             Assert.StartsWith("/", canonical);
             Assert.DoesNotContain("//", canonical);
             Assert.DoesNotContain('%', canonical);
             Assert.DoesNotContain('\\', canonical);
-            Assert.True(PathForm.TryCanonicalize(canonical, out var again, out _));
+            Assert.True(PathForm.TryCanonicalize(canonical, out var again, out _, out _));
             Assert.Equal(canonical, again);
         }, iter: 5_000);
     }
@@ -132,7 +134,7 @@ public sealed class PathFormTests
     [InlineData("/", "/")]
     public void Repeated_slashes_merge(string decoded, string expected)
     {
-        Assert.True(PathForm.TryCanonicalize(decoded, out var canonical, out var error), error);
+        Assert.True(PathForm.TryCanonicalize(decoded, out var canonical, out _, out var error), error);
         Assert.Equal(expected, canonical);
     }
 
@@ -154,7 +156,7 @@ public sealed class PathFormTests
     [InlineData("*")]
     [InlineData("")]
     public void Ambiguous_paths_are_refused(string decoded) =>
-        Assert.False(PathForm.TryCanonicalize(decoded, out _, out _));
+        Assert.False(PathForm.TryCanonicalize(decoded, out _, out _, out _));
 
     [Theory]
     [InlineData("/ADMIN")]
@@ -167,7 +169,7 @@ public sealed class PathFormTests
     [InlineData("/adm\u2170n/x")]
     public void Every_spelling_of_a_protected_path_is_protected(string decoded)
     {
-        Assert.True(PathForm.TryCanonicalize(decoded, out var canonical, out var error), error);
+        Assert.True(PathForm.TryCanonicalize(decoded, out var canonical, out _, out var error), error);
         Assert.Same(Admin, Matcher.Find("app.example.com", canonical, PathForm.Key(canonical)));
     }
 
@@ -178,9 +180,9 @@ public sealed class PathFormTests
     [InlineData("/publicity")]
     public void A_bypass_opens_only_its_exact_spelling(string decoded)
     {
-        Assert.True(PathForm.TryCanonicalize(decoded, out var canonical, out _));
+        Assert.True(PathForm.TryCanonicalize(decoded, out var canonical, out _, out _));
         Assert.NotSame(Public, Matcher.Find("app.example.com", canonical, PathForm.Key(canonical)));
-        Assert.True(PathForm.TryCanonicalize("/public/page", out var open, out _));
+        Assert.True(PathForm.TryCanonicalize("/public/page", out var open, out _, out _));
         Assert.Same(Public, Matcher.Find("app.example.com", open, PathForm.Key(open)));
     }
 }

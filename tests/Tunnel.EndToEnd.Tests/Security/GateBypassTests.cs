@@ -52,6 +52,21 @@ public sealed class GateBypassTests(AccessFixture fixture)
             ("sec-websocket-version", "13")]);
         Assert.True(connect.Status is null or 404, $"extended CONNECT to the connector port answered {connect.Status}");
 
+        // Nor the management endpoints, over the connector port.
+        var metricsThere = await RawHttp2Client.SendAsync(Stack.ConnectorPort, host, [
+            (":method", "GET"), (":scheme", "https"), (":authority", $"127.0.0.1:{Stack.ManagementPort}"), (":path", "/metrics")]);
+        Assert.True(metricsThere.Status is null or 404, $"/metrics on the connector port answered {metricsThere.Status}");
+
+        // The management port reaches no tunnel, whatever the Host.
+        using (var management = new HttpClient())
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{Stack.ManagementPort}/admin/secret");
+            request.Headers.Host = host;
+            using var response = await management.SendAsync(request);
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+            Assert.DoesNotContain("\"target\"", await response.Content.ReadAsStringAsync());
+        }
+
         // Plain HTTP/1.1 is not spoken there at all.
         await Assert.ThrowsAnyAsync<Exception>(() => RawHttp1Client.GetAsync(Stack.ConnectorPort, host, "/admin"));
 
