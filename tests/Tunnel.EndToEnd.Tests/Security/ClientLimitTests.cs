@@ -83,7 +83,9 @@ public sealed class ClientLimitTests(LimitedEdgeFixture fixture) : IClassFixture
         // another address is still served (its own bound, not the flooder's).
         var clients = Enumerable.Range(0, 3).Select(_ => ClientFrom(IPAddress.Loopback)).ToList();
         using var other = ClientFrom(IPAddress.Parse("127.0.0.2"));
-        var flood = clients.Select(c => FloodAsync(c, slow, 15)).ToList();
+        // Held long enough (15 s) that the probes below see the bound even on a busy machine.
+        var held = Stack.PublicUrl(hostname, "/slow/15000");
+        var flood = clients.Select(c => FloodAsync(c, held, 15)).ToList();
         using var flooder = ClientFrom(IPAddress.Loopback);
         await Eventually.Until(() => flooder.GetAsync(Stack.PublicUrl(hostname, "/small")), r => r.StatusCode == HttpStatusCode.TooManyRequests,
             TimeSpan.FromSeconds(10), "the flooding address at its bound");
