@@ -26,6 +26,10 @@ builder.AddControlPlaneAuth(options);
 builder.AddDashboard(options);
 
 builder.Services.AddProblemDetails();
+// Bodies are strict (a misspelt key is refused, not dropped) and a body that cannot be read is explained.
+builder.Services.ConfigureHttpJsonOptions(o => Tunnel.Shared.Serialization.StrictJson.Apply(o.SerializerOptions));
+builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+builder.Services.AddExceptionHandler<BadRequestHandler>();
 builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
 builder.Services.AddOpenApi();
 builder.Services.AddGrpc();

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Tunnel.Shared.Ingress;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
@@ -5,10 +6,27 @@ using YamlDotNet.Serialization.NamingConventions;
 
 namespace Tunnel.Connector.Ingress;
 
-/// <summary>cloudflared-style config.yml: `ingress:` rules of hostname, path and service.</summary>
-public sealed class ConnectorConfigFile
+/// <summary>
+/// cloudflared-style config.yml: `ingress:` rules of hostname, path and service. Strict: an unknown key is an error
+/// with its line, because a misspelt `hostname:` that is dropped turns a rule into a catch-all. The process-level
+/// keys of a cloudflared file are accepted and ignored (this connector takes them as flags), so such files load as is.
+/// </summary>
+public sealed partial class ConnectorConfigFile
 {
     public string? Tunnel { get; set; }
+
+    // cloudflared's process settings: read and ignored (credentials come from --token; the rest are flags here).
+    public object? CredentialsFile { get; set; }
+
+    public object? Logfile { get; set; }
+
+    public object? Loglevel { get; set; }
+
+    public object? Metrics { get; set; }
+
+    public object? Protocol { get; set; }
+
+    public object? NoAutoupdate { get; set; }
 
     [YamlMember(Alias = "originRequest", ApplyNamingConventions = false)]
     public OriginRequest? OriginRequest { get; set; }
@@ -55,9 +73,13 @@ public sealed class ConnectorConfigFile
         {
             var deserializer = new DeserializerBuilder()
                 .WithNamingConvention(HyphenatedNamingConvention.Instance)
-                .IgnoreUnmatchedProperties()
                 .Build();
             config = deserializer.Deserialize<ConnectorConfigFile>(File.ReadAllText(path));
+        }
+        catch (YamlException ex) when (UnknownKey().Match(ex.Message) is { Success: true } unknown)
+        {
+            throw new IngressException($"config file {path} line {ex.Start.Line}, column {ex.Start.Column}: unknown key '{unknown.Groups["key"].Value}' "
+                + KnownKeys(unknown.Groups["type"].Value) + "; check its spelling");
         }
         catch (YamlException ex)
         {
@@ -66,4 +88,15 @@ public sealed class ConnectorConfigFile
 
         return ((config?.Ingress ?? []).Select(r => new IngressRuleSpec(r.Hostname, r.Path, r.Service, r.OriginRequest)).ToList(), config?.OriginRequest);
     }
+
+    private static string KnownKeys(string type) => type switch
+    {
+        _ when type.EndsWith("RuleEntry", StringComparison.Ordinal) => "in an ingress rule (a rule takes hostname, path, service, originRequest)",
+        _ when type.EndsWith("OriginRequest", StringComparison.Ordinal) =>
+            "in originRequest (supported: noTLSVerify, originServerName, caPool, httpHostHeader, connectTimeout; other cloudflared settings are not)",
+        _ => "at the top level (this file takes ingress, originRequest, tunnel, and cloudflared's credentials-file, logfile, loglevel, metrics, protocol, no-autoupdate)",
+    };
+
+    [GeneratedRegex(@"Property '(?<key>[^']*)' not found on type '(?<type>[^']*)'")]
+    private static partial Regex UnknownKey();
 }

@@ -5,6 +5,7 @@ using Tunnel.ControlPlane.Access;
 using Tunnel.ControlPlane.Auth;
 using Tunnel.ControlPlane.Model;
 using Tunnel.Shared.Access;
+using Tunnel.Shared.Serialization;
 
 namespace Tunnel.ControlPlane.Dashboard.Pages;
 
@@ -46,11 +47,11 @@ public sealed class AccessModel(AccessCatalog catalog) : PageModel
         SaveRequest? request;
         try
         {
-            request = JsonSerializer.Deserialize<SaveRequest>(ApplicationJson ?? "", AccessJson.Options);
+            request = JsonSerializer.Deserialize<SaveRequest>(ApplicationJson ?? "", StrictJson.Options);
         }
         catch (JsonException ex)
         {
-            Error = $"The application is not valid JSON: {ex.Message}";
+            Error = $"The application was not saved: {JsonErrors.Describe(ex)}";
             return;
         }
 

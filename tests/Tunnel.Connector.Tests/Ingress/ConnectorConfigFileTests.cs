@@ -81,5 +81,27 @@ public class ConnectorConfigFileTests : IDisposable
         Assert.Contains(expected, ex.Message);
     }
 
+    [Theory]
+    [InlineData("ingress:\n  - hostnme: app.example.com\n    service: http://localhost:1\n  - service: http_status:404\n", "line 2", "'hostnme' in an ingress rule")]
+    [InlineData("ingress:\n  - service: http://localhost:1\n    originRequest:\n      noTlsVerify: true\n", "line 4", "'noTlsVerify' in originRequest")]
+    [InlineData("ingres:\n  - service: http://localhost:1\n", "line 1", "'ingres' at the top level")]
+    [InlineData("originRequest:\n  access: {required: true}\ningress:\n  - service: http://localhost:1\n", "line 2", "'access' in originRequest")]
+    public void A_misspelt_key_is_refused_with_its_line_rather_than_dropped(string yaml, string line, string what)
+    {
+        // Dropped, `hostnme:` would turn the rule into a catch-all and `ingress validate` would say OK.
+        File.WriteAllText(_path, yaml);
+        var ex = Assert.Throws<IngressException>(() => ConnectorConfigFile.LoadRules(_path));
+        Assert.Contains(line + ",", ex.Message);
+        Assert.Contains("unknown key " + what, ex.Message);
+    }
+
+    [Fact]
+    public void A_rule_that_is_not_a_mapping_is_refused_with_its_line()
+    {
+        File.WriteAllText(_path, "ingress:\n  - http://localhost:1\n");
+        var ex = Assert.Throws<IngressException>(() => ConnectorConfigFile.LoadRules(_path));
+        Assert.Contains("line 2", ex.Message);
+    }
+
     public void Dispose() => File.Delete(_path);
 }
