@@ -44,8 +44,14 @@ builder.Services.AddScoped<TunnelCatalog>();
 builder.Services.AddScoped<ApiTokenStore>();
 builder.Services.AddScoped<Tunnel.ControlPlane.Access.AccessCatalog>();
 builder.Services.AddScoped<Tunnel.ControlPlane.Access.AccessSnapshotBuilder>();
+builder.Services.AddHttpClient<Tunnel.ControlPlane.Access.ProviderDiscovery>();
 
 var app = builder.Build();
+if (options.Oidc.Problem is { } oidcProblem)
+{
+    app.Logger.LogError("Dashboard sign-in through OIDC is disabled: {Problem}. API tokens still sign in; the API and edges are unaffected.", oidcProblem);
+}
+
 await app.Services.MigrateDatabaseAsync(app.Lifetime.ApplicationStopping);
 _ = app.Services.GetRequiredService<ControlPlaneKeys>(); // create missing keys at start, not on the first call
 

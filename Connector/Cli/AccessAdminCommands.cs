@@ -97,7 +97,11 @@ public static class AccessAdminCommands
             Description = "The edges' public HTTPS port, when it is not 443: the redirect URI to register includes it",
             DefaultValueFactory = _ => 443,
         };
-        var idpSet = new Command("set", "Set the identity provider edges log people in with") { authHost, authority, clientId, clientSecret, scopes, groupClaim, edgePort };
+        var skipCheck = new Option<bool>("--skip-check")
+        {
+            Description = "Save without fetching the provider's discovery document first (when only the edges can reach the provider)",
+        };
+        var idpSet = new Command("set", "Set the identity provider edges log people in with") { authHost, authority, clientId, clientSecret, scopes, groupClaim, edgePort, skipCheck };
         idpSet.SetAction(async (parse, ct) =>
         {
             using var api = CommonOptions.CreateClient(parse);
@@ -105,6 +109,7 @@ public static class AccessAdminCommands
             {
                 authHostname = parse.GetValue(authHost), authority = parse.GetValue(authority), clientId = parse.GetValue(clientId),
                 clientSecret = parse.GetValueOrEnvironment(clientSecret, "TUNNEL_IDP_CLIENT_SECRET") ?? "", scopes = parse.GetValue(scopes), groupClaim = parse.GetValue(groupClaim),
+                skipDiscoveryCheck = parse.GetValue(skipCheck),
             }, ct);
             var port = parse.GetValue(edgePort);
             var redirect = port == 443 ? idp.Text("redirectUri") : $"https://{idp.Text("authHostname")}:{port}/.tunnel/callback-oidc";

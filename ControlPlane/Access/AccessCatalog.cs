@@ -121,7 +121,7 @@ public sealed class AccessCatalog(TunnelDbContext db, AuditLog audit, ConfigChan
     }
 
     public async Task<Outcome<AccessSettingsEntity>> SetIdentityProviderAsync(string? authHostname, string? authority, string? clientId,
-        string? clientSecret, string? scopes, string? groupClaim, CancellationToken ct)
+        string? clientSecret, string? scopes, string? groupClaim, ProviderDiscovery? discovery, CancellationToken ct)
     {
         if (!NameRules.TryNormalizeHostname(authHostname, out var host, out var hostError) || host.StartsWith("*.", StringComparison.Ordinal))
         {
@@ -136,6 +136,12 @@ public sealed class AccessCatalog(TunnelDbContext db, AuditLog audit, ConfigChan
         if (string.IsNullOrWhiteSpace(clientId) || string.IsNullOrWhiteSpace(clientSecret))
         {
             return Outcome<AccessSettingsEntity>.Fail(FailureKind.Invalid, "clientId and clientSecret are required (register the redirect URI https://AUTH_HOSTNAME/.tunnel/callback-oidc at the provider)");
+        }
+
+        if (discovery is not null && await discovery.CheckAsync(authorityUri, ct) is { } problem)
+        {
+            return Outcome<AccessSettingsEntity>.Fail(FailureKind.Invalid,
+                $"authority: {problem}. Nothing was saved. (If only the edges can reach the provider, skip this check: --skip-check.)");
         }
 
         var settings = await LoadSettingsAsync(ct);

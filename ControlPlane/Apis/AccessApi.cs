@@ -18,7 +18,7 @@ public static class AccessApi
 
     public sealed record RevokeSessionsRequest(string? Email);
 
-    public sealed record IdentityProviderRequest(string? AuthHostname, string? Authority, string? ClientId, string? ClientSecret, string? Scopes, string? GroupClaim);
+    public sealed record IdentityProviderRequest(string? AuthHostname, string? Authority, string? ClientId, string? ClientSecret, string? Scopes, string? GroupClaim, bool? SkipDiscoveryCheck = null);
 
     public sealed record IdentityProviderResponse(string? AuthHostname, string? Authority, string? ClientId, bool HasClientSecret, string Scopes, string GroupClaim, string? RedirectUri);
 
@@ -63,9 +63,10 @@ public static class AccessApi
             return outcome.Succeeded ? TypedResults.Ok(new RevokeSessionsRequest(outcome.Value)) : Problems.From(outcome);
         });
         access.MapGet("/identity-provider", async (AccessCatalog catalog, CancellationToken ct) => TypedResults.Ok(ToResponse(await catalog.LoadSettingsAsync(ct))));
-        access.MapPut("/identity-provider", async Task<Results<Ok<IdentityProviderResponse>, ProblemHttpResult>> (IdentityProviderRequest r, AccessCatalog catalog, CancellationToken ct) =>
+        access.MapPut("/identity-provider", async Task<Results<Ok<IdentityProviderResponse>, ProblemHttpResult>> (IdentityProviderRequest r, AccessCatalog catalog, ProviderDiscovery discovery, CancellationToken ct) =>
         {
-            var outcome = await catalog.SetIdentityProviderAsync(r.AuthHostname, r.Authority, r.ClientId, r.ClientSecret, r.Scopes, r.GroupClaim, ct);
+            var outcome = await catalog.SetIdentityProviderAsync(r.AuthHostname, r.Authority, r.ClientId, r.ClientSecret, r.Scopes, r.GroupClaim,
+                r.SkipDiscoveryCheck == true ? null : discovery, ct);
             return outcome.Succeeded ? TypedResults.Ok(ToResponse(outcome.Value!)) : Problems.From(outcome);
         });
         return api;

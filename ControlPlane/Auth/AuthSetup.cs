@@ -45,7 +45,7 @@ public static class AuthSetup
                 o.MapInboundClaims = false;
                 o.GetClaimsFromUserInfoEndpoint = true;
                 o.SaveTokens = false;
-                o.RequireHttpsMetadata = oidc.RequireHttpsMetadata;
+                o.RequireHttpsMetadata = oidc.RequireHttpsMetadata && !OidcLoginOptions.IsDevelopmentHost(new Uri(oidc.Authority!));
                 o.CallbackPath = "/signin-oidc";
                 o.SignedOutCallbackPath = "/signout-callback-oidc";
                 o.Scope.Clear();
@@ -63,6 +63,7 @@ public static class AuthSetup
                 }
 
                 o.Events.OnTicketReceived = context => OidcSignIn.OnTicketReceivedAsync(context, oidc);
+                o.Events.OnRemoteFailure = OidcSignIn.OnRemoteFailureAsync;
             });
         }
 

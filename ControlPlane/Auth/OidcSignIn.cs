@@ -42,6 +42,17 @@ public static class OidcSignIn
         context.Principal = Identities.For(login, $"user:{login}", role, "oidc");
     }
 
+    /// <summary>A failed callback (provider error, wrong client secret, expired state) lands on the sign-in page with a reason.</summary>
+    public static Task OnRemoteFailureAsync(RemoteFailureContext context)
+    {
+        var code = Tunnel.Shared.Security.OidcFailureKind.Classify(context.Failure);
+        context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(OidcSignIn))
+            .LogWarning(context.Failure, "Dashboard sign-in through the provider failed ({Reason})", code);
+        context.Response.Redirect($"/login?problem={code}");
+        context.HandleResponse();
+        return Task.CompletedTask;
+    }
+
     private static string? RoleFromClaims(ClaimsPrincipal claims, OidcLoginOptions options)
     {
         // Providers send groups as repeated claims or as one JSON array; the handler flattens arrays into claims.

@@ -31,8 +31,26 @@ public static class DashboardSetup
     {
         app.MapRazorPages();
         app.MapGet("/dashboard/status.json", DashboardStatus.GetAsync).RequireAuthorization(Roles.CanRead);
-        app.MapGet("/login/oidc", (string? returnUrl, HttpContext context) =>
-            Results.Challenge(new AuthenticationProperties { RedirectUri = SafeReturnUrl(returnUrl) }, [AuthSetup.OidcScheme]));
+        app.MapGet("/login/oidc", async (string? returnUrl, HttpContext context, ILogger<ControlPlaneOptions> logger) =>
+        {
+            if (context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<ControlPlaneOptions>>().Value.Oidc is not { Enabled: true })
+            {
+                return Results.LocalRedirect("/login");
+            }
+
+            try
+            {
+                await context.ChallengeAsync(AuthSetup.OidcScheme, new AuthenticationProperties { RedirectUri = SafeReturnUrl(returnUrl) });
+                return Results.Empty;
+            }
+            catch (Exception ex) when (!context.Response.HasStarted && ex is not OperationCanceledException)
+            {
+                // Challenging fetches the discovery document and may push the request (PAR) with the client secret.
+                var problem = Tunnel.Shared.Security.OidcFailureKind.Classify(ex);
+                logger.LogWarning(ex, "Dashboard sign-in could not start at the identity provider ({Reason})", problem);
+                return Results.LocalRedirect($"/login?problem={problem}");
+            }
+        });
     }
 
     /// <summary>Only paths on this site: an absolute or protocol-relative URL would make the sign-in an open redirect.</summary>

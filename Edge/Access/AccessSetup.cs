@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using Tunnel.Edge.Hosting;
 using Tunnel.Edge.Routing;
+using Tunnel.Shared.Access;
+using Tunnel.Shared.Security;
 
 namespace Tunnel.Edge.Access;
 
@@ -110,8 +112,10 @@ public static class AccessSetup
             o.Events.OnRemoteFailure = async context =>
             {
                 context.HandleResponse();
-                await ErrorPages.WriteAsync(context.HttpContext, StatusCodes.Status400BadRequest, "access_login_failed", "Login failed",
-                    $"The login could not be completed ({context.Failure?.Message}). Open the application's page again to start over.");
+                var kind = OidcFailureKind.Classify(context.Failure);
+                context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger<AuthHostEndpoints>()
+                    .LogWarning(context.Failure, "Access login callback failed ({Reason})", kind);
+                await AuthHostEndpoints.WriteLoginFailureAsync(context.HttpContext, kind, provider);
             };
         }
     }

@@ -3,10 +3,12 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Tunnel.Edge.RequestTarget;
 using Tunnel.Edge.Routing;
 using Tunnel.Shared.Access;
 using Tunnel.Shared.Ingress;
+using Tunnel.Shared.Security;
 
 namespace Tunnel.Edge.Access;
 
@@ -32,14 +34,37 @@ public sealed class AuthHostEndpoints(AccessState state, AccessTokens tokens, Lo
         {
             await HandleAsync(context);
         }
-        catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or System.IO.IOException && !context.Response.HasStarted)
+        catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or System.IO.IOException or OpenIdConnectProtocolException
+            && !context.Response.HasStarted && state.Provider is { } provider)
         {
-            // Most often: the provider's discovery document cannot be fetched (down, wrong authority, TLS).
-            context.RequestServices.GetRequiredService<ILogger<AuthHostEndpoints>>().LogWarning(ex, "Access login at {Path} failed", context.Request.Path);
-            await ErrorPages.WriteAsync(context, StatusCodes.Status502BadGateway, "access_provider_unreachable", "Login unavailable",
-                $"The identity provider at {state.Provider?.Authority} could not be reached or answered wrongly; try again in a moment. " +
-                "If it persists, the administrator should check the provider settings (tunnel access idp set).");
+            // The discovery document cannot be fetched (down, wrong authority, TLS), or the provider refused the
+            // pushed authorization request (wrong client id or secret, unregistered redirect URI).
+            var kind = OidcFailureKind.Classify(ex);
+            context.RequestServices.GetRequiredService<ILogger<AuthHostEndpoints>>().LogWarning(ex, "Access login at {Path} failed ({Reason})", context.Request.Path, kind);
+            await WriteLoginFailureAsync(context, kind, provider);
         }
+    }
+
+    /// <summary>What went wrong, in words that say who must fix what: the person, or the administrator.</summary>
+    public static Task WriteLoginFailureAsync(HttpContext context, string kind, IdentityProviderConfig provider)
+    {
+        var (status, detail) = kind switch
+        {
+            OidcFailureKind.ProviderUnreachable => (StatusCodes.Status502BadGateway,
+                $"The identity provider at {provider.Authority} could not be reached or answered wrongly; try again in a moment. If it persists, the administrator should check the provider settings (tunnel access idp set)."),
+            OidcFailureKind.ClientRejected => (StatusCodes.Status502BadGateway,
+                "The identity provider refused this edge's client id or secret. The administrator should check them against the client registered at the provider (tunnel access idp set --client-id … --client-secret …)."),
+            OidcFailureKind.RequestRefused => (StatusCodes.Status502BadGateway,
+                $"The identity provider refused the login request; most often the redirect URI is not registered. The administrator should register https://{provider.AuthHostname}{CallbackPath} (with the edges' public port when it is not 443) for the client at the provider."),
+            OidcFailureKind.Denied => (StatusCodes.Status403Forbidden,
+                "The identity provider did not let you log in (you cancelled, or it denied this application). Open the application's page again to start over."),
+            OidcFailureKind.StateExpired => (StatusCodes.Status400BadRequest,
+                "The login took too long or was started in another browser. Open the application's page again to start over."),
+            _ => (StatusCodes.Status502BadGateway,
+                "The identity provider answered with an error; the edge's log has the details. Open the application's page again to start over."),
+        };
+        var code = kind == OidcFailureKind.ProviderUnreachable ? "access_provider_unreachable" : "access_login_failed";
+        return ErrorPages.WriteAsync(context, status, code, kind == OidcFailureKind.ProviderUnreachable ? "Login unavailable" : "Login failed", detail);
     }
 
     private async Task HandleAsync(HttpContext context)

@@ -16,12 +16,14 @@ public sealed class LoginModel(ApiTokenValidator validator, IOptions<ControlPlan
     [BindProperty]
     public string? Token { get; set; }
 
+    /// <summary>Why the last sign-in through the provider failed (a code the page turns into a sentence).</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? Problem { get; set; }
+
     public string? Error { get; private set; }
     public OidcLoginOptions Oidc => options.Value.Oidc;
 
-    public void OnGet()
-    {
-    }
+    public void OnGet() => Error = OidcFailure.Describe(Problem, Oidc.Authority);
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {

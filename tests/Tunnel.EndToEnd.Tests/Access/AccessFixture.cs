@@ -15,6 +15,9 @@ public sealed class AccessFixture : IAsyncLifetime
     public const string Mallory = "mallory@other.org";
     public const string Password = "correct horse";
 
+    /// <summary>The edges' client secret at the provider (tests that break it put it back).</summary>
+    public string ClientSecret { get; private set; } = "";
+
     public TunnelStack Stack { get; private set; } = null!;
     public DevOidcProvider Oidc { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
@@ -22,7 +25,7 @@ public sealed class AccessFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var secret = Shared.Security.SecretHash.NewSecret();
+        var secret = ClientSecret = Shared.Security.SecretHash.NewSecret();
         Stack = await TunnelStack.StartAsync(Store.Sqlite, async stack =>
         {
             Oidc = await DevOidcProvider.StartAsync(

@@ -113,6 +113,41 @@ public sealed class AccessTests(AccessFixture fixture) : IClassFixture<AccessFix
     }
 
     [Fact]
+    public async Task A_wrong_client_secret_gets_a_login_page_that_says_which_setting_to_fix()
+    {
+        var hostname = await ServedHostnameAsync();
+        await CreateAppAsync($"secret-{hostname}", [hostname], [new { name = "staff", action = "allow", include = new[] { new { emailDomain = "example.com" } } }]);
+        await Eventually.Until(() => GetAsync(hostname, "/small"), r => r.StatusCode == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(10), "app enforced");
+        Task<System.Net.Http.HttpResponseMessage> SetSecretAsync(string secret) => Stack.Api.PutAsJsonAsync("api/access/identity-provider", new
+        {
+            authHostname = AccessFixture.AuthHost, authority = fixture.Oidc.Issuer, clientId = "tunnel-access", clientSecret = secret,
+            scopes = "openid email profile groups", groupClaim = "groups",
+        });
+
+        int Applied() => System.Text.RegularExpressions.Regex.Matches(Stack.Edge!.Output, "Applied config version").Count;
+        var before = Applied();
+        (await SetSecretAsync("not-the-secret")).EnsureSuccessStatusCode();
+        try
+        {
+            await Eventually.Until(() => Task.FromResult(Applied()), n => n > before, TimeSpan.FromSeconds(10), "the edge applying the new secret");
+            var page = await fixture.NewPageAsync();
+            // The provider takes pushed authorization requests, so the secret is refused before anyone types a password.
+            var failed = await page.GotoAsync(Stack.PublicUrl(hostname, "/whoami").AbsoluteUri);
+            Assert.Equal(502, failed!.Status);
+            var text = await page.InnerTextAsync("body");
+            Assert.Contains("refused this edge's client id or secret", text);
+            Assert.Contains("tunnel access idp set", text);
+            Assert.DoesNotContain("not-the-secret", text);
+        }
+        finally
+        {
+            var broken = Applied();
+            (await SetSecretAsync(fixture.ClientSecret)).EnsureSuccessStatusCode();
+            await Eventually.Until(() => Task.FromResult(Applied()), n => n > broken, TimeSpan.FromSeconds(10), "the edge applying the right secret again");
+        }
+    }
+
+    [Fact]
     public async Task A_person_logs_in_through_the_provider_and_the_origin_verifies_who_they_are()
     {
         var hostname = await ServedHostnameAsync();

@@ -36,7 +36,6 @@ public sealed class DashboardFixture : IAsyncLifetime
                 $"--ControlPlane:Oidc:Authority={Oidc.Issuer}",
                 $"--ControlPlane:Oidc:ClientId={ClientId}",
                 $"--ControlPlane:Oidc:ClientSecret={clientSecret}",
-                "--ControlPlane:Oidc:RequireHttpsMetadata=false",
                 "--ControlPlane:Oidc:DisplayName=Dev SSO",
                 "--ControlPlane:Oidc:Scopes:3=groups",
             ]);

@@ -124,7 +124,10 @@ public sealed partial class DashboardTests(DashboardFixture fixture) : IClassFix
         var name = $"app-{Guid.NewGuid():N}"[..12];
         await page.FillAsync("#application-json", "{ not json");
         await page.ClickAsync("#save-application");
-        Assert.Contains("not valid JSON", await page.TextContentAsync("[role=alert]"));
+        Assert.Contains("The application was not saved: $", await page.TextContentAsync("[role=alert]"));
+        await page.FillAsync("#application-json", $$"""{ "name": "{{name}}", "domains": ["{{name}}.localhost"], "polices": [] }""");
+        await page.ClickAsync("#save-application");
+        Assert.Contains("unknown key 'polices' at $", await page.TextContentAsync("[role=alert]"));
 
         await page.FillAsync("#application-json", $$"""
             { "name": "{{name}}", "domains": ["{{name}}.localhost"], "sessionMinutes": 60,

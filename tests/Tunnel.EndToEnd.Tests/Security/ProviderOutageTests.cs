@@ -16,9 +16,16 @@ public sealed class ProviderOutageTests(SqliteStackFixture fixture) : IClassFixt
         stack.StartConnector(token);
         await stack.WaitServedAsync(hostname);
         var deadAuthority = $"https://127.0.0.1:{Ports.Free()}";
+        // Saving checks the provider's discovery document first: a dead authority is refused, saying so.
+        var refused = await stack.CliAsync("access", "idp", "set", "--auth-hostname", "auth-down.localhost", "--authority", deadAuthority,
+            "--client-id", "c", "--client-secret", "s");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains($"{deadAuthority}/.well-known/openid-configuration could not be fetched", refused.Output);
+        Assert.Contains("Nothing was saved", refused.Output);
+
         // Set through the CLI, which prints the redirect URI to register with the edges' public port.
         var idp = await stack.CliAsync("access", "idp", "set", "--auth-hostname", "auth-down.localhost", "--authority", deadAuthority,
-            "--client-id", "c", "--client-secret", "s", "--edge-port", stack.PublicPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            "--client-id", "c", "--client-secret", "s", "--skip-check", "--edge-port", stack.PublicPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.True(idp.ExitCode == 0, idp.Output);
         Assert.Contains($"https://auth-down.localhost:{stack.PublicPort}/.tunnel/callback-oidc", idp.Output);
         var created = await stack.Api.PostAsJsonAsync("api/access/apps", new
