@@ -38,6 +38,12 @@ public static class RunCommand
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TUNNEL_METRICS"),
         };
 
+        config.MustBeExistingFile("a config.yml with ingress rules");
+        edgeCa.MustBeExistingFile("a PEM file with the edge's CA certificate");
+        edge.MustBeUrl("https://edge.example.com:7844", "https");
+        grace.MustBeDuration();
+        metrics.MustBeHostAndPort("127.0.0.1:2000");
+
         var run = new Command("run", "Run a tunnel: connect to the edge and serve its hostnames from local origins")
         {
             token, url, config, ha, edgeCa, edge, connectorId, grace, metrics,
