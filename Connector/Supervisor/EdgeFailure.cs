@@ -28,12 +28,13 @@ public static class EdgeFailure
 
         if (chain.OfType<AuthenticationException>().FirstOrDefault() is { } tls)
         {
-            if (tls.Message.Contains("RemoteCertificateChainErrors", StringComparison.Ordinal))
+            // .NET words it "…errors in the certificate chain: PartialChain" (or UntrustedRoot), or names the policy error.
+            if (tls.Message.Contains("certificate chain", StringComparison.Ordinal) || tls.Message.Contains("RemoteCertificateChainErrors", StringComparison.Ordinal))
             {
                 return ($"the edge's certificate at {at} is not trusted: pass --edge-ca (or TUNNEL_EDGE_CA) with the PEM file of its CA, for a private CA", true);
             }
 
-            if (tls.Message.Contains("RemoteCertificateNameMismatch", StringComparison.Ordinal))
+            if (tls.Message.Contains("RemoteCertificateNameMismatch", StringComparison.Ordinal) || tls.Message.Contains("certificate name", StringComparison.Ordinal))
             {
                 return ($"the certificate at {at} is not for {edgeUrl.Host}: use the edge's name in --edge", true);
             }
