@@ -24,7 +24,7 @@ public static class RunCommand
             Description = "PEM file of the CA that signed the edge's certificate [env TUNNEL_EDGE_CA]",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TUNNEL_EDGE_CA"),
         };
-        var edge = new Option<string?>("--edge") { Description = "Edge connector address, overriding the one in the token" };
+        var edge = new Option<string?>("--edge") { Description = "The edge's connector address (https://HOST:PORT), overriding the one in the token" };
         var connectorId = new Option<string?>("--connector-id") { Description = "Names this connector replica (random by default)" };
         var grace = new Option<string>("--grace-period")
         {
