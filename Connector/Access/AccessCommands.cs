@@ -15,12 +15,15 @@ public static class AccessCommands
     public static Command Create()
     {
         var hostname = new Option<string>("--hostname") { Description = "Public hostname of the TCP service (host or host:port)", Required = true };
-        var edgeAddress = new Option<string?>("--edge-address") { Description = "Connect to this address instead of resolving the hostname (host:port)" };
+        var edgeAddress = new Option<string?>("--edge-address")
+        {
+            Description = "Dial the edge at this HOST:PORT instead of resolving the hostname (the hostname still names the service, as curl --resolve); *.localhost names need none, they go to this machine",
+        }.MustBeHostAndPort("127.0.0.1:8443");
         var edgeCa = new Option<string?>("--edge-ca")
         {
             Description = "PEM file of the CA that signed the edge's public certificate [env TUNNEL_EDGE_CA]",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TUNNEL_EDGE_CA"),
-        };
+        }.MustBeExistingFile("a PEM file with the CA certificate of the edge's public port");
         var url = new Option<string>("--url") { Description = "Local address to listen on, e.g. 127.0.0.1:2222", Required = true };
         var tokenId = new Option<string?>("--service-token-id")
         {
@@ -65,7 +68,7 @@ public static class AccessCommands
             return 0;
         });
 
-        var access = new Command("access", "Reach TCP services (SSH, RDP, databases) behind the edge; manage Access") { tcp, ssh };
+        var access = new Command("access", "Reach TCP services (SSH, RDP, databases) behind the edge; manage Access") { tcp, ssh, AccessLogoutCommand.Create() };
         foreach (var command in Cli.AccessAdminCommands.Create())
         {
             access.Subcommands.Add(command);

@@ -17,12 +17,12 @@ public static class AccessLogin
 {
     private static readonly TimeSpan Wait = TimeSpan.FromMinutes(5);
 
-    private static string CachePath(string hostname)
-    {
-        var home = Environment.GetEnvironmentVariable("TUNNEL_HOME")
-            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".tunnel");
-        return Path.Combine(home, "access", hostname.ToLowerInvariant() + ".token");
-    }
+    private const string Suffix = ".token";
+
+    private static string CacheDirectory => Path.Combine(Environment.GetEnvironmentVariable("TUNNEL_HOME")
+        ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".tunnel"), "access");
+
+    private static string CachePath(string hostname) => Path.Combine(CacheDirectory, hostname.ToLowerInvariant() + Suffix);
 
     public static string? Cached(string hostname)
     {
@@ -30,7 +30,36 @@ public static class AccessLogin
         return File.Exists(path) ? File.ReadAllText(path).Trim() : null;
     }
 
-    public static void Forget(string hostname) => File.Delete(CachePath(hostname));
+    /// <summary>Deletes the cached login of one hostname; false when there was none.</summary>
+    public static bool Forget(string hostname)
+    {
+        var path = CachePath(hostname);
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        File.Delete(path);
+        return true;
+    }
+
+    /// <summary>Deletes every cached login; returns the hostnames they were for.</summary>
+    public static IReadOnlyList<string> ForgetAll()
+    {
+        if (!Directory.Exists(CacheDirectory))
+        {
+            return [];
+        }
+
+        var hostnames = new List<string>();
+        foreach (var path in Directory.EnumerateFiles(CacheDirectory, "*" + Suffix))
+        {
+            File.Delete(path);
+            hostnames.Add(Path.GetFileName(path)[..^Suffix.Length]);
+        }
+
+        return hostnames;
+    }
 
     /// <summary>
     /// RFC 8252 with PKCE (RFC 7636): the login URL carries a random state and the S256 challenge of a secret

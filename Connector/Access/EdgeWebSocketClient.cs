@@ -57,25 +57,38 @@ public sealed class EdgeWebSocketClient(Uri url, string? edgeAddress, string? ca
         }
     }
 
-    /// <summary>An HTTP handler that trusts the edge's CA and dials --edge-address when given (for the edge and its auth hostname).</summary>
+    /// <summary>
+    /// An HTTP handler that trusts the edge's CA and dials --edge-address when given (for the edge and its auth
+    /// hostname); without it, *.localhost names go to this machine (RFC 6761), which the system resolver may not know.
+    /// </summary>
     public SocketsHttpHandler CreateHandler()
     {
         var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) };
         TrustedCertificates.Apply(handler.SslOptions, caPath);
-        if (edgeAddress is not null)
+        var target = edgeAddress is null ? null : ParseAddress(edgeAddress);
+        handler.ConnectCallback = async (context, ct) =>
         {
             // Dial this address but keep the hostname for TLS and Host, like curl --resolve.
-            var target = ParseAddress(edgeAddress);
-            handler.ConnectCallback = async (context, ct) =>
+            var host = target?.Host ?? (IsLocalhost(context.DnsEndPoint.Host) ? "localhost" : context.DnsEndPoint.Host);
+            var port = target is { Port: > 0 } ? target.Port : context.DnsEndPoint.Port;
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
             {
-                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                await socket.ConnectAsync(target.Host, target.Port == 0 ? context.DnsEndPoint.Port : target.Port, ct);
-                return new NetworkStream(socket, ownsSocket: true);
-            };
-        }
+                await socket.ConnectAsync(host, port, ct);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
 
+            return new NetworkStream(socket, ownsSocket: true);
+        };
         return handler;
     }
+
+    private static bool IsLocalhost(string host) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host.TrimEnd('.').EndsWith(".localhost", StringComparison.OrdinalIgnoreCase);
 
     private async Task<WebSocket> ConnectOnceAsync(CancellationToken cancellationToken)
     {

@@ -42,13 +42,15 @@ public static class AccessAdminCommands
             return 0;
         });
 
-        var appId = new Argument<Guid>("ID") { Description = "Application id, from `tunnel access apps list`" };
+        var appId = new Argument<string>("APP") { Description = "Application name or id, from `tunnel access apps list`" };
         var appDelete = new Command("delete", "Delete an Access application: its domains are no longer gated") { appId };
         appDelete.SetAction(async (parse, ct) =>
         {
             using var api = CommonOptions.CreateClient(parse);
-            await api.DeleteAsync($"api/access/apps/{parse.GetValue(appId)}", ct);
-            Console.WriteLine($"Deleted Access application {parse.GetValue(appId)}");
+            var text = parse.GetValue(appId)!;
+            var id = await NameResolver.IdAsync(api, "api/access/apps", text, "Access application", "tunnel access apps list", ct);
+            await api.DeleteAsync($"api/access/apps/{id}", ct);
+            Console.WriteLine(Guid.TryParse(text, out _) ? $"Deleted Access application {id}" : $"Deleted Access application {text} ({id})");
             return 0;
         });
 
@@ -72,17 +74,20 @@ public static class AccessAdminCommands
         {
             using var api = CommonOptions.CreateClient(parse);
             var rows = (await api.GetAsync<JsonElement>("api/access/service-tokens", ct)).EnumerateArray().ToList();
-            Output.PrintList(parse, rows, $"{"ID",-36}  {"NAME",-20}  {"CLIENT ID",-45}  STATE",
-                t => $"{t.Text("id"),-36}  {t.Text("name"),-20}  {t.Text("clientId"),-45}  {(t.Text("revokedAt") == "-" ? "active" : "revoked")}");
+            Output.PrintList(parse, rows, $"{"ID",-36}  {"NAME",-20}  {"CLIENT ID",-45}  {"EXPIRES",-19}  STATUS",
+                t => $"{t.Text("id"),-36}  {t.Text("name"),-20}  {t.Text("clientId"),-45}  {t.Time("expiresAt", "never"),-19}  {t.TokenStatus()}");
             return 0;
         });
-        var tokenId = new Argument<Guid>("ID") { Description = "Service token id" };
+        var tokenId = new Argument<string>("TOKEN") { Description = "Service token name or id, from `tunnel access service-tokens list`" };
         var tokenRevoke = new Command("revoke", "Revoke a service token") { tokenId };
         tokenRevoke.SetAction(async (parse, ct) =>
         {
             using var api = CommonOptions.CreateClient(parse);
-            await api.DeleteAsync($"api/access/service-tokens/{parse.GetValue(tokenId)}", ct);
-            Console.WriteLine($"Revoked service token {parse.GetValue(tokenId)}");
+            var text = parse.GetValue(tokenId)!;
+            var id = await NameResolver.IdAsync(api, "api/access/service-tokens", text, "service token", "tunnel access service-tokens list", ct,
+                t => t.TokenStatus() == "active");
+            await api.DeleteAsync($"api/access/service-tokens/{id}", ct);
+            Console.WriteLine(Guid.TryParse(text, out _) ? $"Revoked service token {id}" : $"Revoked service token {text} ({id})");
             return 0;
         });
 

@@ -13,8 +13,8 @@ public static class AccessControlCommands
         {
             using var api = CommonOptions.CreateClient(parse);
             var rows = (await api.GetAsync<JsonElement>("api/tokens", ct)).EnumerateArray().ToList();
-            Output.PrintList(parse, rows, $"{"ID",-36}  {"NAME",-20}  {"ROLE",-6}  {"PREFIX",-8}  {"LAST USED",-19}  STATE",
-                t => $"{t.Text("id"),-36}  {t.Text("name"),-20}  {t.Text("role"),-6}  {t.Text("prefix"),-8}  {t.Time("lastUsedAt"),-19}  {(t.Text("revokedAt") == "-" ? "active" : "revoked")}");
+            Output.PrintList(parse, rows, $"{"ID",-36}  {"NAME",-20}  {"ROLE",-6}  {"PREFIX",-8}  {"LAST USED",-19}  {"EXPIRES",-19}  STATUS",
+                t => $"{t.Text("id"),-36}  {t.Text("name"),-20}  {t.Text("role"),-6}  {t.Text("prefix"),-8}  {t.Time("lastUsedAt"),-19}  {t.Time("expiresAt", "never"),-19}  {t.TokenStatus()}");
             return 0;
         });
 
@@ -36,13 +36,15 @@ public static class AccessControlCommands
             return 0;
         });
 
-        var id = new Argument<Guid>("ID") { Description = "Token id, from `tunnel tokens list`" };
+        var id = new Argument<string>("TOKEN") { Description = "Token name or id, from `tunnel tokens list`" };
         var revoke = new Command("revoke", "Revoke an API token: calls with it fail from now on") { id };
         revoke.SetAction(async (parse, ct) =>
         {
             using var api = CommonOptions.CreateClient(parse);
-            await api.DeleteAsync($"api/tokens/{parse.GetValue(id)}", ct);
-            Console.WriteLine($"Revoked token {parse.GetValue(id)}");
+            var text = parse.GetValue(id)!;
+            var tokenId = await NameResolver.IdAsync(api, "api/tokens", text, "API token", "tunnel tokens list", ct, t => t.TokenStatus() == "active");
+            await api.DeleteAsync($"api/tokens/{tokenId}", ct);
+            Console.WriteLine(Guid.TryParse(text, out _) ? $"Revoked token {tokenId}" : $"Revoked token {text} ({tokenId})");
             return 0;
         });
 
@@ -57,7 +59,7 @@ public static class AccessControlCommands
             using var api = CommonOptions.CreateClient(parse);
             var rows = (await api.GetAsync<JsonElement>("api/users", ct)).EnumerateArray().ToList();
             Output.PrintList(parse, rows, $"{"LOGIN",-40}  {"ROLE",-10}  LAST SEEN",
-                u => $"{u.Text("login"),-40}  {(u.Text("role") == "-" ? "(claim)" : u.Text("role")),-10}  {u.Time("lastSeenAt")}");
+                u => $"{u.Text("login"),-40}  {(u.Text("role") == "-" ? "(claim)" : u.Text("role")),-10}  {u.Time("lastSeenAt", "never")}");
             return 0;
         });
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 
 namespace Tunnel.Connector.Cli;
 
@@ -12,6 +13,7 @@ public static class CommandLine
         root.Options.Add(CommonOptions.ApiKey);
         root.Options.Add(CommonOptions.ApiCa);
         root.Options.Add(CommonOptions.Output);
+        root.Options.Add(CommonOptions.Debug);
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(Access.AccessCommands.Create());
         root.Subcommands.Add(IngressCommands.Create());
@@ -25,16 +27,31 @@ public static class CommandLine
         root.Subcommands.Add(StatusCommands.Audit());
         root.Subcommands.Add(AccessControlCommands.Tokens());
         root.Subcommands.Add(AccessControlCommands.Users());
+        root.Subcommands.Add(DocsCommand.Create());
+        CommandExamples.AddTo(root);
         return root;
     }
 
     public static async Task<int> InvokeAsync(string[] args)
     {
+        var parse = Build().Parse(args);
+        if (parse.Action is ParseErrorAction)
+        {
+            // One line per mistake, the last saying where to read more, instead of the whole help after each error.
+            for (var i = 0; i < parse.Errors.Count; i++)
+            {
+                var hint = i == parse.Errors.Count - 1 ? $" (see `{parse.CommandResult.Command.Path()} --help`)" : "";
+                Console.Error.WriteLine($"error: {parse.Errors[i].Message}{hint}");
+            }
+
+            return 2;
+        }
+
         try
         {
             // SIGTERM/Ctrl+C cancel the action's token; the connector then drains within its own --grace-period,
             // so System.CommandLine must not kill the process after its default 2 s.
-            return await Build().Parse(args).InvokeAsync(new InvocationConfiguration
+            return await parse.InvokeAsync(new InvocationConfiguration
             {
                 EnableDefaultExceptionHandler = false,
                 ProcessTerminationTimeout = TimeSpan.FromHours(1),
@@ -49,5 +66,16 @@ public static class CommandLine
         {
             return 130;
         }
+        catch (Exception ex)
+        {
+            // Whatever was not foreseen still ends in one line; the trace is there for whoever asks.
+            Console.Error.WriteLine($"error: {ex.GetBaseException().Message}");
+            Console.Error.WriteLine(parse.GetValue(CommonOptions.Debug) ? ex.ToString() : "(run again with --debug for the details)");
+            return 1;
+        }
     }
+
+    /// <summary>"tunnel access tcp": how the user typed the command, for pointers to its help.</summary>
+    public static string Path(this Command command) =>
+        command.Parents.OfType<Command>().FirstOrDefault() is { } parent and not RootCommand ? $"{parent.Path()} {command.Name}" : command is RootCommand ? "tunnel" : $"tunnel {command.Name}";
 }

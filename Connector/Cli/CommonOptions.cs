@@ -33,7 +33,18 @@ public static class CommonOptions
         Recursive = true,
     };
 
-    static CommonOptions() => Output.AcceptOnlyFromAmong("table", "json");
+    public static readonly Option<bool> Debug = new("--debug")
+    {
+        Description = "When a command fails, print the full error with its stack trace",
+        Recursive = true,
+    };
+
+    static CommonOptions()
+    {
+        Output.AcceptOnlyFromAmong("table", "json");
+        Api.MustBeUrl("https://controlplane.example.com", "https", "http");
+        ApiCa.MustBeExistingFile("a PEM file with the control plane's CA certificate");
+    }
 
     public static ControlPlaneApiClient CreateClient(ParseResult parse) =>
         new(parse.GetValue(Api)!, parse.GetValueOrEnvironment(ApiKey, "TUNNEL_API_KEY"), parse.GetValue(ApiCa));

@@ -30,13 +30,16 @@ public sealed class ControlPlaneApiClient : IDisposable
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
     }
 
-    public Task<T> GetAsync<T>(string path, CancellationToken ct) => SendAsync<T>(HttpMethod.Get, path, null, ct);
+    public async Task<T> GetAsync<T>(string path, CancellationToken ct) => (await SendAsync<T>(HttpMethod.Get, path, null, ct)).Body;
 
-    public Task<T> PostAsync<T>(string path, object body, CancellationToken ct) => SendAsync<T>(HttpMethod.Post, path, body, ct);
+    public async Task<T> PostAsync<T>(string path, object body, CancellationToken ct) => (await SendAsync<T>(HttpMethod.Post, path, body, ct)).Body;
 
-    public Task<T> PutAsync<T>(string path, object body, CancellationToken ct) => SendAsync<T>(HttpMethod.Put, path, body, ct);
+    /// <summary>A POST whose success code matters, e.g. 201 (created) against 200 (it was there already).</summary>
+    public Task<(HttpStatusCode Status, T Body)> PostWithStatusAsync<T>(string path, object body, CancellationToken ct) => SendAsync<T>(HttpMethod.Post, path, body, ct);
 
-    public Task<T> PatchAsync<T>(string path, object body, CancellationToken ct) => SendAsync<T>(HttpMethod.Patch, path, body, ct);
+    public async Task<T> PutAsync<T>(string path, object body, CancellationToken ct) => (await SendAsync<T>(HttpMethod.Put, path, body, ct)).Body;
+
+    public async Task<T> PatchAsync<T>(string path, object body, CancellationToken ct) => (await SendAsync<T>(HttpMethod.Patch, path, body, ct)).Body;
 
     public Task DeleteAsync(string path, CancellationToken ct) => SendAsync<JsonElement?>(HttpMethod.Delete, path, null, ct);
 
@@ -56,7 +59,7 @@ public sealed class ControlPlaneApiClient : IDisposable
         return items;
     }
 
-    private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct)
+    private async Task<(HttpStatusCode Status, T Body)> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, path.TrimStart('/'));
         if (body is not null)
@@ -83,10 +86,10 @@ public sealed class ControlPlaneApiClient : IDisposable
 
             if (response.StatusCode == HttpStatusCode.NoContent)
             {
-                return default!;
+                return (response.StatusCode, default!);
             }
 
-            return (await response.Content.ReadFromJsonAsync<T>(Json, ct))!;
+            return (response.StatusCode, (await response.Content.ReadFromJsonAsync<T>(Json, ct))!);
         }
     }
 

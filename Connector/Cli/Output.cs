@@ -33,10 +33,17 @@ public static class Output
     public static string Text(this JsonElement e, string property) =>
         e.TryGetProperty(property, out var p) && p.ValueKind != JsonValueKind.Null ? p.ToString() : "-";
 
-    public static string Time(this JsonElement e, string property) =>
+    /// <summary>The time in UTC, or <paramref name="none"/> when the API sent none (e.g. "never" for an expiry).</summary>
+    public static string Time(this JsonElement e, string property, string none = "-") =>
         e.TryGetProperty(property, out var p) && p.ValueKind == JsonValueKind.String
             ? p.GetDateTimeOffset().UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)
-            : "-";
+            : none;
+
+    /// <summary>revoked, expired (its expiry passed: the control plane refuses it) or active; for API and service tokens.</summary>
+    public static string TokenStatus(this JsonElement e) =>
+        e.Text("revokedAt") != "-" ? "revoked"
+        : e.TryGetProperty("expiresAt", out var p) && p.ValueKind == JsonValueKind.String && p.GetDateTimeOffset() <= DateTimeOffset.UtcNow ? "expired"
+        : "active";
 
     public static string Join(this JsonElement e, string property) =>
         e.TryGetProperty(property, out var p) && p.ValueKind == JsonValueKind.Array ? string.Join(",", p.EnumerateArray().Select(x => x.ToString())) : "";

@@ -15,9 +15,11 @@ public static class RouteCommands
         dns.SetAction(async (parse, ct) =>
         {
             using var api = CommonOptions.CreateClient(parse);
-            var routed = await api.PostAsync<JsonElement>(
+            var (status, routed) = await api.PostWithStatusAsync<JsonElement>(
                 $"api/tunnels/{Uri.EscapeDataString(parse.GetValue(name)!)}/hostnames", new { hostname = parse.GetValue(hostname) }, ct);
-            Output.Print(parse, routed, r => Console.WriteLine($"Routed {r.Text("hostname")} to tunnel {r.Text("tunnelName")}"));
+            Output.Print(parse, routed, r => Console.WriteLine(status == System.Net.HttpStatusCode.Created
+                ? $"Routed {r.Text("hostname")} to tunnel {r.Text("tunnelName")}"
+                : $"{r.Text("hostname")} is already routed to tunnel {r.Text("tunnelName")}; nothing to do"));
             return 0;
         });
 

@@ -24,7 +24,7 @@ public static class RunCommand
             Description = "PEM file of the CA that signed the edge's certificate [env TUNNEL_EDGE_CA]",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TUNNEL_EDGE_CA"),
         };
-        var edge = new Option<string?>("--edge") { Description = "Edge connector address, overriding the one in the token" };
+        var edge = new Option<string?>("--edge") { Description = "The edge's connector address (https://HOST:PORT), overriding the one in the token" };
         var connectorId = new Option<string?>("--connector-id") { Description = "Names this connector replica (random by default)" };
         var grace = new Option<string>("--grace-period")
         {
@@ -37,6 +37,12 @@ public static class RunCommand
             Description = "Serve /metrics, /healthz and /readyz on this address (e.g. 127.0.0.1:2000) [env TUNNEL_METRICS]",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TUNNEL_METRICS"),
         };
+
+        config.MustBeExistingFile("a config.yml with ingress rules");
+        edgeCa.MustBeExistingFile("a PEM file with the edge's CA certificate");
+        edge.MustBeUrl("https://edge.example.com:7844", "https");
+        grace.MustBeDuration();
+        metrics.MustBeHostAndPort("127.0.0.1:2000");
 
         var run = new Command("run", "Run a tunnel: connect to the edge and serve its hostnames from local origins")
         {

@@ -15,8 +15,12 @@ public static class StatusCommands
             using var api = CommonOptions.CreateClient(parse);
             var path = parse.GetValue(name) is { } n ? $"api/tunnels/{Uri.EscapeDataString(n)}/connections" : "api/connections";
             var rows = (await api.GetAsync<JsonElement>(path, ct)).EnumerateArray().ToList();
-            Output.PrintList(parse, rows, $"{"TUNNEL",-36}  {"CONNECTOR",-12}  {"#",2}  {"EDGE",-20}  {"VERSION",-10}  {"SINCE",-19}  FROM",
-                c => $"{c.Text("tunnelId"),-36}  {Short(c.Text("connectorId")),-12}  {c.Text("connectionIndex"),2}  {c.Text("edgeId"),-20}  {c.Text("version"),-10}  {c.Time("connectedAt"),-19}  {c.Text("remoteAddress")}");
+            // The API names tunnels by id; people know them by name (one more call, only for the table).
+            var names = parse.GetValue(CommonOptions.Output) == "json" || rows.Count == 0
+                ? []
+                : (await api.GetAllAsync("api/tunnels", ct)).ToDictionary(t => t.Text("id"), t => t.Text("name"));
+            Output.PrintList(parse, rows, $"{"TUNNEL",-20}  {"EDGE",-20}  {"CONNECTOR",-16}  {"CONN",4}  {"VERSION",-10}  {"SINCE",-19}  FROM",
+                c => $"{names.GetValueOrDefault(c.Text("tunnelId"), c.Text("tunnelId")),-20}  {c.Text("edgeId"),-20}  {c.Text("connectorId"),-16}  {"#" + c.Text("connectionIndex"),4}  {c.Text("version"),-10}  {c.Time("connectedAt"),-19}  {c.Text("remoteAddress")}");
             return 0;
         });
         return command;
@@ -44,6 +48,4 @@ public static class StatusCommands
         });
         return command;
     }
-
-    private static string Short(string id) => id.Length > 12 ? id[..12] : id;
 }

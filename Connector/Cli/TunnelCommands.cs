@@ -48,7 +48,9 @@ public static class TunnelCommands
             Output.Print(parse, t, _ =>
             {
                 Console.WriteLine($"{t.Text("name")} ({t.Text("id")}), created {t.Time("createdAt")}");
-                Console.WriteLine($"status {t.Text("status")}, {t.Text("connections")} connection(s), connector versions: {t.Join("connectorVersions")}");
+                var versions = t.Join("connectorVersions");
+                Console.WriteLine($"status {t.Text("status")}, {t.Text("connections")} connection(s), "
+                    + (versions.Length == 0 ? "no connector connected" : $"connector versions: {versions}"));
                 Console.WriteLine($"hostnames: {t.Join("hostnames")}");
             });
             return 0;

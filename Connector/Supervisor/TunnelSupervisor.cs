@@ -24,18 +24,18 @@ public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory 
     /// <summary>Stopping: streams in flight finish, nothing new comes.</summary>
     public bool Draining => _activity.Draining;
 
-    /// <summary>Runs until asked to stop (exit 0, after draining) or the edge refuses the token (exit 1).</summary>
+    /// <summary>Runs until asked to stop (exit 0, after draining), or the edge refuses the token or cannot be trusted (exit 1).</summary>
     public async Task<int> RunAsync(CancellationToken stopRequested)
     {
         using var stop = new CancellationTokenSource();
-        TokenRefusedException? refused = null;
+        Exception? refused = null;
         var connections = Enumerable.Range(0, settings.HaConnections).Select(async index =>
         {
             try
             {
                 await KeepConnectedAsync(index, stop.Token);
             }
-            catch (TokenRefusedException ex)
+            catch (Exception ex) when (ex is TokenRefusedException or EdgeUnusableException)
             {
                 refused ??= ex;
                 await stop.CancelAsync();
@@ -103,7 +103,11 @@ public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory 
             }
             catch (Exception ex)
             {
-                reason = ex is Grpc.Core.RpcException rpc ? $"{rpc.StatusCode}: {rpc.Status.Detail}" : ex.Message;
+                (reason, var fatal) = EdgeFailure.Describe(ex, settings.EdgeUrl);
+                if (fatal)
+                {
+                    throw new EdgeUnusableException(reason);
+                }
             }
             finally
             {

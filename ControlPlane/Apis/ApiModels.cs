@@ -31,7 +31,8 @@ public sealed record ApiTokenResponse(
 
 public sealed record CreatedApiTokenResponse(ApiTokenResponse Info, string Token);
 
-public sealed record UserResponse(string Login, string? Role, DateTimeOffset FirstSeenAt, DateTimeOffset LastSeenAt);
+/// <summary>LastSeenAt is null for someone given a role who has not signed in yet.</summary>
+public sealed record UserResponse(string Login, string? Role, DateTimeOffset FirstSeenAt, DateTimeOffset? LastSeenAt);
 
 public sealed record SetUserRoleRequest(string? Role);
 

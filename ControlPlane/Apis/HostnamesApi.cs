@@ -15,9 +15,18 @@ public static class HostnamesApi
         return api;
     }
 
-    private static async Task<Results<Created<HostnameResponse>, ProblemHttpResult>> RouteAsync(
-        string tunnel, RouteHostnameRequest request, TunnelCatalog catalog, CancellationToken ct)
+    private static async Task<Results<Created<HostnameResponse>, Ok<HostnameResponse>, ProblemHttpResult>> RouteAsync(
+        string tunnel, RouteHostnameRequest request, TunnelCatalog catalog, TunnelDbContext db, CancellationToken ct)
     {
+        // Routing a name again to the tunnel it already goes to changes nothing: 200 with the route, so scripts
+        // can run `tunnel route dns` every time (another tunnel's name still conflicts, below).
+        if (NameRules.TryNormalizeHostname(request.Hostname, out var name, out _)
+            && await catalog.FindAsync(tunnel, ct) is { } target
+            && await db.Hostnames.AsNoTracking().FirstOrDefaultAsync(h => h.Name == name && h.TunnelId == target.Id, ct) is { } existing)
+        {
+            return TypedResults.Ok(new HostnameResponse(existing.Name, target.Id, target.Name, existing.CreatedAt));
+        }
+
         var outcome = await catalog.RouteAsync(tunnel, request.Hostname, ct);
         if (!outcome.Succeeded)
         {

@@ -33,7 +33,7 @@ public static class UsersApi
             if (user is null)
             {
                 // Set before their first sign-in: an admin can grant a role to someone who has not signed in yet.
-                user = new UserEntity { Login = login, FirstSeenAt = clock.GetUtcNow(), LastSeenAt = clock.GetUtcNow() };
+                user = new UserEntity { Login = login, FirstSeenAt = clock.GetUtcNow(), LastSeenAt = UserEntity.NeverSignedIn };
                 db.Users.Add(user);
             }
 
@@ -45,5 +45,6 @@ public static class UsersApi
         return api;
     }
 
-    private static UserResponse ToResponse(UserEntity u) => new(u.Login, u.Role, u.FirstSeenAt, u.LastSeenAt);
+    private static UserResponse ToResponse(UserEntity u) =>
+        new(u.Login, u.Role, u.FirstSeenAt, u.LastSeenAt == UserEntity.NeverSignedIn ? null : u.LastSeenAt);
 }

@@ -41,6 +41,32 @@ public class TcpServiceTests(SqliteStackFixture fixture) : IClassFixture<SqliteS
     }
 
     [Fact]
+    public async Task A_localhost_hostname_is_reached_without_edge_address()
+    {
+        // RFC 6761: *.localhost is this machine; the system resolver may not say so, `tunnel access` does.
+        await using var echo = new TcpEchoServer();
+        var hostname = await RouteTcpServiceAsync($"tcp://127.0.0.1:{echo.Port}");
+        var localPort = Ports.Free();
+        var access = Stack.Track(TestProcess.StartDotnet("access", Binaries.Connector,
+            ["access", "tcp", "--hostname", $"{hostname}:{Stack.PublicPort}", "--url", $"127.0.0.1:{localPort}", "--edge-ca", Stack.EdgeCa]));
+        await Eventually.Until(async () =>
+        {
+            using var probe = new TcpClient();
+            await probe.ConnectAsync(IPAddress.Loopback, localPort);
+            return true;
+        }, ok => ok, TimeSpan.FromSeconds(20), "access listener up");
+
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, localPort);
+        var stream = client.GetStream();
+        await stream.WriteAsync("ping\n"u8.ToArray());
+        var buffer = new byte[5];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await stream.ReadExactlyAsync(buffer, timeout.Token);
+        Assert.True("ping\n"u8.SequenceEqual(buffer), access.Output);
+    }
+
+    [Fact]
     public async Task A_browser_reaching_a_tcp_hostname_is_told_how_to_connect()
     {
         await using var echo = new TcpEchoServer();
