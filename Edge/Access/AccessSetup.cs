@@ -110,7 +110,7 @@ public static class AccessSetup
             o.Events.OnRemoteFailure = async context =>
             {
                 context.HandleResponse();
-                await ErrorPages.WriteAsync(context.HttpContext, StatusCodes.Status400BadRequest, "access_login_failed", "Login failed",
+                await ErrorPages.WriteAsync(context.HttpContext, StatusCodes.Status400BadRequest, ErrorCodes.AccessLoginFailed, "Login failed",
                     $"The login could not be completed ({context.Failure?.Message}). Open the application's page again to start over.");
             };
         }

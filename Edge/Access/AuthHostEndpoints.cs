@@ -36,7 +36,7 @@ public sealed class AuthHostEndpoints(AccessState state, AccessTokens tokens, Lo
         {
             // Most often: the provider's discovery document cannot be fetched (down, wrong authority, TLS).
             context.RequestServices.GetRequiredService<ILogger<AuthHostEndpoints>>().LogWarning(ex, "Access login at {Path} failed", context.Request.Path);
-            await ErrorPages.WriteAsync(context, StatusCodes.Status502BadGateway, "access_provider_unreachable", "Login unavailable",
+            await ErrorPages.WriteAsync(context, StatusCodes.Status502BadGateway, ErrorCodes.AccessProviderUnreachable, "Login unavailable",
                 $"The identity provider at {state.Provider?.Authority} could not be reached or answered wrongly; try again in a moment. " +
                 "If it persists, the administrator should check the provider settings (tunnel access idp set).");
         }
@@ -72,11 +72,11 @@ public sealed class AuthHostEndpoints(AccessState state, AccessTokens tokens, Lo
         else if (path == "/.tunnel/logout")
         {
             context.Response.OnStarting(() => context.SignOutAsync(SessionScheme)); // after the page resets the response
-            await ErrorPages.WriteAsync(context, StatusCodes.Status200OK, "signed_out", "Signed out", "Your login session at this edge has ended.");
+            await ErrorPages.WriteAsync(context, StatusCodes.Status200OK, ErrorCodes.SignedOut, "Signed out", "Your login session at this edge has ended.");
             return;
         }
 
-        await ErrorPages.WriteAsync(context, StatusCodes.Status404NotFound, "unknown_path", "Not found",
+        await ErrorPages.WriteAsync(context, StatusCodes.Status404NotFound, ErrorCodes.UnknownPath, "Not found",
             "This is the Access login hostname: it serves /.tunnel/login, /.tunnel/logout and /.tunnel/certs.");
     }
 
@@ -97,7 +97,7 @@ public sealed class AuthHostEndpoints(AccessState state, AccessTokens tokens, Lo
                 || IsLoopbackClient(returnUrl));
         if (!valid || app is null || returnUrl is null)
         {
-            await ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, "access_bad_login_request", "Bad login request",
+            await ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, ErrorCodes.AccessBadLoginRequest, "Bad login request",
                 "The login link names no Access application, or its return address is not a page of that application. Open the application's page again.");
             return;
         }
@@ -107,7 +107,7 @@ public sealed class AuthHostEndpoints(AccessState state, AccessTokens tokens, Lo
         var challenge = Param("code_challenge");
         if (loopback && (clientState.Length is < 16 or > 256 || !LoopbackLoginCodes.IsChallenge(challenge) || Param("code_challenge_method") != "S256"))
         {
-            await ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, "access_bad_login_request", "Bad login request",
+            await ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, ErrorCodes.AccessBadLoginRequest, "Bad login request",
                 "A command-line login needs state, code_challenge and code_challenge_method=S256 (RFC 8252, RFC 7636). Update the tunnel client.");
             return;
         }
@@ -135,7 +135,7 @@ public sealed class AuthHostEndpoints(AccessState state, AccessTokens tokens, Lo
         var who = new AccessIdentity(email, user.FindAll("groups").Select(c => c.Value).Distinct(StringComparer.Ordinal).ToList(), null, context.Connection.RemoteIpAddress);
         if (who.Email is null)
         {
-            await ErrorPages.WriteAsync(context, StatusCodes.Status403Forbidden, "access_no_email", "Login incomplete",
+            await ErrorPages.WriteAsync(context, StatusCodes.Status403Forbidden, ErrorCodes.AccessNoEmail, "Login incomplete",
                 "The identity provider did not say who you are (no email claim); ask its administrator to release the email scope.");
             return;
         }
@@ -185,7 +185,7 @@ public sealed class AuthHostEndpoints(AccessState state, AccessTokens tokens, Lo
 
         if (!await antiforgery.IsRequestValidAsync(context))
         {
-            await ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, "access_bad_login_request", "Bad login request",
+            await ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, ErrorCodes.AccessBadLoginRequest, "Bad login request",
                 "The confirmation did not come from this login page. Run the command again for a new login URL.");
             return;
         }
