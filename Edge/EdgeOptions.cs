@@ -89,6 +89,15 @@ public sealed class EdgeOptions
 
     /// <summary>How long a connector has to dial the origin and answer.</summary>
     public TimeSpan OriginOpenTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// The troubleshooting guide error pages link to, as URL#code (docs/troubleshooting.md has a section per code);
+    /// point it at your own copy to give your users your own advice.
+    /// </summary>
+    [Required, Url]
+    public string TroubleshootingUrl { get; set; } = DefaultTroubleshootingUrl;
+
+    public const string DefaultTroubleshootingUrl = "https://github.com/tunnel-project/tunnel/blob/main/docs/troubleshooting.md";
 }
 
 public sealed class CertificateFiles

@@ -53,7 +53,7 @@ public sealed class AccessGate(AccessState state, AccessTokens tokens, OneTimeUs
                 return;
             case AccessDecision.Deny:
                 logger.LogInformation("Access denied to {App} for {Who} by {Policy}", app.Name, who.Email ?? who.ServiceTokenClientId, policy?.Name ?? "no matching allow policy");
-                await ErrorPages.WriteAsync(context, StatusCodes.Status403Forbidden, "access_denied", "Forbidden",
+                await ErrorPages.WriteAsync(context, StatusCodes.Status403Forbidden, ErrorCodes.AccessDenied, "Forbidden",
                     $"{who.Email ?? who.ServiceTokenClientId} may not use {app.Name}" + (policy is null ? ": no policy allows it." : $" (policy '{policy.Name}')."));
                 return;
             default:
@@ -91,7 +91,7 @@ public sealed class AccessGate(AccessState state, AccessTokens tokens, OneTimeUs
     {
         if (state.Provider is not { } provider)
         {
-            await ErrorPages.WriteAsync(context, StatusCodes.Status401Unauthorized, "access_no_provider", "Login unavailable",
+            await ErrorPages.WriteAsync(context, StatusCodes.Status401Unauthorized, ErrorCodes.AccessNoProvider, "Login unavailable",
                 $"{app.Name} needs a login, but no identity provider is configured: set one with PUT /api/access/identity-provider.");
             return;
         }
@@ -111,10 +111,10 @@ public sealed class AccessGate(AccessState state, AccessTokens tokens, OneTimeUs
         context.Response.StatusCode = StatusCodes.Status401Unauthorized;
         context.Response.Headers.CacheControl = "no-store";
         // Also in headers, for clients that never read the body (a refused WebSocket handshake).
-        context.Response.Headers[ErrorPages.ErrorHeader] = "access_required";
+        context.Response.Headers[ErrorPages.ErrorHeader] = ErrorCodes.AccessRequired;
         context.Response.Headers[ErrorPages.ErrorDetailHeader] = ErrorPages.AsciiHeaderValue(detail);
         context.Response.Headers[AccessHeaders.LoginUrl] = login;
-        await context.Response.WriteAsJsonAsync(new { error = "access_required", detail, login_url = login });
+        await context.Response.WriteAsJsonAsync(new { error = ErrorCodes.AccessRequired, detail, login_url = login, help = ErrorPages.HelpUrl(context, ErrorCodes.AccessRequired) });
     }
 
     /// <summary>Binds the login to this browser: the hand-off that comes back must carry this cookie's nonce.</summary>
@@ -143,7 +143,7 @@ public sealed class AccessGate(AccessState state, AccessTokens tokens, OneTimeUs
             return;
         }
 
-        await ErrorPages.WriteAsync(context, StatusCodes.Status404NotFound, "unknown_path", "Not found",
+        await ErrorPages.WriteAsync(context, StatusCodes.Status404NotFound, ErrorCodes.UnknownPath, "Not found",
             "Paths under /.tunnel/ belong to the edge: /.tunnel/callback completes a login, /.tunnel/logout ends your sessions here.");
     }
 
@@ -161,7 +161,7 @@ public sealed class AccessGate(AccessState state, AccessTokens tokens, OneTimeUs
             : await tokens.ValidateHandoffAsync(context.Request.Query["token"], app, context.Connection.RemoteIpAddress);
         if (app is null || handoff is null)
         {
-            await ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, "access_login_failed", "Login failed",
+            await ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, ErrorCodes.AccessLoginFailed, "Login failed",
                 "The login link is invalid or expired (it is good for one minute, once, for this application only). Open the page again to log in.");
             return;
         }
@@ -173,7 +173,7 @@ public sealed class AccessGate(AccessState state, AccessTokens tokens, OneTimeUs
         {
             if (state.Provider is not { } provider)
             {
-                await ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, "access_login_failed", "Login failed", "No identity provider is configured.");
+                await ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, ErrorCodes.AccessLoginFailed, "Login failed", "No identity provider is configured.");
                 return;
             }
 
@@ -183,7 +183,7 @@ public sealed class AccessGate(AccessState state, AccessTokens tokens, OneTimeUs
 
         if (!oneTimeUse.TryUse("handoff:" + handoff.Id, handoff.Expires))
         {
-            await ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, "access_login_failed", "Login failed",
+            await ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, ErrorCodes.AccessLoginFailed, "Login failed",
                 "This login link was already used. Open the page again to log in.");
             return;
         }
@@ -191,7 +191,7 @@ public sealed class AccessGate(AccessState state, AccessTokens tokens, OneTimeUs
         var session = tokens.IssueSession(app, handoff.Who, "user");
         if (session is null)
         {
-            await ErrorPages.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "access_unavailable", "Login unavailable",
+            await ErrorPages.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ErrorCodes.AccessUnavailable, "Login unavailable",
                 "The edge has no signing key yet; try again in a moment.");
             return;
         }
@@ -215,7 +215,7 @@ public sealed class AccessGate(AccessState state, AccessTokens tokens, OneTimeUs
             return Task.CompletedTask;
         }
 
-        return ErrorPages.WriteAsync(context, StatusCodes.Status200OK, "signed_out", "Signed out", $"You are signed out of {target.Host}.");
+        return ErrorPages.WriteAsync(context, StatusCodes.Status200OK, ErrorCodes.SignedOut, "Signed out", $"You are signed out of {target.Host}.");
     }
 
     private static CookieOptions CookieOptions(TimeSpan? lifetime) => new()

@@ -63,7 +63,7 @@ public sealed class AuthHostEndpoints(AccessState state, AccessTokens tokens, Lo
             _ => (StatusCodes.Status502BadGateway,
                 "The identity provider answered with an error; the edge's log has the details. Open the application's page again to start over."),
         };
-        var code = kind == OidcFailureKind.ProviderUnreachable ? "access_provider_unreachable" : "access_login_failed";
+        var code = kind == OidcFailureKind.ProviderUnreachable ? ErrorCodes.AccessProviderUnreachable : ErrorCodes.AccessLoginFailed;
         return ErrorPages.WriteAsync(context, status, code, kind == OidcFailureKind.ProviderUnreachable ? "Login unavailable" : "Login failed", detail);
     }
 
@@ -97,11 +97,11 @@ public sealed class AuthHostEndpoints(AccessState state, AccessTokens tokens, Lo
         else if (path == "/.tunnel/logout")
         {
             context.Response.OnStarting(() => context.SignOutAsync(SessionScheme)); // after the page resets the response
-            await ErrorPages.WriteAsync(context, StatusCodes.Status200OK, "signed_out", "Signed out", "Your login session at this edge has ended.");
+            await ErrorPages.WriteAsync(context, StatusCodes.Status200OK, ErrorCodes.SignedOut, "Signed out", "Your login session at this edge has ended.");
             return;
         }
 
-        await ErrorPages.WriteAsync(context, StatusCodes.Status404NotFound, "unknown_path", "Not found",
+        await ErrorPages.WriteAsync(context, StatusCodes.Status404NotFound, ErrorCodes.UnknownPath, "Not found",
             "This is the Access login hostname: it serves /.tunnel/login, /.tunnel/logout and /.tunnel/certs.");
     }
 
@@ -122,7 +122,7 @@ public sealed class AuthHostEndpoints(AccessState state, AccessTokens tokens, Lo
                 || IsLoopbackClient(returnUrl));
         if (!valid || app is null || returnUrl is null)
         {
-            await ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, "access_bad_login_request", "Bad login request",
+            await ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, ErrorCodes.AccessBadLoginRequest, "Bad login request",
                 "The login link names no Access application, or its return address is not a page of that application. Open the application's page again.");
             return;
         }
@@ -132,7 +132,7 @@ public sealed class AuthHostEndpoints(AccessState state, AccessTokens tokens, Lo
         var challenge = Param("code_challenge");
         if (loopback && (clientState.Length is < 16 or > 256 || !LoopbackLoginCodes.IsChallenge(challenge) || Param("code_challenge_method") != "S256"))
         {
-            await ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, "access_bad_login_request", "Bad login request",
+            await ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, ErrorCodes.AccessBadLoginRequest, "Bad login request",
                 "A command-line login needs state, code_challenge and code_challenge_method=S256 (RFC 8252, RFC 7636). Update the tunnel client.");
             return;
         }
@@ -160,7 +160,7 @@ public sealed class AuthHostEndpoints(AccessState state, AccessTokens tokens, Lo
         var who = new AccessIdentity(email, user.FindAll("groups").Select(c => c.Value).Distinct(StringComparer.Ordinal).ToList(), null, context.Connection.RemoteIpAddress);
         if (who.Email is null)
         {
-            await ErrorPages.WriteAsync(context, StatusCodes.Status403Forbidden, "access_no_email", "Login incomplete",
+            await ErrorPages.WriteAsync(context, StatusCodes.Status403Forbidden, ErrorCodes.AccessNoEmail, "Login incomplete",
                 "The identity provider did not say who you are (no email claim); ask its administrator to release the email scope.");
             return;
         }
@@ -210,7 +210,7 @@ public sealed class AuthHostEndpoints(AccessState state, AccessTokens tokens, Lo
 
         if (!await antiforgery.IsRequestValidAsync(context))
         {
-            await ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, "access_bad_login_request", "Bad login request",
+            await ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, ErrorCodes.AccessBadLoginRequest, "Bad login request",
                 "The confirmation did not come from this login page. Run the command again for a new login URL.");
             return;
         }

@@ -44,7 +44,7 @@ internal static class RequestLimits
                     context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
                     return Task.CompletedTask;
                 });
-                return new ValueTask(ErrorPages.WriteAsync(context, StatusCodes.Status429TooManyRequests, "rate_limited", "Too many requests",
+                return new ValueTask(ErrorPages.WriteAsync(context, StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited, "Too many requests",
                     $"{CanonicalTarget.Of(context).Host} takes a limited number of requests per minute; try again in {Math.Ceiling(retryAfter.TotalSeconds)} s."));
             };
         });
@@ -77,7 +77,7 @@ internal static class RequestLimits
             var size = HeaderBytes(context.Request.Headers);
             if (size > maxHeaders)
             {
-                await ErrorPages.WriteAsync(context, StatusCodes.Status431RequestHeaderFieldsTooLarge, "headers_too_large", "Request headers too large",
+                await ErrorPages.WriteAsync(context, StatusCodes.Status431RequestHeaderFieldsTooLarge, ErrorCodes.HeadersTooLarge, "Request headers too large",
                     $"The request's headers are {size / 1024} KiB; {host} accepts at most {maxHeaders / 1024} KiB. Send fewer or smaller headers (often: too many cookies).");
                 return;
             }
@@ -87,7 +87,7 @@ internal static class RequestLimits
             {
                 if (context.Request.ContentLength > max)
                 {
-                    await ErrorPages.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "body_too_large", "Request body too large",
+                    await ErrorPages.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorCodes.BodyTooLarge, "Request body too large",
                         $"The request's body is {context.Request.ContentLength} bytes; {host} accepts at most {max} bytes.");
                     return;
                 }
@@ -102,7 +102,7 @@ internal static class RequestLimits
             using var slot = inFlight.TryEnter(context, host, options, out var refusal);
             if (slot is null)
             {
-                await ErrorPages.WriteAsync(context, refusal!.Value.Status, "too_many_concurrent_requests", "Too many requests", refusal.Value.Detail);
+                await ErrorPages.WriteAsync(context, refusal!.Value.Status, ErrorCodes.TooManyConcurrentRequests, "Too many requests", refusal.Value.Detail);
                 return;
             }
 

@@ -28,20 +28,20 @@ public static class RequestTargetMiddleware
             var host = HostnameForm.Normalize(rawHost);
             if (host is null || host.StartsWith('*'))
             {
-                return ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, "bad_host", "Bad request",
+                return ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, ErrorCodes.BadHost, "Bad request",
                     "The request's Host (or :authority) is not a valid hostname.");
             }
 
             if (!PathForm.TryCanonicalize(request.Path.Value ?? "", out var path, out var key, out var error))
             {
-                return ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, "ambiguous_path", "Bad request",
+                return ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, ErrorCodes.AmbiguousPath, "Bad request",
                     $"The edge refuses this path: {error}. Send the path in its plain form.");
             }
 
             if (NonAsciiHeader(request.Headers) is { } header)
             {
                 // HTTP header values are ASCII; origins and the forwarder read other bytes differently (or not at all).
-                return ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, "bad_header", "Bad request",
+                return ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, ErrorCodes.BadHeader, "Bad request",
                     $"The request header '{header}' holds characters outside ASCII. Encode its value (e.g. percent-encoding).");
             }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Options;
 
 namespace Tunnel.Edge.Routing;
 
@@ -9,7 +10,7 @@ public static class ErrorPages
     public const string ErrorDetailHeader = "X-Tunnel-Error-Detail";
 
     public static Task TunnelOfflineAsync(HttpContext context, string tunnelName, string reason) =>
-        WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "no_connector", "Tunnel offline",
+        WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ErrorCodes.NoConnector, "Tunnel offline",
             $"Tunnel '{tunnelName}' serves {HostOf(context)}, but {reason}. Start a connector with `tunnel run --token …` on the origin's host.");
 
     /// <summary>
@@ -55,20 +56,30 @@ public static class ErrorPages
             response.Headers.RetryAfter = "5";
         }
 
+        // Failures link to their section of the troubleshooting guide; a page that reports success (signed out) does not.
+        var help = status >= 400 ? HelpUrl(context, code) : null;
         var accept = context.Request.Headers.Accept.ToString();
         if (accept.Contains("text/html", StringComparison.OrdinalIgnoreCase))
         {
+            var helpHtml = help is null ? "" : $"<p>What this means: <a href=\"{WebUtility.HtmlEncode(help)}\">{WebUtility.HtmlEncode(help)}</a></p>";
             response.ContentType = "text/html; charset=utf-8";
             return response.WriteAsync($$"""
                 <!doctype html>
                 <html lang="en"><head><meta charset="utf-8"><title>{{status}} {{WebUtility.HtmlEncode(title)}}</title>
                 <style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;color:#222}</style></head>
-                <body><h1>{{status}} · {{WebUtility.HtmlEncode(title)}}</h1><p>{{WebUtility.HtmlEncode(detail)}}</p>
+                <body><h1>{{status}} · {{WebUtility.HtmlEncode(title)}}</h1><p>{{WebUtility.HtmlEncode(detail)}}</p>{{helpHtml}}
                 <p><small>Tunnel edge · {{WebUtility.HtmlEncode(context.Request.Host.Value ?? "")}} · {{WebUtility.HtmlEncode(context.TraceIdentifier)}}</small></p></body></html>
                 """);
         }
 
         response.ContentType = "text/plain; charset=utf-8";
-        return response.WriteAsync($"{status} {title}: {detail}\n");
+        return response.WriteAsync(help is null ? $"{status} {title}: {detail}\n" : $"{status} {title}: {detail}\nWhat this means: {help}\n");
+    }
+
+    /// <summary>The section of the troubleshooting guide (Edge:TroubleshootingUrl) about a code.</summary>
+    public static string HelpUrl(HttpContext context, string code)
+    {
+        var guide = context.RequestServices?.GetService<IOptions<EdgeOptions>>()?.Value.TroubleshootingUrl ?? EdgeOptions.DefaultTroubleshootingUrl;
+        return $"{guide}#{code}";
     }
 }

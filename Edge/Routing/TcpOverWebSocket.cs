@@ -23,7 +23,7 @@ public static class TcpOverWebSocket
         var host = ErrorPages.HostOf(context);
         if (!context.WebSockets.IsWebSocketRequest)
         {
-            await ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, "tcp_service", "TCP service",
+            await ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, ErrorCodes.TcpService, "TCP service",
                 $"{host} serves a TCP service ({service.Split("://")[0]}). Reach it with " +
                 $"`tunnel access tcp --hostname {host} --url 127.0.0.1:PORT`.");
             return;
@@ -42,7 +42,7 @@ public static class TcpOverWebSocket
         }
         catch (OriginUnreachableException ex)
         {
-            await ErrorPages.OriginFailedAsync(context, StatusCodes.Status502BadGateway, "origin_unreachable", "Origin unreachable",
+            await ErrorPages.OriginFailedAsync(context, StatusCodes.Status502BadGateway, ErrorCodes.OriginUnreachable, "Origin unreachable",
                 $"The connector could not reach {service}: {ex.Message}");
             return;
         }

@@ -40,7 +40,7 @@ public sealed class TunnelDialer(ConnectorRegistry registry, IOptions<EdgeOption
                 if (!result.Ok)
                 {
                     call.Complete();
-                    metrics.StreamOpened("origin_unreachable");
+                    metrics.StreamOpened(ErrorCodes.OriginUnreachable);
                     throw new OriginUnreachableException(result.Error);
                 }
 
@@ -77,7 +77,7 @@ public sealed class TunnelDialer(ConnectorRegistry registry, IOptions<EdgeOption
             var connections = registry.ConnectionsFor(tunnelId);
             if (connections.IsEmpty)
             {
-                metrics.StreamOpened("no_connector");
+                metrics.StreamOpened(ErrorCodes.NoConnector);
                 throw new TunnelUnavailableException("no connector of it is online");
             }
 

@@ -74,14 +74,14 @@ public static class TunnelProxyPipeline
 
         if (Find<OriginUnreachableException>(error.Exception) is { } origin)
         {
-            await ErrorPages.OriginFailedAsync(context, StatusCodes.Status502BadGateway, "origin_unreachable", "Origin unreachable",
+            await ErrorPages.OriginFailedAsync(context, StatusCodes.Status502BadGateway, ErrorCodes.OriginUnreachable, "Origin unreachable",
                 $"The connector could not reach the origin: {origin.Message}");
             return;
         }
 
         var (status, code, title) = error.Error == ForwarderError.RequestTimedOut
-            ? (StatusCodes.Status504GatewayTimeout, "origin_timeout", "Origin timed out")
-            : (StatusCodes.Status502BadGateway, "origin_error", "Bad gateway");
+            ? (StatusCodes.Status504GatewayTimeout, ErrorCodes.OriginTimeout, "Origin timed out")
+            : (StatusCodes.Status502BadGateway, ErrorCodes.OriginError, "Bad gateway");
         await ErrorPages.OriginFailedAsync(context, status, code, title,
             $"The request to the origin failed ({error.Error}): {error.Exception?.GetBaseException().Message ?? "no detail"}");
     }

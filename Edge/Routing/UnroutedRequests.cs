@@ -12,7 +12,7 @@ public static class UnroutedRequests
         var tunnel = config.FindByHostname(host);
         if (tunnel is null)
         {
-            return ErrorPages.WriteAsync(context, StatusCodes.Status404NotFound, "unknown_host", "Unknown hostname",
+            return ErrorPages.WriteAsync(context, StatusCodes.Status404NotFound, ErrorCodes.UnknownHost, "Unknown hostname",
                 config.Loaded
                     ? $"No tunnel is routed for {host}. Route one with `tunnel route dns TUNNEL {host}`."
                     : $"No tunnel is routed for {host}: this edge has not received its configuration from the control plane yet.");
@@ -23,7 +23,7 @@ public static class UnroutedRequests
             return ErrorPages.TunnelOfflineAsync(context, tunnel.Name, "no connector of it is online");
         }
 
-        return ErrorPages.WriteAsync(context, StatusCodes.Status404NotFound, "no_ingress_rule", "No ingress rule",
+        return ErrorPages.WriteAsync(context, StatusCodes.Status404NotFound, ErrorCodes.NoIngressRule, "No ingress rule",
             $"No ingress rule of tunnel '{tunnel.Name}' matches {host}{context.Request.Path}. Add a rule for it to the connector's config.");
     }
 }

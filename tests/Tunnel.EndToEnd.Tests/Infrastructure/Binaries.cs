@@ -6,7 +6,8 @@ namespace Tunnel.EndToEnd.Tests.Infrastructure;
 public static class Binaries
 {
     public static readonly string RepoRoot = FindRoot();
-    private static readonly string Configuration =
+    /// <summary>Debug or Release: the configuration these tests (and so the programs beside them) were built in.</summary>
+    public static readonly string Configuration =
         typeof(Binaries).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
 
     public static string ControlPlane => Dll("ControlPlane", "Tunnel.ControlPlane");

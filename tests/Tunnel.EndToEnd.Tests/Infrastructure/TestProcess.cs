@@ -17,6 +17,7 @@ public sealed partial class TestProcess : IAsyncDisposable
     }
 
     public string Name { get; }
+    public int Id => _process.Id;
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
     public string Output => string.Join('\n', _output);
