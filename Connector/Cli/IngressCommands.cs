@@ -54,7 +54,12 @@ public static class IngressCommands
 
         var name = new Argument<string>("NAME") { Description = "Tunnel name (or id)" };
         var file = new Argument<string>("CONFIG") { Description = "config.yml whose ingress rules the control plane should manage" };
-        var set = new Command("set", "Manage a tunnel's ingress in the control plane: its connectors then run with just --token") { name, file };
+        var wait = new Option<string>("--wait")
+        {
+            Description = "How long to wait for the online connectors to accept or refuse the rules, e.g. 15s or 1m",
+            DefaultValueFactory = _ => "15s",
+        }.MustBeDuration();
+        var set = new Command("set", "Manage a tunnel's ingress in the control plane: its connectors then run with just --token") { name, file, wait };
         set.SetAction(async (parse, ct) =>
         {
             List<IngressRuleSpec> specs;
@@ -68,8 +73,32 @@ public static class IngressCommands
             }
 
             using var api = CommonOptions.CreateClient(parse);
-            var result = await api.PutAsync<JsonElement>($"api/tunnels/{Uri.EscapeDataString(parse.GetValue(name)!)}/ingress", new { rules = specs }, ct);
-            Output.Print(parse, result, r => Console.WriteLine($"Tunnel {parse.GetValue(name)} now has {r.GetProperty("rules").GetArrayLength()} ingress rules from the control plane; its connectors apply them now"));
+            var path = $"api/tunnels/{Uri.EscapeDataString(parse.GetValue(name)!)}/ingress";
+            var result = await api.PutAsync<JsonElement>(path, new { rules = specs }, ct);
+            // The rules take effect per connection as each connector accepts them: wait to say which did.
+            var deadline = DateTimeOffset.UtcNow + (OriginRequest.TryParseDuration(parse.GetValue(wait), out var w) ? w : TimeSpan.Zero);
+            while (!IngressRolloutText.Settled(result.GetProperty("status")) && DateTimeOffset.UtcNow < deadline)
+            {
+                await Task.Delay(250, ct);
+                result = await api.GetAsync<JsonElement>(path, ct);
+            }
+
+            var status = result.GetProperty("status");
+            Output.Print(parse, result, r =>
+            {
+                Console.WriteLine($"Tunnel {parse.GetValue(name)} now has {r.GetProperty("rules").GetArrayLength()} ingress rules from the control plane (version {status.Text("version")})");
+                Console.WriteLine(status.GetProperty("connections").GetInt32() == 0
+                    ? "No connector is online: connectors apply them when they connect (tunnel info shows whether they did)."
+                    : IngressRolloutText.Settled(status)
+                        ? $"Accepted by {status.Text("serving")} of {status.Text("connections")} connection(s)."
+                        : $"{status.Text("serving")} of {status.Text("connections")} connection(s) serve them so far; tunnel info shows the rest.");
+            });
+            if (status.GetProperty("refused").GetInt32() > 0)
+            {
+                var reasons = string.Join("; ", status.GetProperty("refusals").EnumerateArray().Select(x => $"connector {x.Text("connectorId")}: {x.Text("reason")}"));
+                throw new CliException($"the rules are saved, but {status.Text("refused")} connection(s) refused them and keep serving their previous rules ({reasons}). Fix the rules (or the connector's host) and set them again.", 1);
+            }
+
             return 0;
         });
 
@@ -84,6 +113,11 @@ public static class IngressCommands
                 {
                     Console.WriteLine("Managed by the connectors (--url or config.yml)");
                     return;
+                }
+
+                foreach (var line in IngressRolloutText.Lines(r.GetProperty("status")))
+                {
+                    Console.WriteLine(line);
                 }
 
                 var i = 0;

@@ -40,7 +40,7 @@ public static class TunnelCommands
             return 0;
         });
 
-        var info = new Command("info", "Show a tunnel: status, hostnames, connector versions") { name };
+        var info = new Command("info", "Show a tunnel: status, hostnames, connector versions, and whether its connectors serve its ingress rules") { name };
         info.SetAction(async (parse, ct) =>
         {
             using var api = CommonOptions.CreateClient(parse);
@@ -52,6 +52,10 @@ public static class TunnelCommands
                 Console.WriteLine($"status {t.Text("status")}, {t.Text("connections")} connection(s), "
                     + (versions.Length == 0 ? "no connector connected" : $"connector versions: {versions}"));
                 Console.WriteLine($"hostnames: {t.Join("hostnames")}");
+                foreach (var line in IngressRolloutText.Lines(t.GetProperty("ingress")))
+                {
+                    Console.WriteLine(line);
+                }
             });
             return 0;
         });

@@ -65,10 +65,11 @@ public sealed class EdgeConnection(ConnectorSettings settings, ActiveIngress ing
         using var control = client.Control(headers, cancellationToken: inService.Token);
         var registered = await RegisterAsync(control, inService.Token);
         logger.LogInformation("Connection {Index} registered with edge {EdgeId} at {EdgeUrl}", index, registered.EdgeId, settings.EdgeUrl);
-        ingress.ApplyRemote(registered.IngressJson);
+        var status = ingress.ApplyRemote(registered.IngressJson);
         IsRegistered = true;
         onRegistered();
         _control = control.RequestStream;
+        await WriteAsync(new ConnectorMessage { IngressStatus = status }, inService.Token);
 
         var dataHeaders = new Metadata { { TunnelHeaders.ConnectionId, registered.ConnectionId } };
         foreach (var entry in headers)
@@ -94,7 +95,7 @@ public sealed class EdgeConnection(ConnectorSettings settings, ActiveIngress ing
                         pool.Add(Math.Clamp(message.Demand.Count, 1, 64));
                         break;
                     case EdgeMessage.KindOneofCase.IngressUpdate:
-                        ingress.ApplyRemote(message.IngressUpdate.IngressJson);
+                        await WriteAsync(new ConnectorMessage { IngressStatus = ingress.ApplyRemote(message.IngressUpdate.IngressJson) }, inService.Token);
                         break;
                     case EdgeMessage.KindOneofCase.Drain:
                         logger.LogInformation("Edge {EdgeId} asked connection {Index} to move; its streams in flight finish first", registered.EdgeId, index);
@@ -131,7 +132,7 @@ public sealed class EdgeConnection(ConnectorSettings settings, ActiveIngress ing
 
     private async Task<Registered> RegisterAsync(AsyncDuplexStreamingCall<ConnectorMessage, EdgeMessage> control, CancellationToken cancellationToken)
     {
-        var register = new Register { ConnectorId = settings.ConnectorId, ConnectionIndex = index, Version = ConnectorSettings.Version };
+        var register = new Register { ConnectorId = settings.ConnectorId, ConnectionIndex = index, Version = ConnectorSettings.Version, ReportsIngress = true };
         register.Ingress.AddRange((ingress.Local?.Rules ?? []).Select(r => new IngressRule
         {
             Hostname = r.Hostname,

@@ -1,4 +1,5 @@
 using Tunnel.Shared.Ingress;
+using Tunnel.Shared.Protocol;
 
 namespace Tunnel.Connector.Ingress;
 
@@ -17,14 +18,17 @@ public sealed class ActiveIngress(IngressRuleSet? local, ILogger logger)
     /// <summary>What the edge's Data streams may ask for now; null when there are no rules at all.</summary>
     public IngressRuleSet? Current => Volatile.Read(ref _remote) ?? local;
 
-    /// <summary>Applies what Registered or an IngressUpdate carried; invalid rules are logged and the previous ones kept.</summary>
-    public void ApplyRemote(string json)
+    /// <summary>
+    /// Applies what Registered or an IngressUpdate carried; rules this host cannot use (a caPool file missing here)
+    /// are refused and the previous ones kept. The answer goes back to the edge, which routes by what is served.
+    /// </summary>
+    public IngressStatus ApplyRemote(string json)
     {
         lock (_lock)
         {
             if (json == _remoteJson)
             {
-                return;
+                return new IngressStatus { ServingVersion = IngressVersion.Of(_remoteJson) };
             }
 
             if (json.Length == 0)
@@ -40,7 +44,7 @@ public sealed class ActiveIngress(IngressRuleSet? local, ILogger logger)
                     logger.LogInformation("Ingress is the connector's own again ({Count} rules)", local.Rules.Count);
                 }
 
-                return;
+                return new IngressStatus { ServingVersion = IngressVersion.Local };
             }
 
             try
@@ -48,12 +52,15 @@ public sealed class ActiveIngress(IngressRuleSet? local, ILogger logger)
                 var rules = IngressJson.Parse(json, checkFiles: true);
                 _remoteJson = json;
                 Volatile.Write(ref _remote, rules);
-                logger.LogInformation("Serving {Count} ingress rules from the control plane{Override}", rules.Rules.Count,
-                    local is null ? "" : " (they replace the local --url/--config rules)");
+                logger.LogInformation("Serving {Count} ingress rules from the control plane (version {Version}){Override}", rules.Rules.Count,
+                    IngressVersion.Of(json), local is null ? "" : " (they replace the local --url/--config rules)");
+                return new IngressStatus { ServingVersion = IngressVersion.Of(json) };
             }
             catch (IngressException ex)
             {
-                logger.LogError("Ingress rules from the control plane cannot be used here, keeping the previous ones: {Error}", ex.Message);
+                logger.LogError("Ingress rules version {Version} from the control plane cannot be used here, keeping the previous ones: {Error}",
+                    IngressVersion.Of(json), ex.Message);
+                return new IngressStatus { ServingVersion = IngressVersion.Of(_remoteJson), RejectedVersion = IngressVersion.Of(json), RejectedReason = ex.Message };
             }
         }
     }

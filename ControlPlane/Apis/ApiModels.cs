@@ -11,7 +11,7 @@ public sealed record RouteHostnameRequest(string? Hostname);
 
 public sealed record TunnelResponse(
     Guid Id, string Name, DateTimeOffset CreatedAt, IReadOnlyList<string> Hostnames, int Connections, string Status,
-    IReadOnlyList<string> ConnectorVersions, bool RemotelyManaged);
+    IReadOnlyList<string> ConnectorVersions, bool RemotelyManaged, Tunnels.IngressRollout Ingress);
 
 public sealed record CreatedTunnelResponse(Guid Id, string Name, DateTimeOffset CreatedAt, string Token);
 
@@ -21,7 +21,8 @@ public sealed record HostnameResponse(string Hostname, Guid TunnelId, string Tun
 
 public sealed record ConnectionResponse(
     string ConnectionId, Guid TunnelId, string ConnectorId, int ConnectionIndex, string EdgeId,
-    string Version, string RemoteAddress, DateTimeOffset ConnectedAt, DateTimeOffset LastHeartbeat);
+    string Version, string RemoteAddress, DateTimeOffset ConnectedAt, DateTimeOffset LastHeartbeat,
+    string? IngressVersion = null, string? IngressRejectedVersion = null, string? IngressRejectedReason = null);
 
 public sealed record CreateApiTokenRequest(string? Name, string? Role, int? ExpiresInDays);
 

@@ -25,6 +25,6 @@ public static class ConnectionsApi
     private static List<ConnectionResponse> ToResponses(IEnumerable<ConnectionEntity> rows, string? edge) =>
         rows.Where(c => edge is null || c.EdgeId == edge)
             .Select(c => new ConnectionResponse(c.ConnectionId, c.TunnelId, c.ConnectorId, c.ConnectionIndex, c.EdgeId,
-                c.Version, c.RemoteAddress, c.ConnectedAt, c.LastHeartbeat))
+                c.Version, c.RemoteAddress, c.ConnectedAt, c.LastHeartbeat, c.IngressVersion, c.IngressRejectedVersion, c.IngressRejectedReason))
             .ToList();
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Tunnel.ControlPlane.Infrastructure;
 using Tunnel.ControlPlane.Tunnels;
 using Tunnel.Shared.Ingress;
 
@@ -21,16 +22,16 @@ public static class IngressApi
         return api;
     }
 
-    private static async Task<Results<Ok<IngressResponse>, ProblemHttpResult>> GetAsync(string tunnel, TunnelCatalog catalog, CancellationToken ct)
+    private static async Task<Results<Ok<IngressResponse>, ProblemHttpResult>> GetAsync(string tunnel, TunnelCatalog catalog, TunnelDbContext db, CancellationToken ct)
     {
         var entity = await catalog.FindAsync(tunnel, ct);
         return entity is null
             ? Problems.NotFound($"no tunnel named or with id '{tunnel}': list them with `tunnel list`")
-            : TypedResults.Ok(ToResponse(entity.IngressJson));
+            : TypedResults.Ok(ToResponse(entity, await LiveConnections.ListAsync(db, entity.Id, ct)));
     }
 
     private static async Task<Results<Ok<IngressResponse>, ProblemHttpResult>> SetAsync(
-        string tunnel, SetIngressRequest request, TunnelCatalog catalog, CancellationToken ct)
+        string tunnel, SetIngressRequest request, TunnelCatalog catalog, TunnelDbContext db, CancellationToken ct)
     {
         if (request.Rules is null)
         {
@@ -38,14 +39,16 @@ public static class IngressApi
         }
 
         var outcome = await catalog.SetIngressAsync(tunnel, request.Rules, ct);
-        return outcome.Succeeded ? TypedResults.Ok(ToResponse(outcome.Value!.IngressJson)) : Problems.From(outcome);
+        return outcome.Succeeded ? TypedResults.Ok(ToResponse(outcome.Value!, await LiveConnections.ListAsync(db, outcome.Value!.Id, ct))) : Problems.From(outcome);
     }
 
-    private static IngressResponse ToResponse(string? json) =>
-        new(json is not null, json is null ? [] : JsonSerializer.Deserialize<List<JsonElement>>(json)!);
+    private static IngressResponse ToResponse(Model.TunnelEntity tunnel, IReadOnlyCollection<Model.ConnectionEntity> live) =>
+        new(tunnel.IngressJson is not null, tunnel.IngressJson is null ? [] : JsonSerializer.Deserialize<List<JsonElement>>(tunnel.IngressJson)!,
+            IngressRollout.Of(tunnel, live));
 }
 
 public sealed record SetIngressRequest(List<IngressRuleSpec>? Rules);
 
 /// <summary>Rules as config.yml spells them; RemotelyManaged false means the connectors bring their own.</summary>
-public sealed record IngressResponse(bool RemotelyManaged, IReadOnlyList<JsonElement> Rules);
+/// <param name="Status">Which live connections serve these rules and which connectors refused them (and why).</param>
+public sealed record IngressResponse(bool RemotelyManaged, IReadOnlyList<JsonElement> Rules, IngressRollout Status);

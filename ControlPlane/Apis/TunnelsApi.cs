@@ -109,5 +109,6 @@ public static class TunnelsApi
 
     internal static TunnelResponse ToResponse(TunnelEntity t, IReadOnlyCollection<ConnectionEntity> live) =>
         new(t.Id, t.Name, t.CreatedAt, t.Hostnames.Select(h => h.Name).Order(StringComparer.Ordinal).ToList(), live.Count,
-            LiveConnections.Health(live), live.Select(c => c.Version).Distinct().Order(StringComparer.Ordinal).ToList(), t.IngressJson is not null);
+            LiveConnections.Health(live), live.Select(c => c.Version).Distinct().Order(StringComparer.Ordinal).ToList(), t.IngressJson is not null,
+            IngressRollout.Of(t, live));
 }

@@ -68,6 +68,9 @@ public sealed class ConfigGrpcService(
                     RemoteAddress = c.RemoteAddress,
                     ConnectedAt = c.ConnectedAt.ToDateTimeOffset(),
                     LastHeartbeat = c.LastHeartbeat.ToDateTimeOffset(),
+                    IngressVersion = NullIfEmpty(c.IngressVersion),
+                    IngressRejectedVersion = NullIfEmpty(c.IngressRejectedVersion),
+                    IngressRejectedReason = NullIfEmpty(c.IngressRejectedReason is { Length: > 1000 } r ? r[..1000] : c.IngressRejectedReason),
                     ReportedAt = now,
                 });
             }
@@ -77,6 +80,8 @@ public sealed class ConfigGrpcService(
         }, context.CancellationToken);
         return new ConnectionReportAck();
     }
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 
     private void Authorize(ServerCallContext context)
     {

@@ -42,6 +42,9 @@ public abstract class TunnelDbContext(DbContextOptions options) : DbContext(opti
             b.ToTable("connections");
             b.HasKey(c => c.ConnectionId);
             b.Property(c => c.ConnectionId).HasMaxLength(64);
+            b.Property(c => c.IngressVersion).HasMaxLength(64);
+            b.Property(c => c.IngressRejectedVersion).HasMaxLength(64);
+            b.Property(c => c.IngressRejectedReason).HasMaxLength(1000);
             b.Property(c => c.ConnectorId).HasMaxLength(64);
             b.Property(c => c.EdgeId).HasMaxLength(128);
             b.Property(c => c.Version).HasMaxLength(64);

@@ -12,6 +12,11 @@ public sealed class ConnectionEntity
     public required string RemoteAddress { get; set; }
     public DateTimeOffset ConnectedAt { get; set; }
     public DateTimeOffset LastHeartbeat { get; set; }
+    /// <summary>The ingress version the connection serves (a content hash, or "local"); null from older edges.</summary>
+    public string? IngressVersion { get; set; }
+    /// <summary>The last ingress version its connector refused, and why.</summary>
+    public string? IngressRejectedVersion { get; set; }
+    public string? IngressRejectedReason { get; set; }
     /// <summary>When the edge last reported it; rows of an edge that stopped reporting are stale.</summary>
     public DateTimeOffset ReportedAt { get; set; }
 }

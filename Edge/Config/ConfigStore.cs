@@ -38,6 +38,23 @@ public sealed class ConfigStore
     /// <summary>The tunnel's ingress rules when the control plane manages them; null when its connectors bring their own.</summary>
     public IReadOnlyList<IngressRule>? RemoteIngressFor(string tunnelId) => _state.RemoteIngress.GetValueOrDefault(tunnelId);
 
+    /// <summary>
+    /// The routing view of a version of remote rules a connection serves: the current one (parsed with the snapshot)
+    /// or an earlier one a connector kept when it refused the current.
+    /// </summary>
+    public IReadOnlyList<IngressRule>? ParseRemoteIngress(string json)
+    {
+        foreach (var tunnel in _state.Snapshot?.Tunnels ?? [])
+        {
+            if (tunnel.IngressJson == json)
+            {
+                return _state.RemoteIngress.GetValueOrDefault(tunnel.Id);
+            }
+        }
+
+        return State.ParseIngress(json, "(earlier version)", _logger);
+    }
+
     /// <summary>The tunnel routed for a hostname: its exact route, else the closest wildcard route above it.</summary>
     public TunnelConfig? FindByHostname(string hostname)
     {
@@ -132,7 +149,7 @@ public sealed class ConfigStore
             ByHostname = tunnels.SelectMany(t => t.Hostnames.Select(h => (h, t)))
                 .ToFrozenDictionary(p => p.h, p => p.t, StringComparer.OrdinalIgnoreCase);
             RemoteIngress = tunnels.Where(t => t.IngressJson.Length > 0)
-                .Select(t => (t.Id, Rules: ParseIngress(t, logger)))
+                .Select(t => (t.Id, Rules: ParseIngress(t.IngressJson, t.Name, logger)))
                 .Where(p => p.Rules is not null)
                 .ToFrozenDictionary(p => p.Id, p => p.Rules!, StringComparer.OrdinalIgnoreCase);
         }
@@ -140,11 +157,11 @@ public sealed class ConfigStore
         public FrozenDictionary<string, IReadOnlyList<IngressRule>> RemoteIngress { get; }
 
         /// <summary>The control plane validated the rules; the edge needs only what routing uses.</summary>
-        private static IReadOnlyList<IngressRule>? ParseIngress(TunnelConfig tunnel, ILogger? logger)
+        public static IReadOnlyList<IngressRule>? ParseIngress(string json, string tunnelName, ILogger? logger)
         {
             try
             {
-                return IngressJson.Parse(tunnel.IngressJson, checkFiles: false).Rules.Select(r => new IngressRule
+                return IngressJson.Parse(json, checkFiles: false).Rules.Select(r => new IngressRule
                 {
                     Hostname = r.Hostname,
                     Path = r.Path,
@@ -154,7 +171,7 @@ public sealed class ConfigStore
             }
             catch (IngressException ex)
             {
-                logger?.LogError("Ingress rules of tunnel {Tunnel} from the control plane are invalid, ignored: {Error}", tunnel.Name, ex.Message);
+                logger?.LogError("Ingress rules of tunnel {Tunnel} from the control plane are invalid, ignored: {Error}", tunnelName, ex.Message);
                 return null;
             }
         }

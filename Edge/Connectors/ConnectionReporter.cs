@@ -59,6 +59,9 @@ public sealed class ConnectionReporter(
                 RemoteAddress = c.RemoteAddress,
                 ConnectedAt = Timestamp.FromDateTimeOffset(c.ConnectedAt),
                 LastHeartbeat = Timestamp.FromDateTimeOffset(c.LastHeartbeat),
+                IngressVersion = c.Served?.Version ?? "",
+                IngressRejectedVersion = c.Rejected?.Version ?? "",
+                IngressRejectedReason = c.Rejected?.Reason ?? "",
             });
         }
 

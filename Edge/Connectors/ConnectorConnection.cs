@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Grpc.Core;
+using Tunnel.Shared.Ingress;
 using Tunnel.Shared.Protocol;
 
 namespace Tunnel.Edge.Connectors;
@@ -14,6 +15,9 @@ public sealed class ConnectorConnection : IDisposable
     private readonly ConcurrentQueue<ParkedDataCall> _idle = new();
     private int _demandPending;
     private string? _ingressSent; // null until Registered went out; guarded by _writeLock
+    private readonly bool _reportsIngress;
+    private readonly Dictionary<string, string> _sentByVersion = new(StringComparer.Ordinal); // guarded by _writeLock
+    private ServedIngress? _served;
 
     public ConnectorConnection(string tunnelId, byte[] secretHash, Register registration, string remoteAddress,
         IServerStreamWriter<EdgeMessage> control, CancellationToken callAborted)
@@ -24,6 +28,7 @@ public sealed class ConnectorConnection : IDisposable
         Index = registration.ConnectionIndex;
         Version = registration.Version;
         Ingress = registration.Ingress.ToArray();
+        _reportsIngress = registration.ReportsIngress;
         RemoteAddress = remoteAddress;
         _control = control;
         _closed = CancellationTokenSource.CreateLinkedTokenSource(callAborted);
@@ -38,6 +43,15 @@ public sealed class ConnectorConnection : IDisposable
     public string Version { get; }
     public string RemoteAddress { get; }
     public IReadOnlyList<IngressRule> Ingress { get; }
+
+    /// <summary>
+    /// The ingress this connection serves, as the connector confirmed it (null until it did): streams of the
+    /// connection are routed by these rules, never by rules the connector refused.
+    /// </summary>
+    public ServedIngress? Served => Volatile.Read(ref _served);
+
+    /// <summary>The last version the connector refused, and why (null when it refused none, or served a later one).</summary>
+    public (string Version, string Reason)? Rejected { get; private set; }
     public DateTimeOffset ConnectedAt { get; } = DateTimeOffset.UtcNow;
     public DateTimeOffset LastHeartbeat { get; set; } = DateTimeOffset.UtcNow;
 
@@ -86,6 +100,7 @@ public sealed class ConnectorConnection : IDisposable
     public Task SendRegisteredAsync(string edgeId, Func<string> currentIngressJson) => SendAsync(() =>
     {
         _ingressSent = currentIngressJson();
+        Sent(_ingressSent);
         return new EdgeMessage { Registered = new Registered { EdgeId = edgeId, ConnectionId = Id, IngressJson = _ingressSent } };
     });
 
@@ -98,8 +113,47 @@ public sealed class ConnectorConnection : IDisposable
         }
 
         _ingressSent = ingressJson;
+        Sent(ingressJson);
         return new EdgeMessage { IngressUpdate = new IngressUpdate { IngressJson = ingressJson } };
     });
+
+    /// <summary>Remembers what went out, so a status naming a version maps back to its rules.</summary>
+    private void Sent(string ingressJson)
+    {
+        if (_sentByVersion.Count >= 8)
+        {
+            _sentByVersion.Clear(); // a connector answers each update at once; older versions are not served any more
+        }
+
+        _sentByVersion[IngressVersion.Of(ingressJson)] = ingressJson;
+        if (!_reportsIngress)
+        {
+            Volatile.Write(ref _served, new ServedIngress(IngressVersion.Of(ingressJson), ingressJson, Ingress)); // older connectors take what they get
+        }
+    }
+
+    /// <summary>The connector said what it serves and what it refused; false when that changes nothing.</summary>
+    public async Task<bool> ApplyStatusAsync(IngressStatus status)
+    {
+        await _writeLock.WaitAsync(Closed);
+        try
+        {
+            var json = status.ServingVersion == IngressVersion.Local ? "" : _sentByVersion.GetValueOrDefault(status.ServingVersion);
+            var rejected = status.RejectedVersion.Length == 0 ? ((string, string)?)null : (status.RejectedVersion, status.RejectedReason);
+            if (json is null || (Served?.Version == status.ServingVersion && Rejected == rejected))
+            {
+                return false; // a version this edge never sent (cannot route by it), or nothing new
+            }
+
+            Volatile.Write(ref _served, new ServedIngress(status.ServingVersion, json, Ingress));
+            Rejected = rejected;
+            return true;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
 
     private async Task SendAsync(Func<EdgeMessage?> build)
     {

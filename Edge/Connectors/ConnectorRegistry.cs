@@ -21,12 +21,6 @@ public sealed class ConnectorRegistry
     public ImmutableArray<ConnectorConnection> ConnectionsFor(string tunnelId) =>
         _byTunnel.TryGetValue(tunnelId, out var entry) ? entry.Connections : [];
 
-    /// <summary>The ingress rules of the most recently registered connection of the tunnel; null when none is online.</summary>
-    public IReadOnlyList<IngressRule>? IngressFor(string tunnelId)
-    {
-        var connections = ConnectionsFor(tunnelId);
-        return connections.IsEmpty ? null : connections[^1].Ingress;
-    }
 
     /// <summary>
     /// A task that completes the next time any connection of the tunnel parks a Data call or goes away, so a
@@ -61,6 +55,16 @@ public sealed class ConnectorRegistry
 
         Wake(entry);
         Changed?.Invoke();
+    }
+
+    /// <summary>A connection's served ingress changed: routes and reports are rebuilt.</summary>
+    public void NotifyChanged()
+    {
+        Changed?.Invoke();
+        foreach (var entry in _byTunnel.Values)
+        {
+            Wake(entry); // requests waiting for a stream re-check which connections serve their route
+        }
     }
 
     public void Park(ConnectorConnection connection, ParkedDataCall call)

@@ -37,6 +37,19 @@ public sealed class TunnelEdgeGrpcService(
                     connection.ReleaseIdle();
                     logger.LogInformation("Connector {ConnectorId} connection {Index} of tunnel {Tunnel} is draining", connection.ConnectorId, connection.Index, tunnel.Name);
                 }
+                else if (message.KindCase == ConnectorMessage.KindOneofCase.IngressStatus)
+                {
+                    if (await connection.ApplyStatusAsync(message.IngressStatus))
+                    {
+                        if (connection.Rejected is { } rejected)
+                        {
+                            logger.LogWarning("Connector {ConnectorId} connection {Index} of tunnel {Tunnel} refused ingress version {Version} ({Reason}); it serves version {Serving}",
+                                connection.ConnectorId, connection.Index, tunnel.Name, rejected.Version, rejected.Reason, connection.Served!.Version);
+                        }
+
+                        registry.NotifyChanged(); // routes follow what the connection serves; the control plane hears of it
+                    }
+                }
                 else if (message.KindCase == ConnectorMessage.KindOneofCase.Heartbeat)
                 {
                     connection.LastHeartbeat = DateTimeOffset.UtcNow;

@@ -11,6 +11,7 @@ public static class ErrorCodes
     public const string NoConnector = "no_connector";
     public const string NoIngressRule = "no_ingress_rule";
     public const string TcpService = "tcp_service";
+    public const string IngressRefused = "ingress_refused";
 
     // The origin behind the connector.
     public const string OriginUnreachable = "origin_unreachable";

@@ -32,7 +32,7 @@ public static class TcpOverWebSocket
         Stream upstream;
         try
         {
-            upstream = await context.RequestServices.GetRequiredService<TunnelDialer>().OpenAsync(tunnelId, service, context.RequestAborted);
+            upstream = await context.RequestServices.GetRequiredService<TunnelDialer>().OpenAsync(tunnelId, metadata[TunnelRouteMetadata.IngressVersion], service, context.RequestAborted);
         }
         catch (TunnelUnavailableException ex)
         {

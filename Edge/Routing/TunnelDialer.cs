@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Tunnel.Edge.Connectors;
@@ -15,14 +16,15 @@ public sealed class TunnelDialer(ConnectorRegistry registry, IOptions<EdgeOption
     private const int MaxAttempts = 3;
     private int _next;
 
-    public async ValueTask<Stream> OpenAsync(string tunnelId, string service, CancellationToken cancellationToken)
+    /// <summary>Opens a stream to <paramref name="service"/> on a connection serving ingress <paramref name="ingressVersion"/>.</summary>
+    public async ValueTask<Stream> OpenAsync(string tunnelId, string ingressVersion, string service, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(options.Value.StreamWait + options.Value.OriginOpenTimeout);
         var failures = 0;
         while (true)
         {
-            var call = await ClaimAsync(tunnelId, cancellationToken);
+            var call = await ClaimAsync(tunnelId, ingressVersion, cancellationToken);
             try
             {
                 await call.Writer.WriteAsync(new DataFrame { Open = new OpenStream { Service = service, Traceparent = System.Diagnostics.Activity.Current?.Id ?? "" } }, deadline.Token);
@@ -67,18 +69,27 @@ public sealed class TunnelDialer(ConnectorRegistry registry, IOptions<EdgeOption
         }
     }
 
-    private async Task<ParkedDataCall> ClaimAsync(string tunnelId, CancellationToken cancellationToken)
+    private async Task<ParkedDataCall> ClaimAsync(string tunnelId, string ingressVersion, CancellationToken cancellationToken)
     {
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         wait.CancelAfter(options.Value.StreamWait);
         while (true)
         {
             var parked = registry.NextParkedAsync(tunnelId); // before looking, so a call parked or a connection lost meanwhile is not missed
-            var connections = registry.ConnectionsFor(tunnelId);
-            if (connections.IsEmpty)
+            var all = registry.ConnectionsFor(tunnelId);
+            // Only connections that serve the rules this request was routed by: a connector that refused them would
+            // answer with other rules (or none).
+            var connections = all.All(c => c.Served?.Version == ingressVersion) ? all : all.Where(c => c.Served?.Version == ingressVersion).ToImmutableArray();
+            if (all.IsEmpty)
             {
                 metrics.StreamOpened(ErrorCodes.NoConnector);
                 throw new TunnelUnavailableException("no connector of it is online");
+            }
+
+            if (connections.IsEmpty)
+            {
+                metrics.StreamOpened(ErrorCodes.NoConnector);
+                throw new TunnelUnavailableException("its connectors moved to other ingress rules meanwhile; retry");
             }
 
             var start = (int)((uint)Interlocked.Increment(ref _next) % (uint)connections.Length);

@@ -14,12 +14,13 @@ public sealed class TunnelHttpClientFactory(TunnelDialer dialer) : ForwarderHttp
         var metadata = context.NewMetadata;
         if (metadata is null
             || !metadata.TryGetValue(TunnelRouteMetadata.TunnelId, out var tunnelId)
-            || !metadata.TryGetValue(TunnelRouteMetadata.Service, out var service))
+            || !metadata.TryGetValue(TunnelRouteMetadata.Service, out var service)
+            || !metadata.TryGetValue(TunnelRouteMetadata.IngressVersion, out var ingressVersion))
         {
             return;
         }
 
         handler.PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90);
-        handler.ConnectCallback = async (_, cancellationToken) => await dialer.OpenAsync(tunnelId, service, cancellationToken);
+        handler.ConnectCallback = async (_, cancellationToken) => await dialer.OpenAsync(tunnelId, ingressVersion, service, cancellationToken);
     }
 }

@@ -59,27 +59,34 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
         var clusters = new Dictionary<string, ClusterConfig>(StringComparer.Ordinal);
         foreach (var tunnel in _config.Tunnels)
         {
-            // Online tunnels route by the control plane's rules when it manages them, else by their connectors' own.
-            var rules = _registry.IngressFor(tunnel.Id) is { } local ? _config.RemoteIngressFor(tunnel.Id) ?? local : null;
-            if (rules is null)
+            // Online tunnels route by the rules their connections confirmed serving (see IngressSelection).
+            var choice = IngressSelection.Choose(tunnel, _registry.ConnectionsFor(tunnel.Id), _config.ParseRemoteIngress);
+            if (choice is null || (choice.Rules.Count == 0 && choice.Refusal is not null))
             {
                 // Still claim the tunnel's names, so a wildcard route of another tunnel cannot take them.
                 foreach (var hostname in tunnel.Hostnames)
                 {
                     clusters.TryAdd(StatusCluster.ClusterId, StatusCluster);
+                    var metadata = new Dictionary<string, string> { [TunnelRouteMetadata.TunnelId] = tunnel.Id, [TunnelRouteMetadata.Offline] = tunnel.Name };
+                    if (choice?.Refusal is { } refusal)
+                    {
+                        metadata[TunnelRouteMetadata.IngressRefused] = refusal;
+                    }
+
                     routes.Add(new RouteConfig
                     {
                         RouteId = $"{hostname}#offline",
                         Order = OrderOf(hostname, 0),
                         ClusterId = StatusCluster.ClusterId,
                         Match = new RouteMatch { Hosts = [YarpHost(hostname)], Path = "/{**path}" },
-                        Metadata = new Dictionary<string, string> { [TunnelRouteMetadata.TunnelId] = tunnel.Id, [TunnelRouteMetadata.Offline] = tunnel.Name },
+                        Metadata = metadata,
                     });
                 }
 
                 continue;
             }
 
+            var rules = choice.Rules;
             foreach (var hostname in tunnel.Hostnames)
             {
                 for (var i = 0; i < rules.Count; i++)
@@ -97,7 +104,7 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
                         continue;
                     }
 
-                    var metadata = new Dictionary<string, string> { [TunnelRouteMetadata.TunnelId] = tunnel.Id };
+                    var metadata = new Dictionary<string, string> { [TunnelRouteMetadata.TunnelId] = tunnel.Id, [TunnelRouteMetadata.IngressVersion] = choice.Version };
                     if (!string.IsNullOrEmpty(rule.Path))
                     {
                         metadata[TunnelRouteMetadata.PathRegex] = rule.Path;
@@ -118,8 +125,8 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
                             metadata[TunnelRouteMetadata.TcpService] = rule.Service;
                         }
 
-                        clusterId = $"{tunnel.Id}|{rule.Service}";
-                        clusters.TryAdd(clusterId, Cluster(clusterId, tunnel.Id, rule.Service, _originIdleTimeout));
+                        clusterId = $"{tunnel.Id}|{choice.Version}|{rule.Service}";
+                        clusters.TryAdd(clusterId, Cluster(clusterId, tunnel.Id, choice.Version, rule.Service, _originIdleTimeout));
                     }
 
                     routes.Add(new RouteConfig
@@ -150,12 +157,15 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
         Destinations = new Dictionary<string, DestinationConfig> { ["none"] = new() { Address = "http://http-status.tunnel.invalid/" } },
     };
 
-    private static ClusterConfig Cluster(string clusterId, string tunnelId, string service, TimeSpan idleTimeout) => new()
+    private static ClusterConfig Cluster(string clusterId, string tunnelId, string ingressVersion, string service, TimeSpan idleTimeout) => new()
     {
         ClusterId = clusterId,
         // The address is never dialed: the cluster's ConnectCallback opens a tunnel stream instead.
         Destinations = new Dictionary<string, DestinationConfig> { ["connector"] = new() { Address = "http://origin.tunnel.invalid/" } },
-        Metadata = new Dictionary<string, string> { [TunnelRouteMetadata.TunnelId] = tunnelId, [TunnelRouteMetadata.Service] = service },
+        Metadata = new Dictionary<string, string>
+        {
+            [TunnelRouteMetadata.TunnelId] = tunnelId, [TunnelRouteMetadata.IngressVersion] = ingressVersion, [TunnelRouteMetadata.Service] = service,
+        },
         HttpRequest = new Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig
         {
             // Also bounds silence on WebSockets and other upgraded connections; their keep-alive pings count as activity.

@@ -26,6 +26,13 @@ public static class TunnelProxyPipeline
             return Task.CompletedTask;
         }
 
+        if (metadata?.GetValueOrDefault(TunnelRouteMetadata.IngressRefused) is { } refusal)
+        {
+            // The reason may name paths on the connector's host: only identified people see it, everyone sees what to do.
+            return ErrorPages.OriginFailedAsync(context, StatusCodes.Status502BadGateway, ErrorCodes.IngressRefused, "Ingress rules refused",
+                $"The connectors of tunnel '{metadata[TunnelRouteMetadata.Offline]}' refused its ingress rules: {refusal}. Fix them and set them again (tunnel ingress set), or run tunnel info for details.");
+        }
+
         if (metadata?.GetValueOrDefault(TunnelRouteMetadata.Offline) is { } tunnelName)
         {
             return ErrorPages.TunnelOfflineAsync(context, tunnelName, "no connector of it is online");

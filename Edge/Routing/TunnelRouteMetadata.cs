@@ -9,6 +9,10 @@ public static class TunnelRouteMetadata
     public const string Status = "tunnel.status";
     /// <summary>On routes of a tunnel with no connector online: the tunnel's name, for the 503 page.</summary>
     public const string Offline = "tunnel.offline";
+    /// <summary>The ingress version the route was built from: streams are taken only from connections serving it.</summary>
+    public const string IngressVersion = "tunnel.ingress";
+    /// <summary>On routes of a tunnel whose connectors serve no rule: why they refused the control plane's rules.</summary>
+    public const string IngressRefused = "tunnel.ingress-refused";
     /// <summary>On routes of tcp://, ssh:// and rdp:// rules: the service that `tunnel access` clients reach over a WebSocket.</summary>
     public const string TcpService = "tunnel.tcp";
 
