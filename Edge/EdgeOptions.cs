@@ -91,13 +91,17 @@ public sealed class EdgeOptions
     public TimeSpan OriginOpenTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
-    /// The troubleshooting guide error pages link to, as URL#code (docs/troubleshooting.md has a section per code);
-    /// point it at your own copy to give your users your own advice.
+    /// The troubleshooting guide error pages link to, as URL#code (docs/troubleshooting.md has a section per code).
+    /// By default the guide this edge serves itself on the same hostname; set an absolute http(s) URL to give your
+    /// users your own advice.
     /// </summary>
-    [Required, Url]
+    [Required]
+    [RegularExpression(@"^(/(?![/\\])[^\s#]*|https?://[^\s#]+)$",
+        ErrorMessage = "Edge:TroubleshootingUrl must be a path on the edge (/…) or an absolute http(s) URL, without #.")]
     public string TroubleshootingUrl { get; set; } = DefaultTroubleshootingUrl;
 
-    public const string DefaultTroubleshootingUrl = "https://github.com/tunnel-project/tunnel/blob/main/docs/troubleshooting.md";
+    /// <summary>Relative, so the link stays on the hostname the error was served for.</summary>
+    public const string DefaultTroubleshootingUrl = Routing.TroubleshootingGuide.Path;
 }
 
 public sealed class CertificateFiles

@@ -13,7 +13,8 @@ namespace Tunnel.Edge.Access;
 /// off it (<see cref="PresentedCredentials"/>): finds the Access application covering the target, works out who is
 /// asking (service token headers, else the application's own session cookie or token), applies the policies, and
 /// then forwards with a signed assertion, answers 403, or sends the person to log in (browsers) / answers 401.
-/// Paths under /.tunnel/ belong to the edge on every hostname (login callback, logout), whatever the applications.
+/// Paths under /.tunnel/ belong to the edge on every hostname (login callback, logout, the troubleshooting guide),
+/// whatever the applications.
 /// </summary>
 public sealed class AccessGate(AccessState state, AccessTokens tokens, OneTimeUse oneTimeUse, TimeProvider clock, ILogger<AccessGate> logger)
 {
@@ -114,7 +115,7 @@ public sealed class AccessGate(AccessState state, AccessTokens tokens, OneTimeUs
         context.Response.Headers[ErrorPages.ErrorHeader] = ErrorCodes.AccessRequired;
         context.Response.Headers[ErrorPages.ErrorDetailHeader] = ErrorPages.AsciiHeaderValue(detail);
         context.Response.Headers[AccessHeaders.LoginUrl] = login;
-        await context.Response.WriteAsJsonAsync(new { error = ErrorCodes.AccessRequired, detail, login_url = login, help = ErrorPages.HelpUrl(context, ErrorCodes.AccessRequired) });
+        await context.Response.WriteAsJsonAsync(new { error = ErrorCodes.AccessRequired, detail, login_url = login, help = ErrorPages.AbsoluteHelpUrl(context, ErrorCodes.AccessRequired) });
     }
 
     /// <summary>Binds the login to this browser: the hand-off that comes back must carry this cookie's nonce.</summary>
@@ -143,8 +144,16 @@ public sealed class AccessGate(AccessState state, AccessTokens tokens, OneTimeUs
             return;
         }
 
+        // Before any application: someone refused a login must still be able to read why.
+        if (target.Path == TroubleshootingGuide.Path && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)))
+        {
+            await TroubleshootingGuide.WriteAsync(context);
+            return;
+        }
+
         await ErrorPages.WriteAsync(context, StatusCodes.Status404NotFound, ErrorCodes.UnknownPath, "Not found",
-            "Paths under /.tunnel/ belong to the edge: /.tunnel/callback completes a login, /.tunnel/logout ends your sessions here.");
+            "Paths under /.tunnel/ belong to the edge: /.tunnel/callback completes a login, /.tunnel/logout ends your sessions here, "
+            + $"{TroubleshootingGuide.Path} explains the edge's error pages.");
     }
 
     /// <summary>

@@ -11,7 +11,7 @@ public static class AccessHeaders
     public const string SessionToken = "Tunnel-Access-Token";
     /// <summary>Where a 401 tells a non-browser client to log in.</summary>
     public const string LoginUrl = "Tunnel-Access-Login-Url";
-    /// <summary>Paths under this prefix belong to the edge on every public hostname (login callback, logout).</summary>
+    /// <summary>Paths under this prefix belong to the edge on every public hostname (login callback, logout, troubleshooting guide).</summary>
     public const string PathPrefix = "/.tunnel";
 
     /// <summary>

@@ -94,6 +94,12 @@ public sealed class AuthHostEndpoints(AccessState state, AccessTokens tokens, Lo
             await RedeemCodeAsync(context);
             return;
         }
+        else if (path == TroubleshootingGuide.Path && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)))
+        {
+            // Login failures here link to it too.
+            await TroubleshootingGuide.WriteAsync(context);
+            return;
+        }
         else if (path == "/.tunnel/logout")
         {
             context.Response.OnStarting(() => context.SignOutAsync(SessionScheme)); // after the page resets the response
@@ -102,7 +108,7 @@ public sealed class AuthHostEndpoints(AccessState state, AccessTokens tokens, Lo
         }
 
         await ErrorPages.WriteAsync(context, StatusCodes.Status404NotFound, ErrorCodes.UnknownPath, "Not found",
-            "This is the Access login hostname: it serves /.tunnel/login, /.tunnel/logout and /.tunnel/certs.");
+            $"This is the Access login hostname: it serves /.tunnel/login, /.tunnel/logout, /.tunnel/certs and {TroubleshootingGuide.Path}.");
     }
 
     private async Task LoginAsync(HttpContext context)

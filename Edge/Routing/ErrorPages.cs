@@ -73,13 +73,23 @@ public static class ErrorPages
         }
 
         response.ContentType = "text/plain; charset=utf-8";
-        return response.WriteAsync(help is null ? $"{status} {title}: {detail}\n" : $"{status} {title}: {detail}\nWhat this means: {help}\n");
+        return response.WriteAsync(help is null ? $"{status} {title}: {detail}\n" : $"{status} {title}: {detail}\nWhat this means: {AbsoluteHelpUrl(context, code)}\n");
     }
 
-    /// <summary>The section of the troubleshooting guide (Edge:TroubleshootingUrl) about a code.</summary>
+    /// <summary>The section of the troubleshooting guide (Edge:TroubleshootingUrl) about a code; relative by default.</summary>
     public static string HelpUrl(HttpContext context, string code)
     {
         var guide = context.RequestServices?.GetService<IOptions<EdgeOptions>>()?.Value.TroubleshootingUrl ?? EdgeOptions.DefaultTroubleshootingUrl;
         return $"{guide}#{code}";
+    }
+
+    /// <summary>
+    /// For readers that cannot resolve a relative link (a terminal, a JSON client): a guide on the edge itself,
+    /// spelled out on the hostname and port the request came to.
+    /// </summary>
+    public static string AbsoluteHelpUrl(HttpContext context, string code)
+    {
+        var help = HelpUrl(context, code);
+        return help.StartsWith('/') ? $"{context.Request.Scheme}://{context.Request.Host}{help}" : help;
     }
 }

@@ -19,4 +19,21 @@ public sealed class EdgeOptionsTests
         Assert.True(options.MaxConcurrentRequestsPerClientIp < options.MaxConcurrentRequestsPerHostname);
         Assert.True(options.MaxConcurrentRequestsPerClientIp < 1000); // Kestrel's HTTP/2 streams per connector connection
     }
+
+    [Theory]
+    [InlineData("/.tunnel/troubleshooting", true)]
+    [InlineData("https://wiki.example.com/edge-errors", true)]
+    [InlineData("http://intranet/guide.html", true)]
+    [InlineData("//evil.example.com/guide", false)] // scheme-relative: another site on the edge's own pages
+    [InlineData("/\\evil.example.com", false)]
+    [InlineData("javascript:alert(1)", false)]
+    [InlineData("guide.html", false)]
+    [InlineData("/guide#section", false)] // the code is the fragment
+    public void The_troubleshooting_link_is_a_path_on_the_edge_or_an_absolute_http_url(string url, bool valid)
+    {
+        Assert.Equal(EdgeOptions.DefaultTroubleshootingUrl, new EdgeOptions().TroubleshootingUrl);
+        var options = new EdgeOptions { TroubleshootingUrl = url };
+        var errors = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        Assert.Equal(valid, System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), errors, validateAllProperties: true));
+    }
 }

@@ -8,14 +8,14 @@ namespace Tunnel.Edge.Tests.Routing;
 public sealed class ErrorPagesTests
 {
     [Theory]
-    [InlineData("text/html")]
-    [InlineData("*/*")]
-    public async Task An_error_page_links_to_its_code_in_the_troubleshooting_guide(string accept)
+    [InlineData("text/html", "<a href=\"/.tunnel/troubleshooting#no_connector\">")]
+    [InlineData("*/*", "What this means: https://app.example.com/.tunnel/troubleshooting#no_connector\n")] // a terminal cannot resolve a relative link
+    public async Task An_error_page_links_to_its_code_in_the_guide_the_edge_serves_on_the_same_hostname(string accept, string link)
     {
         var (body, context) = await RenderAsync(accept, new EdgeOptions(), 503, ErrorCodes.NoConnector);
 
         Assert.Contains("What this means: ", body);
-        Assert.Contains($"{EdgeOptions.DefaultTroubleshootingUrl}#no_connector", body);
+        Assert.Contains(link, body);
         Assert.Contains("serves app.example.com, but no connector", body); // the page's own text stays
         Assert.Equal("no_connector", context.Response.Headers[ErrorPages.ErrorHeader].ToString());
     }
@@ -28,6 +28,8 @@ public sealed class ErrorPagesTests
 
         Assert.Contains("<a href=\"https://wiki.example.com/edge-errors#unknown_host\">", body);
         Assert.DoesNotContain(EdgeOptions.DefaultTroubleshootingUrl, body);
+        var (text, _) = await RenderAsync("*/*", options, 404, ErrorCodes.UnknownHost);
+        Assert.Contains("What this means: https://wiki.example.com/edge-errors#unknown_host\n", text);
     }
 
     [Fact]
@@ -42,6 +44,7 @@ public sealed class ErrorPagesTests
         var services = new ServiceCollection();
         services.AddOptions<EdgeOptions>().Configure(o => o.TroubleshootingUrl = options.TroubleshootingUrl);
         var context = new DefaultHttpContext { RequestServices = services.BuildServiceProvider() };
+        context.Request.Scheme = "https";
         context.Request.Host = new HostString("app.example.com");
         context.Request.Headers.Accept = accept;
         var buffer = new MemoryStream();

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http;
 using Tunnel.Edge.Routing;
 
 namespace Tunnel.Edge.Tests.Routing;
@@ -6,7 +7,8 @@ namespace Tunnel.Edge.Tests.Routing;
 /// <summary>
 /// Every code the edge can answer with has its section (a stable anchor) in docs/troubleshooting.md, which the error
 /// pages link to; and the edge's sources name codes only through <see cref="ErrorCodes"/>, so a new code cannot
-/// appear on a page without a section.
+/// appear on a page without a section. The edge serves the guide itself (<see cref="TroubleshootingGuide"/>), and
+/// the rendered page keeps those anchors.
 /// </summary>
 public sealed partial class TroubleshootingGuideTests
 {
@@ -21,6 +23,47 @@ public sealed partial class TroubleshootingGuideTests
             .ToList();
         Assert.True(missing.Count == 0, $"docs/troubleshooting.md has no section (<a id=\"CODE\"></a> then a `CODE` heading) for: {string.Join(", ", missing)}");
         Assert.True(ErrorCodes.All.Count >= 20, "the code list was not read");
+    }
+
+    [Fact]
+    public void The_page_the_edge_serves_keeps_an_anchor_for_every_error_code()
+    {
+        var html = TroubleshootingGuide.RenderHtml();
+        var missing = ErrorCodes.All.Where(code => !html.Contains($"<a id=\"{code}\"></a>", StringComparison.Ordinal)).ToList();
+        Assert.True(missing.Count == 0, $"the rendered guide lost the anchors of: {string.Join(", ", missing)}");
+        Assert.Contains("<h3><code>no_connector</code> (503)", html); // Markdown rendered, not served raw
+        Assert.StartsWith("<!doctype html>", html);
+    }
+
+    [Fact]
+    public void The_page_loads_nothing_from_elsewhere_and_links_to_no_document_it_does_not_serve()
+    {
+        var html = TroubleshootingGuide.RenderHtml();
+        Assert.DoesNotMatch("<(script|link|img|iframe)\\b", html);
+        Assert.DoesNotMatch("href=\"(?!#|https?://)", html); // security.md, architecture.md#… are not under /.tunnel/
+        Assert.Contains("security.md", html); // their names stay, as text
+    }
+
+    [Theory]
+    [InlineData("GET", true)]
+    [InlineData("HEAD", false)]
+    public async Task The_page_is_served_as_cacheable_html_that_may_not_run_anything(string method, bool hasBody)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Method = method;
+        var body = new MemoryStream();
+        context.Response.Body = body;
+
+        await TroubleshootingGuide.WriteAsync(context);
+
+        var headers = context.Response.Headers;
+        Assert.Equal(200, context.Response.StatusCode);
+        Assert.Equal("text/html; charset=utf-8", headers.ContentType.ToString());
+        Assert.Equal("public, max-age=300", headers.CacheControl.ToString());
+        Assert.Equal("nosniff", headers.XContentTypeOptions.ToString());
+        Assert.Equal("default-src 'none'; style-src 'unsafe-inline'", headers.ContentSecurityPolicy.ToString());
+        Assert.True(context.Response.ContentLength > 1000);
+        Assert.Equal(hasBody ? context.Response.ContentLength : 0, body.Length);
     }
 
     [Fact]

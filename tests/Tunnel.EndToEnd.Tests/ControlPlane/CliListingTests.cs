@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Data.Sqlite;
 using Tunnel.EndToEnd.Tests.Infrastructure;
 
 namespace Tunnel.EndToEnd.Tests.ControlPlane;
@@ -21,13 +21,20 @@ public class CliListingTests(SqliteStackFixture fixture) : IClassFixture<SqliteS
     /// <summary>Moves a token's expiry into the past in the control plane's own database (no API sets a past expiry).</summary>
     private async Task ExpireAsync(string table, string name)
     {
-        var database = Stack.TempPath(Path.Combine("controlplane", "controlplane.db"));
-        using var sqlite = Process.Start(new ProcessStartInfo("sqlite3", [database, $"UPDATE {table} SET ExpiresAt = '2020-01-01 00:00:00+00:00' WHERE Name = '{name}';"])
+        // Not pooled: nothing of the test keeps the control plane's database file open afterwards.
+        var database = new SqliteConnectionStringBuilder
         {
-            RedirectStandardError = true,
-        })!;
-        await sqlite.WaitForExitAsync();
-        Assert.True(sqlite.ExitCode == 0, await sqlite.StandardError.ReadToEndAsync());
+            DataSource = Stack.TempPath(Path.Combine("controlplane", "controlplane.db")),
+            Mode = SqliteOpenMode.ReadWrite,
+            Pooling = false,
+        };
+        await using var connection = new SqliteConnection(database.ConnectionString);
+        await connection.OpenAsync();
+        await using var update = connection.CreateCommand();
+        // EF Core's SQLite provider stores DateTimeOffset as this text.
+        update.CommandText = $"UPDATE {table} SET ExpiresAt = '2020-01-01 00:00:00+00:00' WHERE Name = $name";
+        update.Parameters.AddWithValue("$name", name);
+        Assert.Equal(1, await update.ExecuteNonQueryAsync());
     }
 
     [Fact]
