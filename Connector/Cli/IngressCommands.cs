@@ -84,6 +84,11 @@ public static class IngressCommands
             }
 
             var status = result.GetProperty("status");
+            foreach (var warning in result.GetProperty("warnings").EnumerateArray())
+            {
+                Console.Error.WriteLine($"warning: {warning.GetString()}");
+            }
+
             Output.Print(parse, result, r =>
             {
                 Console.WriteLine($"Tunnel {parse.GetValue(name)} now has {r.GetProperty("rules").GetArrayLength()} ingress rules from the control plane (version {status.Text("version")})");
@@ -118,6 +123,11 @@ public static class IngressCommands
                 foreach (var line in IngressRolloutText.Lines(r.GetProperty("status")))
                 {
                     Console.WriteLine(line);
+                }
+
+                foreach (var warning in r.GetProperty("warnings").EnumerateArray())
+                {
+                    Console.WriteLine($"warning: {warning.GetString()}");
                 }
 
                 var i = 0;

@@ -94,7 +94,7 @@ public sealed class DataStreamPool(
     private async Task<Stream?> DialAsync(AsyncDuplexStreamingCall<DataFrame, DataFrame> call, OpenStream open, StreamActivity.Entry tracked)
     {
         using var span = Telemetry.ConnectorTelemetry.StartDial(open.Service, open.Traceparent);
-        var rule = ingress.Current?.FindService(open.Service);
+        var rule = ingress.Current?.FindRule(open.Rule, open.Service);
         var service = rule?.Service;
         if (rule is null || service is null || service.Kind == OriginKind.HttpStatus)
         {

@@ -66,6 +66,14 @@ public sealed class EdgeConnection(ConnectorSettings settings, ActiveIngress ing
         var registered = await RegisterAsync(control, inService.Token);
         logger.LogInformation("Connection {Index} registered with edge {EdgeId} at {EdgeUrl}", index, registered.EdgeId, settings.EdgeUrl);
         var status = ingress.ApplyRemote(registered.IngressJson);
+        if (index == 0 && registered.IngressJson.Length == 0)
+        {
+            foreach (var warning in registered.Warnings)
+            {
+                logger.LogWarning("{Warning}", warning); // once per connector: every connection hears the same
+            }
+        }
+
         IsRegistered = true;
         onRegistered();
         _control = control.RequestStream;

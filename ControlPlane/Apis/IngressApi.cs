@@ -44,11 +44,15 @@ public static class IngressApi
 
     private static IngressResponse ToResponse(Model.TunnelEntity tunnel, IReadOnlyCollection<Model.ConnectionEntity> live) =>
         new(tunnel.IngressJson is not null, tunnel.IngressJson is null ? [] : JsonSerializer.Deserialize<List<JsonElement>>(tunnel.IngressJson)!,
-            IngressRollout.Of(tunnel, live));
+            IngressRollout.Of(tunnel, live),
+            tunnel.IngressJson is null ? [] : RuleCoverage.UnroutedRules(
+                JsonSerializer.Deserialize<List<IngressRuleSpec>>(tunnel.IngressJson, IngressJson.SerializerOptions)!.Select(r => r.Hostname),
+                tunnel.Hostnames.Select(h => h.Name).ToList(), tunnel.Name));
 }
 
 public sealed record SetIngressRequest(List<IngressRuleSpec>? Rules);
 
 /// <summary>Rules as config.yml spells them; RemotelyManaged false means the connectors bring their own.</summary>
 /// <param name="Status">Which live connections serve these rules and which connectors refused them (and why).</param>
-public sealed record IngressResponse(bool RemotelyManaged, IReadOnlyList<JsonElement> Rules, IngressRollout Status);
+/// <param name="Warnings">Rules whose hostname is not routed to the tunnel (their requests never arrive).</param>
+public sealed record IngressResponse(bool RemotelyManaged, IReadOnlyList<JsonElement> Rules, IngressRollout Status, IReadOnlyList<string> Warnings);

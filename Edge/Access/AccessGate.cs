@@ -55,7 +55,10 @@ public sealed class AccessGate(AccessState state, AccessTokens tokens, OneTimeUs
             case AccessDecision.Deny:
                 logger.LogInformation("Access denied to {App} for {Who} by {Policy}", app.Name, who.Email ?? who.ServiceTokenClientId, policy?.Name ?? "no matching allow policy");
                 await ErrorPages.WriteAsync(context, StatusCodes.Status403Forbidden, ErrorCodes.AccessDenied, "Forbidden",
-                    $"{who.Email ?? who.ServiceTokenClientId} may not use {app.Name}" + (policy is null ? ": no policy allows it." : $" (policy '{policy.Name}')."));
+                    $"{who.Email ?? who.ServiceTokenClientId} may not use {app.Name}" + (policy is null ? ": no policy allows it." : $" (policy '{policy.Name}').")
+                    + (who.ServiceTokenClientId is not null && policy is null && !app.Policies.Any(p => p.Action == AccessActions.ServiceAuth)
+                        ? " Service tokens are admitted only by a policy with action service_auth (allow policies are for people who log in): add one to the application."
+                        : ""));
                 return;
             default:
                 await AskToLogInAsync(context, app, tokenError);

@@ -97,11 +97,13 @@ public sealed class ConnectorConnection : IDisposable
     /// Registered carries the tunnel's current ingress rules from the control plane; decided under the write lock,
     /// so an <see cref="UpdateIngressAsync"/> never overtakes it.
     /// </summary>
-    public Task SendRegisteredAsync(string edgeId, Func<string> currentIngressJson) => SendAsync(() =>
+    public Task SendRegisteredAsync(string edgeId, Func<string> currentIngressJson, IEnumerable<string> warnings) => SendAsync(() =>
     {
         _ingressSent = currentIngressJson();
         Sent(_ingressSent);
-        return new EdgeMessage { Registered = new Registered { EdgeId = edgeId, ConnectionId = Id, IngressJson = _ingressSent } };
+        var registered = new Registered { EdgeId = edgeId, ConnectionId = Id, IngressJson = _ingressSent };
+        registered.Warnings.AddRange(warnings);
+        return new EdgeMessage { Registered = registered };
     });
 
     /// <summary>Tells the connector the control plane changed the tunnel's ingress rules (once per change).</summary>

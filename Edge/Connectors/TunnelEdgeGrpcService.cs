@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Tunnel.Shared.Ingress;
 using Tunnel.Shared.Protocol;
 
 namespace Tunnel.Edge.Connectors;
@@ -27,7 +28,9 @@ public sealed class TunnelEdgeGrpcService(
             connection.ConnectorId, connection.Index, tunnel.Name, context.Peer, connection.Ingress.Count);
         try
         {
-            await connection.SendRegisteredAsync(options.Value.Id, () => config.FindTunnel(tunnel.Id)?.IngressJson ?? "");
+            // The connector's own rules whose hostname is not routed here: a typo shows up in its log, not as a bare 404.
+            var warnings = RuleCoverage.UnroutedRules(connection.Ingress.Select(r => r.Hostname), tunnel.Hostnames, tunnel.Name);
+            await connection.SendRegisteredAsync(options.Value.Id, () => config.FindTunnel(tunnel.Id)?.IngressJson ?? "", warnings);
             await foreach (var message in requestStream.ReadAllAsync(connection.Closed))
             {
                 if (message.KindCase == ConnectorMessage.KindOneofCase.Unregister)

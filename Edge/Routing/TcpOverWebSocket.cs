@@ -32,7 +32,8 @@ public static class TcpOverWebSocket
         Stream upstream;
         try
         {
-            upstream = await context.RequestServices.GetRequiredService<TunnelDialer>().OpenAsync(tunnelId, metadata[TunnelRouteMetadata.IngressVersion], service, context.RequestAborted);
+            upstream = await context.RequestServices.GetRequiredService<TunnelDialer>().OpenAsync(tunnelId, metadata[TunnelRouteMetadata.IngressVersion],
+                int.Parse(metadata[TunnelRouteMetadata.Rule], System.Globalization.CultureInfo.InvariantCulture), service, context.RequestAborted);
         }
         catch (TunnelUnavailableException ex)
         {

@@ -17,7 +17,7 @@ public sealed class TunnelDialer(ConnectorRegistry registry, IOptions<EdgeOption
     private int _next;
 
     /// <summary>Opens a stream to <paramref name="service"/> on a connection serving ingress <paramref name="ingressVersion"/>.</summary>
-    public async ValueTask<Stream> OpenAsync(string tunnelId, string ingressVersion, string service, CancellationToken cancellationToken)
+    public async ValueTask<Stream> OpenAsync(string tunnelId, string ingressVersion, int rule, string service, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(options.Value.StreamWait + options.Value.OriginOpenTimeout);
@@ -27,7 +27,7 @@ public sealed class TunnelDialer(ConnectorRegistry registry, IOptions<EdgeOption
             var call = await ClaimAsync(tunnelId, ingressVersion, cancellationToken);
             try
             {
-                await call.Writer.WriteAsync(new DataFrame { Open = new OpenStream { Service = service, Traceparent = System.Diagnostics.Activity.Current?.Id ?? "" } }, deadline.Token);
+                await call.Writer.WriteAsync(new DataFrame { Open = new OpenStream { Service = service, Rule = rule, Traceparent = System.Diagnostics.Activity.Current?.Id ?? "" } }, deadline.Token);
                 if (!await call.Reader.MoveNext(deadline.Token))
                 {
                     throw new IOException("the connector closed the data stream before answering");

@@ -15,12 +15,13 @@ public sealed class TunnelHttpClientFactory(TunnelDialer dialer) : ForwarderHttp
         if (metadata is null
             || !metadata.TryGetValue(TunnelRouteMetadata.TunnelId, out var tunnelId)
             || !metadata.TryGetValue(TunnelRouteMetadata.Service, out var service)
-            || !metadata.TryGetValue(TunnelRouteMetadata.IngressVersion, out var ingressVersion))
+            || !metadata.TryGetValue(TunnelRouteMetadata.IngressVersion, out var ingressVersion)
+            || !int.TryParse(metadata.GetValueOrDefault(TunnelRouteMetadata.Rule), out var rule))
         {
             return;
         }
 
         handler.PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90);
-        handler.ConnectCallback = async (_, cancellationToken) => await dialer.OpenAsync(tunnelId, ingressVersion, service, cancellationToken);
+        handler.ConnectCallback = async (_, cancellationToken) => await dialer.OpenAsync(tunnelId, ingressVersion, rule, service, cancellationToken);
     }
 }

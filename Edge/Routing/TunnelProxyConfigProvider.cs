@@ -104,7 +104,11 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
                         continue;
                     }
 
-                    var metadata = new Dictionary<string, string> { [TunnelRouteMetadata.TunnelId] = tunnel.Id, [TunnelRouteMetadata.IngressVersion] = choice.Version };
+                    var metadata = new Dictionary<string, string>
+                    {
+                        [TunnelRouteMetadata.TunnelId] = tunnel.Id, [TunnelRouteMetadata.IngressVersion] = choice.Version,
+                        [TunnelRouteMetadata.Rule] = (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    };
                     if (!string.IsNullOrEmpty(rule.Path))
                     {
                         metadata[TunnelRouteMetadata.PathRegex] = rule.Path;
@@ -125,8 +129,9 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
                             metadata[TunnelRouteMetadata.TcpService] = rule.Service;
                         }
 
-                        clusterId = $"{tunnel.Id}|{choice.Version}|{rule.Service}";
-                        clusters.TryAdd(clusterId, Cluster(clusterId, tunnel.Id, choice.Version, rule.Service, _originIdleTimeout));
+                        // A cluster per rule: rules sharing a service may carry different originRequest settings.
+                        clusterId = $"{tunnel.Id}|{choice.Version}|{i + 1}|{rule.Service}";
+                        clusters.TryAdd(clusterId, Cluster(clusterId, metadata, rule.Service, _originIdleTimeout));
                     }
 
                     routes.Add(new RouteConfig
@@ -157,14 +162,17 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
         Destinations = new Dictionary<string, DestinationConfig> { ["none"] = new() { Address = "http://http-status.tunnel.invalid/" } },
     };
 
-    private static ClusterConfig Cluster(string clusterId, string tunnelId, string ingressVersion, string service, TimeSpan idleTimeout) => new()
+    private static ClusterConfig Cluster(string clusterId, Dictionary<string, string> routeMetadata, string service, TimeSpan idleTimeout) => new()
     {
         ClusterId = clusterId,
         // The address is never dialed: the cluster's ConnectCallback opens a tunnel stream instead.
         Destinations = new Dictionary<string, DestinationConfig> { ["connector"] = new() { Address = "http://origin.tunnel.invalid/" } },
         Metadata = new Dictionary<string, string>
         {
-            [TunnelRouteMetadata.TunnelId] = tunnelId, [TunnelRouteMetadata.IngressVersion] = ingressVersion, [TunnelRouteMetadata.Service] = service,
+            [TunnelRouteMetadata.TunnelId] = routeMetadata[TunnelRouteMetadata.TunnelId],
+            [TunnelRouteMetadata.IngressVersion] = routeMetadata[TunnelRouteMetadata.IngressVersion],
+            [TunnelRouteMetadata.Rule] = routeMetadata[TunnelRouteMetadata.Rule],
+            [TunnelRouteMetadata.Service] = service,
         },
         HttpRequest = new Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig
         {

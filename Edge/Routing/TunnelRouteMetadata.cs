@@ -11,6 +11,8 @@ public static class TunnelRouteMetadata
     public const string Offline = "tunnel.offline";
     /// <summary>The ingress version the route was built from: streams are taken only from connections serving it.</summary>
     public const string IngressVersion = "tunnel.ingress";
+    /// <summary>1-based index of the ingress rule a route or cluster was built from (the connector's originRequest follows it).</summary>
+    public const string Rule = "tunnel.rule";
     /// <summary>On routes of a tunnel whose connectors serve no rule: why they refused the control plane's rules.</summary>
     public const string IngressRefused = "tunnel.ingress-refused";
     /// <summary>On routes of tcp://, ssh:// and rdp:// rules: the service that `tunnel access` clients reach over a WebSocket.</summary>

@@ -8,6 +8,8 @@ namespace Tunnel.Shared.Ingress;
 /// </summary>
 public static class IngressJson
 {
+    public static JsonSerializerOptions SerializerOptions => Options;
+
     private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,

@@ -79,13 +79,7 @@ public sealed class IngressRuleSet
                 throw new IngressException($"ingress rule #{n}: originRequest: {optionError}");
             }
 
-            // The edge names an origin by its service text, so one service has one set of settings.
-            var earlier = rules.FindIndex(r => r.Service.Text == service!.Text && r.OriginRequest != originRequest);
-            if (earlier >= 0)
-            {
-                throw new IngressException($"ingress rules #{earlier + 1} and #{n} send to {service!.Text} with different originRequest settings: give them the same settings");
-            }
-
+            // Rules sharing a service may differ in originRequest (as in cloudflared): each stream names its rule.
             rules.Add(new ValidatedRule(hostname, path, service!, originRequest));
         }
 
@@ -109,6 +103,10 @@ public sealed class IngressRuleSet
 
     /// <summary>The origin a Data stream asks for, if it is one of ours: the edge may name only our services.</summary>
     public ValidatedRule? FindService(string text) => Rules.FirstOrDefault(r => r.Service.Text == text);
+
+    /// <summary>The rule a stream names (1-based), when it is for that service; else the first rule for the service.</summary>
+    public ValidatedRule? FindRule(int index, string service) =>
+        index >= 1 && index <= Rules.Count && Rules[index - 1].Service.Text == service ? Rules[index - 1] : FindService(service);
 }
 
 public sealed class IngressException(string message) : Exception(message);

@@ -65,6 +65,13 @@ public sealed class AccessTests(AccessFixture fixture) : IClassFixture<AccessFix
         Assert.Equal("service_token", claims.GetProperty("type").GetString());
         Assert.Equal(clientId, claims.GetProperty("common_name").GetString());
 
+        // At an application with no service_auth policy, the 403 says why a valid token is refused.
+        var peopleOnly = await ServedHostnameAsync();
+        await CreateAppAsync($"people-{peopleOnly}", [peopleOnly], [new { name = "staff", action = "allow", include = new[] { new { emailDomain = "example.com" } } }]);
+        var refused = await Eventually.Until(() => GetAsync(peopleOnly, "/small", token), r => r.StatusCode == HttpStatusCode.Forbidden,
+            TimeSpan.FromSeconds(10), "the people-only application enforced");
+        Assert.Contains("only by a policy with action service_auth", await refused.Content.ReadAsStringAsync());
+
         // A client cannot hand the origin an assertion of its own.
         var spoofed = await GetAsync(hostname, "/headers", [.. token, ("Tunnel-Access-Jwt-Assertion", "forged")]);
         var seen = await spoofed.Content.ReadFromJsonAsync<JsonElement>();

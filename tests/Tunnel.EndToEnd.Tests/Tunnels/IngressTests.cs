@@ -45,8 +45,8 @@ public class IngressTests(SqliteStackFixture fixture) : IClassFixture<SqliteStac
             ["--urls", $"https://127.0.0.1:{port};https://[::1]:{port}", $"--Kestrel:Certificates:Default:Path={cert}", $"--Kestrel:Certificates:Default:KeyPath={key}"]);
 
         var (name, verified, token) = await Stack.NewRoutedTunnelAsync();
-        var (unverified, untrusted, renamed) = (Host("noverify"), Host("untrusted"), Host("renamed"));
-        foreach (var h in new[] { unverified, untrusted, renamed })
+        var (unverified, untrusted, renamed, plain) = (Host("noverify"), Host("untrusted"), Host("renamed"), Host("plain"));
+        foreach (var h in new[] { unverified, untrusted, renamed, plain })
         {
             await Stack.RouteAsync(name, h);
         }
@@ -62,9 +62,11 @@ public class IngressTests(SqliteStackFixture fixture) : IClassFixture<SqliteStac
                   originServerName: origin.internal
                   caPool: {cert}
               - hostname: {unverified}
-                service: https://localhost:{port}
+                service: https://127.0.0.1:{port}
                 originRequest:
                   noTLSVerify: true
+              - hostname: {plain}
+                service: https://127.0.0.1:{port}
               - hostname: {renamed}
                 service: http://127.0.0.1:{Stack.OriginPort}
                 originRequest:
@@ -78,7 +80,9 @@ public class IngressTests(SqliteStackFixture fixture) : IClassFixture<SqliteStac
             TimeSpan.FromSeconds(20), "verified https origin served");
 
 
+        // Three rules send to the same service with different settings (as cloudflared allows): each keeps its own.
         Assert.Equal(HttpStatusCode.OK, (await Stack.Public.GetAsync(Stack.PublicUrl(unverified, "/small"))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadGateway, (await Stack.Public.GetAsync(Stack.PublicUrl(plain, "/small"))).StatusCode);
         var failed = await Stack.Public.GetAsync(Stack.PublicUrl(untrusted, "/small"));
         Assert.Equal(HttpStatusCode.BadGateway, failed.StatusCode);
         Assert.DoesNotContain("[::1]", await failed.Content.ReadAsStringAsync()); // the reason is the operator's, in the edge's log
