@@ -33,7 +33,7 @@ public static class UsersApi
             if (user is null)
             {
                 // Set before their first sign-in: an admin can grant a role to someone who has not signed in yet.
-                user = new UserEntity { Login = login, FirstSeenAt = clock.GetUtcNow(), LastSeenAt = UserEntity.NeverSignedIn };
+                user = new UserEntity { Login = login, FirstSeenAt = clock.GetUtcNow() };
                 db.Users.Add(user);
             }
 
@@ -46,5 +46,5 @@ public static class UsersApi
     }
 
     private static UserResponse ToResponse(UserEntity u) =>
-        new(u.Login, u.Role, u.FirstSeenAt, u.LastSeenAt == UserEntity.NeverSignedIn ? null : u.LastSeenAt);
+        new(u.Login, u.Role, u.FirstSeenAt, u.LastSeenAt);
 }

@@ -7,12 +7,6 @@ public sealed class UserEntity
     public required string Login { get; set; }
     public string? Role { get; set; }
     public DateTimeOffset FirstSeenAt { get; set; }
-    /// <summary>The last sign-in, or <see cref="NeverSignedIn"/> for someone an admin gave a role before their first.</summary>
-    public DateTimeOffset LastSeenAt { get; set; }
-
-    /// <summary>
-    /// LastSeenAt of a person who has not signed in yet: a date no sign-in can have, so the column stays non-null
-    /// (no migration) while the API can answer null.
-    /// </summary>
-    public static readonly DateTimeOffset NeverSignedIn = DateTimeOffset.UnixEpoch;
+    /// <summary>The last sign-in; null for someone an admin gave a role before their first.</summary>
+    public DateTimeOffset? LastSeenAt { get; set; }
 }

@@ -22,13 +22,16 @@ public sealed class TunnelModel(TunnelDbContext db, TunnelCatalog catalog) : Pag
     public string? Notice { get; private set; }
     public string? RunCommand { get; private set; }
 
+    /// <summary>No tunnel has this name or id: the page says so (status 404) instead of showing one.</summary>
+    public bool Missing { get; private set; }
+
     [BindProperty]
     public string? Hostname { get; set; }
 
     [BindProperty]
     public string? Confirm { get; set; }
 
-    public async Task<IActionResult> OnGetAsync(CancellationToken ct) => await LoadAsync(ct) ? Page() : NotFound();
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct) => await LoadAsync(ct) ? Page() : NotFoundPage();
 
     public Task<IActionResult> OnPostRouteAsync(CancellationToken ct) => AdminAsync(async () =>
     {
@@ -72,11 +75,11 @@ public sealed class TunnelModel(TunnelDbContext db, TunnelCatalog catalog) : Pag
         if (Confirm != Name)
         {
             Error = $"Type the tunnel's name ({Name}) to confirm deleting it.";
-            return await LoadAsync(ct) ? Page() : NotFound();
+            return await LoadAsync(ct) ? Page() : NotFoundPage();
         }
 
         var outcome = await catalog.DeleteAsync(Name, ct);
-        return outcome.Succeeded ? RedirectToPage("/Index") : NotFound();
+        return outcome.Succeeded ? RedirectToPage("/Index") : NotFoundPage();
     }
 
     private async Task<IActionResult> AdminAsync(Func<Task> action, CancellationToken ct)
@@ -87,7 +90,15 @@ public sealed class TunnelModel(TunnelDbContext db, TunnelCatalog catalog) : Pag
         }
 
         await action();
-        return await LoadAsync(ct) ? Page() : NotFound();
+        return await LoadAsync(ct) ? Page() : NotFoundPage();
+    }
+
+    private PageResult NotFoundPage()
+    {
+        Missing = true;
+        var page = Page();
+        page.StatusCode = StatusCodes.Status404NotFound;
+        return page;
     }
 
     private async Task<bool> LoadAsync(CancellationToken ct)

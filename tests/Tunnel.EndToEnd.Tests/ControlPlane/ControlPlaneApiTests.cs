@@ -245,7 +245,9 @@ public abstract class ControlPlaneApiTests(StackFixture fixture)
         Assert.Equal(0, (await Stack.CliAsync("users", "role", login, "admin")).ExitCode);
         Assert.Contains(login, (await Stack.CliAsync("users", "list")).Output);
         var users = await Stack.Api.GetFromJsonAsync<JsonElement>("api/users");
-        Assert.Equal("admin", users.EnumerateArray().Single(u => u.GetProperty("login").GetString() == login).GetProperty("role").GetString());
+        var user = users.EnumerateArray().Single(u => u.GetProperty("login").GetString() == login);
+        Assert.Equal("admin", user.GetProperty("role").GetString());
+        Assert.Equal(JsonValueKind.Null, user.GetProperty("lastSeenAt").ValueKind); // given a role, never signed in
         Assert.NotEqual(0, (await Stack.CliAsync("users", "role", login, "root")).ExitCode);
     }
 

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Tunnel.EndToEnd.Tests.Infrastructure;
@@ -84,6 +86,46 @@ public sealed partial class DashboardTests(DashboardFixture fixture) : IClassFix
         Assert.Contains("has no role here", await page.TextContentAsync("[role=alert]"));
         await page.GotoAsync(fixture.DashboardUrl("/"));
         Assert.Contains("/login", page.Url);
+    }
+
+    [Fact]
+    public async Task Anonymous_visitors_see_no_navigation_on_the_sign_in_and_denied_pages()
+    {
+        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { IgnoreHTTPSErrors = true });
+        var page = await context.NewPageAsync();
+        foreach (var path in new[] { "/login", "/denied", $"/denied?login={Uri.EscapeDataString(DashboardFixture.NoRole)}" })
+        {
+            Assert.Equal(200, (await page.GotoAsync(fixture.DashboardUrl(path)))!.Status);
+            Assert.Equal(0, await page.Locator("header a, #nav").CountAsync());
+            Assert.Equal(0, await page.Locator("a[href='/tokens'], a[href='/access']").CountAsync());
+        }
+
+        // Someone the provider knows but who has no role lands on /denied still anonymous: no navigation either.
+        var denied = await fixture.SignInAsync(DashboardFixture.NoRole);
+        Assert.Contains("/denied", denied.Url);
+        Assert.Equal(0, await denied.Locator("header a, #nav").CountAsync());
+        var users = await Stack.Api.GetFromJsonAsync<JsonElement>("api/users");
+        var seen = users.EnumerateArray().Single(u => u.GetProperty("login").GetString() == DashboardFixture.NoRole).GetProperty("lastSeenAt");
+        Assert.Equal(JsonValueKind.String, seen.ValueKind); // the refused sign-in is still recorded
+    }
+
+    [Fact]
+    public async Task An_unknown_tunnel_is_a_404_page_in_the_dashboard_layout_not_json()
+    {
+        var page = await fixture.SignInAsync(DashboardFixture.Admin);
+        var name = $"gone-{Guid.NewGuid():N}"[..13];
+        var response = (await page.GotoAsync(fixture.DashboardUrl($"/tunnels/{name}")))!;
+
+        Assert.Equal(404, response.Status);
+        Assert.StartsWith("text/html", response.Headers["content-type"]);
+        Assert.Equal($"No tunnel named or with id '{name}'.", await page.TextContentAsync("#not-found"));
+        Assert.Equal("admin", await page.TextContentAsync("#role"));
+        Assert.Equal(1, await page.Locator("#nav a[href='/tokens']").CountAsync());
+        Assert.DoesNotContain("\"status\"", await page.ContentAsync());
+
+        await page.ClickAsync("#back-to-tunnels");
+        await page.WaitForURLAsync(fixture.DashboardUrl("/"));
+        await page.Locator("#tunnels").WaitForAsync();
     }
 
     [Fact]

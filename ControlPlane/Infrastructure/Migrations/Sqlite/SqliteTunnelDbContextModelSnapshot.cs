@@ -342,7 +342,7 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
                     b.Property<DateTimeOffset>("FirstSeenAt")
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTimeOffset>("LastSeenAt")
+                    b.Property<DateTimeOffset?>("LastSeenAt")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Role")
