@@ -78,9 +78,12 @@ public sealed class DataStreamPool(
         var tracked = activity.Begin(pumpFailed, connection);
         try
         {
-            if (await DialAsync(call, open, tracked) is { } origin)
+            if (await DialAsync(call, open, tracked) is { } dialed)
             {
-                await PumpAsync(call, origin, pumpFailed, tracked);
+                if (!await PumpAsync(call, dialed.Origin, pumpFailed, tracked) && tracked.Http)
+                {
+                    dialer.TlsProbe?.AfterSilentClose(dialed.Service);
+                }
             }
         }
         finally
@@ -91,7 +94,7 @@ public sealed class DataStreamPool(
     }
 
     /// <summary>Opens the origin the edge named, or refuses the stream with the reason; traced as a child of the edge's request.</summary>
-    private async Task<Stream?> DialAsync(AsyncDuplexStreamingCall<DataFrame, DataFrame> call, OpenStream open, StreamActivity.Entry tracked)
+    private async Task<(Stream Origin, OriginService Service)?> DialAsync(AsyncDuplexStreamingCall<DataFrame, DataFrame> call, OpenStream open, StreamActivity.Entry tracked)
     {
         using var span = Telemetry.ConnectorTelemetry.StartDial(open.Service, open.Traceparent);
         var rule = ingress.Current?.FindRule(open.Rule, open.Service);
@@ -106,7 +109,7 @@ public sealed class DataStreamPool(
         tracked.Http = service.Kind is OriginKind.Http or OriginKind.Https or OriginKind.Unix;
         try
         {
-            return await tracked.BusyAsync(() => dialer.ConnectAsync(service, rule.OriginRequest, lifetime));
+            return (await tracked.BusyAsync(() => dialer.ConnectAsync(service, rule.OriginRequest, lifetime)), service);
         }
         catch (OriginException ex)
         {
@@ -117,7 +120,8 @@ public sealed class DataStreamPool(
         }
     }
 
-    private async Task PumpAsync(AsyncDuplexStreamingCall<DataFrame, DataFrame> call, Stream origin, CancellationTokenSource pumpFailed, StreamActivity.Entry tracked)
+    /// <summary>Pipes both ways until either side ends; false when the origin closed without sending a byte.</summary>
+    private async Task<bool> PumpAsync(AsyncDuplexStreamingCall<DataFrame, DataFrame> call, Stream origin, CancellationTokenSource pumpFailed, StreamActivity.Entry tracked)
     {
         await using (origin)
         {
@@ -140,18 +144,20 @@ public sealed class DataStreamPool(
                 await origin.DisposeAsync();
             }
 
-            await toEdge;
+            return await toEdge;
         }
     }
 
-    private static async Task CopyOriginToEdgeAsync(Stream origin, AsyncDuplexStreamingCall<DataFrame, DataFrame> call, CancellationTokenSource failed, StreamActivity.Entry tracked)
+    private static async Task<bool> CopyOriginToEdgeAsync(Stream origin, AsyncDuplexStreamingCall<DataFrame, DataFrame> call, CancellationTokenSource failed, StreamActivity.Entry tracked)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(TunnelHeaders.MaxFrameBytes);
+        var answered = false;
         try
         {
             int n;
             while ((n = await origin.ReadAsync(buffer, tracked.Reading.Token)) > 0)
             {
+                answered = true;
                 // Wrapping without a copy is safe: the frame is serialized before WriteAsync completes.
                 await tracked.ToEdgeAsync(() => new ValueTask(call.RequestStream.WriteAsync(new DataFrame { Data = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(0, n)) }, failed.Token)));
             }
@@ -181,6 +187,8 @@ public sealed class DataStreamPool(
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+
+        return answered;
     }
 
     /// <summary>

@@ -7,6 +7,9 @@ namespace Tunnel.Connector.Ingress;
 /// <summary>Opens the byte stream to an origin: TCP, a Unix socket, or TLS the connector originates for https:// services.</summary>
 public sealed class OriginDialer
 {
+    /// <summary>Says when a plain-http origin that closed without answering is in fact an HTTPS server.</summary>
+    public OriginTlsProbe? TlsProbe { get; init; }
+
     public async Task<Stream> ConnectAsync(OriginService service, OriginRequest options, CancellationToken cancellationToken)
     {
         var connectTimeout = options.ConnectTimeoutValue;

@@ -13,7 +13,7 @@ namespace Tunnel.Connector.Supervisor;
 public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory loggers)
 {
     private readonly ILogger _logger = loggers.CreateLogger("tunnel.supervisor");
-    private readonly OriginDialer _dialer = new();
+    private readonly OriginDialer _dialer = new() { TlsProbe = new OriginTlsProbe(loggers.CreateLogger("tunnel.origin")) };
     private readonly ActiveIngress _ingress = new(settings.Ingress, loggers.CreateLogger("tunnel.ingress"));
     private readonly StreamActivity _activity = new();
     private readonly ConcurrentDictionary<int, EdgeConnection> _live = new();

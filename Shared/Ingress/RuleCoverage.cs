@@ -20,7 +20,7 @@ public static class RuleCoverage
 
             // Covered when a routed name matches the rule, or the rule (a wildcard) covers a routed name, or a routed
             // wildcard covers the rule's name.
-            var covered = routed.Any(r => IngressMatching.HostMatches(hostname, r.TrimStart('*', '.')) || IngressMatching.HostMatches(r, hostname)
+            var covered = routed.Any(r => IngressMatching.HostMatches(hostname, r) || IngressMatching.HostMatches(r, hostname)
                 || string.Equals(r, hostname, StringComparison.OrdinalIgnoreCase));
             if (!covered)
             {

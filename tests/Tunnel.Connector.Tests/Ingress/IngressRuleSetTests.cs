@@ -94,4 +94,41 @@ public class IngressRuleSetTests
         Assert.True(OriginService.TryParse(text, out var service, out var error), error);
         return service!;
     }
+
+    [Fact]
+    public void Rules_sharing_a_service_keep_their_own_origin_settings_and_a_stream_finds_its_rule()
+    {
+        var rules = IngressRuleSet.Validate([
+            new("a.example.com", null, "https://localhost:8443", new OriginRequest { NoTlsVerify = true }),
+            new("b.example.com", null, "https://localhost:8443", new OriginRequest { OriginServerName = "internal" }),
+            new(null, null, "http_status:404"),
+        ]);
+
+        Assert.True(rules.FindRule(1, "https://localhost:8443")!.OriginRequest.NoTlsVerify);
+        Assert.Equal("internal", rules.FindRule(2, "https://localhost:8443")!.OriginRequest.OriginServerName);
+        // A stream naming no rule, or a rule of another service (another connector's rules), falls back to the service.
+        Assert.True(rules.FindRule(0, "https://localhost:8443")!.OriginRequest.NoTlsVerify);
+        Assert.True(rules.FindRule(3, "https://localhost:8443")!.OriginRequest.NoTlsVerify);
+        Assert.Null(rules.FindRule(1, "http://localhost:1"));
+    }
+
+    [Theory]
+    [InlineData("app.example.com", "app.example.com", true)]
+    [InlineData("APP.example.com", "app.example.com", true)]
+    [InlineData("apq.example.com", "app.example.com", false)]
+    [InlineData("a.dev.example.com", "*.dev.example.com", true)]
+    [InlineData("*.dev.example.com", "a.dev.example.com", true)]
+    [InlineData("dev.example.com", "*.dev.example.com", false)]
+    [InlineData("", "app.example.com", true)]
+    [InlineData("*", "app.example.com", true)]
+    public void A_rule_hostname_no_route_covers_is_warned_about(string rule, string routed, bool covered)
+    {
+        var warnings = RuleCoverage.UnroutedRules([rule], [routed], "web");
+        Assert.Equal(covered, warnings.Count == 0);
+        if (!covered)
+        {
+            Assert.Contains($"ingress rule #1: hostname {rule} is not routed to tunnel web", warnings[0]);
+            Assert.Contains($"tunnel route dns web {rule}", warnings[0]);
+        }
+    }
 }

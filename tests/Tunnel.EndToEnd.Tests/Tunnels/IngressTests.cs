@@ -86,8 +86,53 @@ public class IngressTests(SqliteStackFixture fixture) : IClassFixture<SqliteStac
         var failed = await Stack.Public.GetAsync(Stack.PublicUrl(untrusted, "/small"));
         Assert.Equal(HttpStatusCode.BadGateway, failed.StatusCode);
         Assert.DoesNotContain("[::1]", await failed.Content.ReadAsStringAsync()); // the reason is the operator's, in the edge's log
-        Assert.Contains("TLS handshake with https://[::1]", Stack.Edge!.Output);
+        // The edge's log is written asynchronously: the line may follow the response by a moment.
+        await Eventually.Until(() => Task.FromResult(Stack.Edge!.Output), o => o.Contains("TLS handshake with https://[::1]", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(5), "the reason in the edge's log");
         Assert.Contains("You reached internal.example", await Stack.Public.GetStringAsync(Stack.PublicUrl(renamed, "/")));
+    }
+
+    [Fact]
+    public async Task An_http_rule_pointed_at_an_https_origin_is_named_in_the_connectors_log()
+    {
+        var (cert, key) = TestCertificates.WritePem(Stack.TempPath($"tls-origin-{Guid.NewGuid():N}"), "origin.internal");
+        var port = Ports.Free();
+        await using var origin = TestProcess.StartDotnet("https-origin", Binaries.DemoOrigin,
+            ["--urls", $"https://127.0.0.1:{port}", $"--Kestrel:Certificates:Default:Path={cert}", $"--Kestrel:Certificates:Default:KeyPath={key}"]);
+        var (_, hostname, token) = await Stack.NewRoutedTunnelAsync();
+        var connector = Stack.StartConnector(token, "--url", $"http://127.0.0.1:{port}");
+
+        await Eventually.Until(() => Stack.Public.GetAsync(Stack.PublicUrl(hostname, "/small")), r => r.StatusCode == HttpStatusCode.BadGateway,
+            TimeSpan.FromSeconds(20), "the request failing at the origin");
+        await Eventually.Until(() => Task.FromResult(connector.Output), o => o.Contains("it speaks TLS", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10), "the connector naming the mistake");
+        Assert.Contains($"Write https://127.0.0.1:{port} in the ingress rule", connector.Output);
+    }
+
+    [Fact]
+    public async Task A_rule_hostname_that_is_not_routed_is_warned_about_where_the_rules_are_set()
+    {
+        var (name, hostname, token) = await Stack.NewRoutedTunnelAsync();
+        var typo = "x" + hostname;
+        var config = Stack.TempPath($"{name}-typo.yml");
+        await File.WriteAllTextAsync(config, $"""
+            ingress:
+              - hostname: {typo}
+                service: http://127.0.0.1:{Stack.OriginPort}
+              - service: http_status:404
+            """);
+
+        // Local rules: the edge tells the connector at registration, and its log says what to do.
+        var connector = Stack.StartConnector(token, "--config", config);
+        await Eventually.Until(() => Task.FromResult(connector.Output), o => o.Contains($"hostname {typo} is not routed to tunnel {name}", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(20), "the connector warning about the unrouted rule");
+        Assert.Contains($"tunnel route dns {name} {typo}", connector.Output);
+
+        // Remote rules: `ingress set` says so when they are saved.
+        var set = await Stack.CliAsync("ingress", "set", name, config, "--wait", "1s");
+        Assert.True(set.ExitCode == 0, set.Output);
+        Assert.Contains($"warning: ingress rule #1: hostname {typo} is not routed to tunnel {name}", set.Output);
+        Assert.Contains($"routed: {hostname}", set.Output);
     }
 
     private static string Host(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..20] + ".localhost";

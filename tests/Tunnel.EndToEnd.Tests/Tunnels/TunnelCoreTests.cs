@@ -184,8 +184,8 @@ public abstract class TunnelCoreTests(StackFixture fixture)
 
         var route = await Stack.CliAsync("route", "dns", name, hostname);
         Assert.True(route.ExitCode == 0, route.Output);
-        var again = await Stack.CliAsync("route", "dns", name, hostname);
-        Assert.Equal(1, again.ExitCode);
+        var again = await Stack.CliAsync("route", "dns", name, hostname); // the same route again is a no-op
+        Assert.True(again.ExitCode == 0, again.Output);
         Assert.Contains("already routed", again.Output);
 
         var list = await Stack.CliAsync("list");
