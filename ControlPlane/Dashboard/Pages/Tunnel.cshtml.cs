@@ -101,6 +101,9 @@ public sealed class TunnelModel(TunnelDbContext db, TunnelCatalog catalog) : Pag
         return page;
     }
 
+    /// <summary>Whether the live connections serve the tunnel's ingress rules, and who refused them.</summary>
+    public IngressRollout Ingress { get; private set; } = null!;
+
     private async Task<bool> LoadAsync(CancellationToken ct)
     {
         db.ChangeTracker.Clear();
@@ -111,7 +114,9 @@ public sealed class TunnelModel(TunnelDbContext db, TunnelCatalog catalog) : Pag
         }
 
         Tunnel = tunnel;
-        Status = DashboardStatus.Describe(tunnel.Id, await LiveConnections.ListAsync(db, tunnel.Id, ct));
+        var live = await LiveConnections.ListAsync(db, tunnel.Id, ct);
+        Status = DashboardStatus.Describe(tunnel.Id, live);
+        Ingress = IngressRollout.Of(tunnel, live);
         Audit = await AuditApi.Query(db, null, tunnel.Id, null, null).Take(20).ToListAsync(ct);
         return true;
     }

@@ -62,6 +62,12 @@ public sealed class IngressRolloutTests(SqliteStackFixture fixture) : IClassFixt
         Assert.Equal(4, api.GetProperty("ingress").GetProperty("refused").GetInt32());
         var connections = await Stack.Api.GetFromJsonAsync<JsonElement>($"api/tunnels/{name}/connections");
         Assert.All(connections.EnumerateArray(), c => Assert.Contains("does not exist", c.GetProperty("ingressRejectedReason").GetString()));
+        using (var dashboard = await DashboardSession.SignInAsync(Stack, Stack.AdminKey))
+        {
+            var page = WebUtility.HtmlDecode(await dashboard.GetStringAsync($"tunnels/{name}"));
+            Assert.Contains("served by 0 of 4 connection(s)", page);
+            Assert.Contains("refused these rules and serves its previous ones: ingress rule #1: originRequest: caPool file /nonexistent/tunnel-test-ca.pem does not exist", page);
+        }
 
         // Usable rules again: accepted by every connection, and the edge routes by them.
         var fixedRules = await Stack.CliAsync("ingress", "set", name, await ConfigAsync(name, $"""
