@@ -60,7 +60,11 @@ public sealed class ActiveIngress(IngressRuleSet? local, ILogger logger)
             {
                 logger.LogError("Ingress rules version {Version} from the control plane cannot be used here, keeping the previous ones: {Error}",
                     IngressVersion.Of(json), ex.Message);
-                return new IngressStatus { ServingVersion = IngressVersion.Of(_remoteJson), RejectedVersion = IngressVersion.Of(json), RejectedReason = ex.Message };
+                return new IngressStatus
+                {
+                    ServingVersion = IngressVersion.Of(_remoteJson), ServingJson = _remoteJson,
+                    RejectedVersion = IngressVersion.Of(json), RejectedReason = ex.Message,
+                };
             }
         }
     }

@@ -140,7 +140,9 @@ public sealed class ConnectorConnection : IDisposable
         await _writeLock.WaitAsync(Closed);
         try
         {
-            var json = status.ServingVersion == IngressVersion.Local ? "" : _sentByVersion.GetValueOrDefault(status.ServingVersion);
+            var json = status.ServingVersion == IngressVersion.Local ? ""
+                : _sentByVersion.GetValueOrDefault(status.ServingVersion)
+                  ?? (status.ServingJson.Length > 0 && IngressVersion.Of(status.ServingJson) == status.ServingVersion ? status.ServingJson : null);
             var rejected = status.RejectedVersion.Length == 0 ? ((string, string)?)null : (status.RejectedVersion, status.RejectedReason);
             if (json is null || (Served?.Version == status.ServingVersion && Rejected == rejected))
             {

@@ -69,6 +69,12 @@ public sealed class IngressRolloutTests(SqliteStackFixture fixture) : IClassFixt
             Assert.Contains("refused these rules and serves its previous ones: ingress rule #1: originRequest: caPool file /nonexistent/tunnel-test-ca.pem does not exist", page);
         }
 
+        // Reconnected while the refusal stands (the edge restarts): the new connections say which rules they kept,
+        // rules this edge never sent them, and the site still serves.
+        await Stack.Edge!.StopAsync(TimeSpan.FromSeconds(15));
+        await Stack.StartEdgeAsync();
+        await Stack.WaitServedAsync(hostname);
+
         // Usable rules again: accepted by every connection, and the edge routes by them.
         var fixedRules = await Stack.CliAsync("ingress", "set", name, await ConfigAsync(name, $"""
             ingress:
