@@ -25,7 +25,7 @@ builder.AddTunnelDatabase(options.DataDirectory);
 builder.AddControlPlaneAuth(options);
 builder.AddDashboard(options);
 
-builder.Services.AddProblemDetails();
+builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiProblemDetails.Explain);
 // Bodies are strict (a misspelt key is refused, not dropped) and a body that cannot be read is explained.
 builder.Services.ConfigureHttpJsonOptions(o => Tunnel.Shared.Serialization.StrictJson.Apply(o.SerializerOptions));
 builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

@@ -128,9 +128,12 @@ public sealed class EdgeWebSocketClient(Uri url, string? edgeAddress, string? ca
                 throw new AccessRequiredException(login, cached);
             }
 
-            throw new CliException(reason is not null
-                ? $"the edge refused the connection to {Url.Host} ({(int)status}): {reason}"
-                : $"cannot open a tunnel connection to {Url.Host}: {ex.GetBaseException().Message}");
+            var dialed = edgeAddress ?? $"{Url.Host}:{Url.Port}";
+            throw new CliException(reason is not null ? $"the edge refused the connection to {Url.Host} ({(int)status}): {reason}"
+                : status is HttpStatusCode.OK or HttpStatusCode.NotFound or HttpStatusCode.Redirect
+                    ? $"{Url.Host} answered as a web site ({(int)status}), not a TCP service: its ingress rule is http://, not tcp:// or ssh://"
+                : $"cannot open a tunnel connection to {Url.Host} (dialed {dialed}): {ex.GetBaseException().Message}. " +
+                  "If the edge's public port is not 443 or the name does not resolve to the edge, pass --edge-address HOST:PORT (or give the hostname as HOST:PORT)");
         }
     }
 

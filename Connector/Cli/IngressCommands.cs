@@ -101,7 +101,7 @@ public static class IngressCommands
             if (status.GetProperty("refused").GetInt32() > 0)
             {
                 var reasons = string.Join("; ", status.GetProperty("refusals").EnumerateArray().Select(x => $"connector {x.Text("connectorId")}: {x.Text("reason")}"));
-                throw new CliException($"the rules are saved, but {status.Text("refused")} connection(s) refused them and keep serving their previous rules ({reasons}). Fix the rules (or the connector's host) and set them again.", 1);
+                throw new CliException($"the rules are saved, but {status.Text("refused")} connection(s) refused them and keep serving their previous rules, if they have any ({reasons}). Fix the rules (or the connector's host) and set them again.", 1);
             }
 
             return 0;

@@ -12,6 +12,7 @@ public sealed class ActiveIngress(IngressRuleSet? local, ILogger logger)
     private readonly Lock _lock = new();
     private string _remoteJson = "";
     private IngressRuleSet? _remote;
+    private bool _toldNoRules;
 
     public IngressRuleSet? Local => local;
 
@@ -28,6 +29,13 @@ public sealed class ActiveIngress(IngressRuleSet? local, ILogger logger)
         {
             if (json == _remoteJson)
             {
+                if (json.Length == 0 && local is null && !_toldNoRules)
+                {
+                    _toldNoRules = true;
+                    logger.LogWarning("No ingress rules: the tunnel has none in the control plane and this connector was started without --url or --config; " +
+                        "requests get 404 no_ingress_rule until rules are set (tunnel ingress set TUNNEL config.yml, or restart with --url)");
+                }
+
                 return new IngressStatus { ServingVersion = IngressVersion.Of(_remoteJson) };
             }
 
@@ -58,8 +66,11 @@ public sealed class ActiveIngress(IngressRuleSet? local, ILogger logger)
             }
             catch (IngressException ex)
             {
-                logger.LogError("Ingress rules version {Version} from the control plane cannot be used here, keeping the previous ones: {Error}",
-                    IngressVersion.Of(json), ex.Message);
+                logger.LogError("Ingress rules version {Version} from the control plane cannot be used here: {Error}. {Kept}",
+                    IngressVersion.Of(json), ex.Message,
+                    _remoteJson.Length > 0 ? "Keeping the previous rules from the control plane."
+                    : local is not null ? "Keeping this connector's own rules (--url / --config)."
+                    : "This connector has no other rules: it serves nothing until they are fixed.");
                 return new IngressStatus
                 {
                     ServingVersion = IngressVersion.Of(_remoteJson), ServingJson = _remoteJson,

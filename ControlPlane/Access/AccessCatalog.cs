@@ -138,6 +138,12 @@ public sealed class AccessCatalog(TunnelDbContext db, AuditLog audit, ConfigChan
             return Outcome<AccessSettingsEntity>.Fail(FailureKind.Invalid, "clientId and clientSecret are required (register the redirect URI https://AUTH_HOSTNAME/.tunnel/callback-oidc at the provider)");
         }
 
+        if (await db.Hostnames.AsNoTracking().AnyAsync(h => h.Name == host, ct))
+        {
+            return Outcome<AccessSettingsEntity>.Fail(FailureKind.Invalid,
+                $"authHostname: {host} is routed to a tunnel; the login hostname must be a name of its own (e.g. auth.example.com), or that tunnel's site would be replaced by the login pages");
+        }
+
         if (discovery is not null && await discovery.CheckAsync(authorityUri, ct) is { } problem)
         {
             return Outcome<AccessSettingsEntity>.Fail(FailureKind.Invalid,

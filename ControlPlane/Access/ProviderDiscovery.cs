@@ -24,7 +24,7 @@ public sealed class ProviderDiscovery(HttpClient http)
             using var response = await http.GetAsync(url, timeout.Token);
             if (!response.IsSuccessStatusCode)
             {
-                return $"the provider's discovery document {url} answered {(int)response.StatusCode} {response.ReasonPhrase}: is the authority its issuer URL?";
+                return $"the provider's discovery document {url} answered {(int)response.StatusCode} {response.ReasonPhrase} (is the authority the provider's issuer URL)";
             }
 
             document = await response.Content.ReadFromJsonAsync<JsonElement>(timeout.Token);

@@ -143,7 +143,9 @@ public sealed class ConnectorConnection : IDisposable
             var json = status.ServingVersion == IngressVersion.Local ? ""
                 : _sentByVersion.GetValueOrDefault(status.ServingVersion)
                   ?? (status.ServingJson.Length > 0 && IngressVersion.Of(status.ServingJson) == status.ServingVersion ? status.ServingJson : null);
-            var rejected = status.RejectedVersion.Length == 0 ? ((string, string)?)null : (status.RejectedVersion, status.RejectedReason);
+            // The reason goes to logs, reports and pages: bounded, whatever a connector sends.
+            var rejected = status.RejectedVersion.Length == 0 ? ((string, string)?)null
+                : (status.RejectedVersion[..Math.Min(status.RejectedVersion.Length, 64)], status.RejectedReason[..Math.Min(status.RejectedReason.Length, 500)]);
             if (json is null || (Served?.Version == status.ServingVersion && Rejected == rejected))
             {
                 return false; // a version this edge never sent (cannot route by it), or nothing new

@@ -17,14 +17,14 @@ public static class ErrorPages
     /// The origin failed. Its address and the connector's error are internal: they go to the log and the trace, and
     /// on the page only to someone Access identified; anonymous clients get the request id to quote.
     /// </summary>
-    public static Task OriginFailedAsync(HttpContext context, int status, string code, string title, string detail)
+    public static Task OriginFailedAsync(HttpContext context, int status, string code, string title, string detail, string? shownToAnyone = null)
     {
         context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Tunnel.Edge.Origin")
             .LogWarning("{Host}: {Title}: {Detail} (request {RequestId})", HostOf(context), title, detail, context.TraceIdentifier);
         System.Diagnostics.Activity.Current?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, detail);
         var shown = context.Features.Get<Tunnel.Shared.Access.AccessIdentity>() is not null
             ? detail
-            : $"The origin of {HostOf(context)} could not be reached or failed. The details are in the edge's log under request id {context.TraceIdentifier}.";
+            : shownToAnyone ?? $"The origin of {HostOf(context)} could not be reached or failed. The details are in the edge's log under request id {context.TraceIdentifier}.";
         return WriteAsync(context, status, code, title, shown);
     }
 
@@ -89,7 +89,10 @@ public static class ErrorPages
     /// </summary>
     public static string AbsoluteHelpUrl(HttpContext context, string code)
     {
+        // Only on a hostname already found valid (the canonical target): a Host refused as malformed is never echoed.
         var help = HelpUrl(context, code);
-        return help.StartsWith('/') ? $"{context.Request.Scheme}://{context.Request.Host}{help}" : help;
+        return help.StartsWith('/') && context.Features.Get<RequestTarget.CanonicalTarget>() is { } target
+            ? $"{context.Request.Scheme}://{target.Host}{(context.Request.Host.Port is { } port ? $":{port}" : "")}{help}"
+            : help;
     }
 }

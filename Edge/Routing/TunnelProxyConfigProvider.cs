@@ -147,11 +147,24 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
                             : new Dictionary<string, string> { ["RequestHeader"] = "Host", ["Set"] = rule.HttpHostHeader }],
                     });
                 }
+
+                clusters.TryAdd(StatusCluster.ClusterId, StatusCluster);
+                routes.Add(new RouteConfig
+                {
+                    RouteId = $"{hostname}#no-rule",
+                    Order = OrderOf(hostname, NoRuleIndex),
+                    ClusterId = StatusCluster.ClusterId,
+                    Match = new RouteMatch { Hosts = [YarpHost(hostname)], Path = "/{**path}" },
+                    Metadata = new Dictionary<string, string> { [TunnelRouteMetadata.TunnelId] = tunnel.Id, [TunnelRouteMetadata.NoRule] = tunnel.Name },
+                });
             }
         }
 
         return new Snapshot(routes, clusters.Values.ToList());
     }
+
+    /// <summary>After every rule of a name (rule indexes stay below it), before any wildcard name's routes.</summary>
+    private const int NoRuleIndex = 99_999;
 
     /// <summary>Rule order within a name; every exact name before any wildcard, whatever its rule index.</summary>
     private static int OrderOf(string host, int ruleIndex) => (host.StartsWith("*.", StringComparison.Ordinal) ? 100_000 : 0) + ruleIndex;

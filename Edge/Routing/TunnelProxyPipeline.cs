@@ -26,11 +26,18 @@ public static class TunnelProxyPipeline
             return Task.CompletedTask;
         }
 
+        if (metadata?.GetValueOrDefault(TunnelRouteMetadata.NoRule) is { } owner)
+        {
+            return UnroutedRequests.NoIngressRuleAsync(context, owner);
+        }
+
         if (metadata?.GetValueOrDefault(TunnelRouteMetadata.IngressRefused) is { } refusal)
         {
             // The reason may name paths on the connector's host: only identified people see it, everyone sees what to do.
             return ErrorPages.OriginFailedAsync(context, StatusCodes.Status502BadGateway, ErrorCodes.IngressRefused, "Ingress rules refused",
-                $"The connectors of tunnel '{metadata[TunnelRouteMetadata.Offline]}' refused its ingress rules: {refusal}. Fix them and set them again (tunnel ingress set), or run tunnel info for details.");
+                $"The connectors of tunnel '{metadata[TunnelRouteMetadata.Offline]}' refused its ingress rules: {refusal}. Fix them and set them again (tunnel ingress set), or run tunnel info for details.",
+                $"The connectors of {ErrorPages.HostOf(context)} refused the ingress rules they were given, and have no others to serve. " +
+                $"The details are in `tunnel info` and in the edge's log under request id {context.TraceIdentifier}.");
         }
 
         if (metadata?.GetValueOrDefault(TunnelRouteMetadata.Offline) is { } tunnelName)

@@ -13,6 +13,11 @@ public static class TunnelRouteMetadata
     public const string IngressVersion = "tunnel.ingress";
     /// <summary>1-based index of the ingress rule a route or cluster was built from (the connector's originRequest follows it).</summary>
     public const string Rule = "tunnel.rule";
+    /// <summary>
+    /// On the last route of each of a tunnel's names: no rule matched. It claims the name, so a wildcard route of
+    /// another tunnel never takes a name routed exactly to this one, whatever its rules say (or do not).
+    /// </summary>
+    public const string NoRule = "tunnel.no-rule";
     /// <summary>On routes of a tunnel whose connectors serve no rule: why they refused the control plane's rules.</summary>
     public const string IngressRefused = "tunnel.ingress-refused";
     /// <summary>On routes of tcp://, ssh:// and rdp:// rules: the service that `tunnel access` clients reach over a WebSocket.</summary>

@@ -23,7 +23,11 @@ public static class UnroutedRequests
             return ErrorPages.TunnelOfflineAsync(context, tunnel.Name, "no connector of it is online");
         }
 
-        return ErrorPages.WriteAsync(context, StatusCodes.Status404NotFound, ErrorCodes.NoIngressRule, "No ingress rule",
-            $"No ingress rule of tunnel '{tunnel.Name}' matches {host}{context.Request.Path}. Add a rule for it to the connector's config.");
+        return NoIngressRuleAsync(context, tunnel.Name);
     }
+
+    public static Task NoIngressRuleAsync(HttpContext context, string tunnelName) =>
+        ErrorPages.WriteAsync(context, StatusCodes.Status404NotFound, ErrorCodes.NoIngressRule, "No ingress rule",
+            $"No ingress rule of tunnel '{tunnelName}' matches {ErrorPages.HostOf(context)}{context.Request.Path}. Add a rule for it to the connector's config " +
+            "(or `tunnel ingress set`); a connector started with only --token serves the rules the control plane holds.");
 }

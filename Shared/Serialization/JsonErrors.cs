@@ -19,7 +19,7 @@ public static partial class JsonErrors
             var parent = path.EndsWith("." + unmapped.Groups["key"].Value, StringComparison.Ordinal)
                 ? path[..^(unmapped.Groups["key"].Value.Length + 1)]
                 : path;
-            return $"unknown key '{unmapped.Groups["key"].Value}' at {parent}: check its spelling (keys are camelCase, e.g. emailDomain)";
+            return $"unknown key '{unmapped.Groups["key"].Value}' at {parent}: check its spelling (keys are camelCase)";
         }
 
         // A primitive of the wrong kind: the reader's inner message names both kinds (the outer one may name the parent type).

@@ -71,5 +71,37 @@ public sealed class StrictInputTests(SqliteStackFixture fixture) : IClassFixture
 
         detail = await ProblemDetailAsync(await Stack.Api.PostAsync("api/access/apps", new StringContent("""{"name": "x", "policies": {}}""", Encoding.UTF8, "application/json")));
         Assert.Contains("$.policies: expected a list", detail);
+
+        detail = await ProblemDetailAsync(await Stack.Api.PostAsync("api/tunnels", new StringContent("", Encoding.UTF8, "application/json")));
+        Assert.Contains("takes a JSON body", detail);
+        detail = await ProblemDetailAsync(await Stack.Api.GetAsync("api/audit?limit=abc"));
+        Assert.Contains("parameter 'limit' cannot be 'abc'", detail);
+    }
+
+    [Fact]
+    public async Task Paths_methods_and_ids_the_api_does_not_have_say_so()
+    {
+        foreach (var (method, path, status, expected) in new[]
+        {
+            (HttpMethod.Get, "api/nope", HttpStatusCode.NotFound, "nothing at GET /api/nope"),
+            (HttpMethod.Delete, "api/access/service-tokens/not-an-id", HttpStatusCode.NotFound, "ids are ids"),
+        })
+        {
+            var response = await Stack.Api.SendAsync(new HttpRequestMessage(method, path) { Content = new StringContent("{}", Encoding.UTF8, "application/json") });
+            Assert.Equal(status, response.StatusCode);
+            var detail = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString();
+            Assert.True(detail?.Contains(expected, StringComparison.Ordinal) == true, $"{method} {path}: {detail}");
+        }
+    }
+
+    [Fact]
+    public async Task The_login_hostname_cannot_be_a_routed_name()
+    {
+        var (_, hostname, _) = await Stack.NewRoutedTunnelAsync();
+        var detail = await ProblemDetailAsync(await Stack.Api.PutAsJsonAsync("api/access/identity-provider", new
+        {
+            authHostname = hostname, authority = "https://login.example.com", clientId = "c", clientSecret = "s", skipDiscoveryCheck = true,
+        }));
+        Assert.Contains($"{hostname} is routed to a tunnel", detail);
     }
 }

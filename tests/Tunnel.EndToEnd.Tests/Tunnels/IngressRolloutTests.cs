@@ -66,7 +66,7 @@ public sealed class IngressRolloutTests(SqliteStackFixture fixture) : IClassFixt
         {
             var page = WebUtility.HtmlDecode(await dashboard.GetStringAsync($"tunnels/{name}"));
             Assert.Contains("served by 0 of 4 connection(s)", page);
-            Assert.Contains("refused these rules and serves its previous ones: ingress rule #1: originRequest: caPool file /nonexistent/tunnel-test-ca.pem does not exist", page);
+            Assert.Contains("refused these rules (it serves its previous rules, if it has any): ingress rule #1: originRequest: caPool file /nonexistent/tunnel-test-ca.pem does not exist", page);
         }
 
         // Reconnected while the refusal stands (the edge restarts): the new connections say which rules they kept,

@@ -154,6 +154,18 @@ public class IngressTests(SqliteStackFixture fixture) : IClassFixture<SqliteStac
         Assert.Equal(HttpStatusCode.ServiceUnavailable, exactPage.StatusCode); // the exact route's tunnel has no connector
         Assert.Contains($"Tunnel '{exact}'", await exactPage.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.NotFound, (await Stack.Public.GetAsync(Stack.PublicUrl(zone))).StatusCode); // the zone itself is not below it
+
+        // A name routed exactly to a tunnel whose connector serves no rules stays that tunnel's: 404 no_ingress_rule,
+        // never the wildcard tunnel's origin (a connector started with only --token and no rules in the control plane).
+        var empty = $"empty-{Guid.NewGuid():N}"[..14];
+        var (_, emptyToken) = await Stack.CreateTunnelAsync(empty);
+        await Stack.RouteAsync(empty, $"e.{zone}");
+        Stack.StartRemotelyManagedConnector(emptyToken);
+        var claimed = await Eventually.Until(() => Stack.Public.GetAsync(Stack.PublicUrl($"e.{zone}", "/small")),
+            // 200 (the wildcard tunnel's origin) until the exact route reaches the edge; with the defect, forever.
+            r => r.StatusCode is not (HttpStatusCode.ServiceUnavailable or HttpStatusCode.OK), TimeSpan.FromSeconds(20), "the empty tunnel's connector online, its name its own");
+        Assert.Equal(HttpStatusCode.NotFound, claimed.StatusCode);
+        Assert.Equal("no_ingress_rule", claimed.Headers.GetValues("X-Tunnel-Error").Single());
     }
 
     [Fact]
