@@ -78,14 +78,14 @@ public static class AccessAdminCommands
                 t => $"{t.Text("id"),-36}  {t.Text("name"),-20}  {t.Text("clientId"),-45}  {t.Time("expiresAt", "never"),-19}  {t.TokenStatus()}");
             return 0;
         });
-        var tokenId = new Argument<string>("TOKEN") { Description = "Service token name or id, from `tunnel access service-tokens list`" };
+        var tokenId = new Argument<string>("TOKEN") { Description = "Service token name, client id or id, from `tunnel access service-tokens list`" };
         var tokenRevoke = new Command("revoke", "Revoke a service token") { tokenId };
         tokenRevoke.SetAction(async (parse, ct) =>
         {
             using var api = CommonOptions.CreateClient(parse);
             var text = parse.GetValue(tokenId)!;
             var id = await NameResolver.IdAsync(api, "api/access/service-tokens", text, "service token", "tunnel access service-tokens list", ct,
-                t => t.TokenStatus() == "active");
+                t => t.TokenStatus() == "active", alsoKey: "clientId");
             await api.DeleteAsync($"api/access/service-tokens/{id}", ct);
             Console.WriteLine(Guid.TryParse(text, out _) ? $"Revoked service token {id}" : $"Revoked service token {text} ({id})");
             return 0;

@@ -72,6 +72,12 @@ public sealed class ControlPlaneApiClient : IDisposable
         {
             response = await _http.SendAsync(request, ct);
         }
+        catch (HttpRequestException ex) when (ex.HttpRequestError is HttpRequestError.ResponseEnded or HttpRequestError.InvalidResponse
+            && _baseUrl.Scheme == Uri.UriSchemeHttp)
+        {
+            // A TLS server reading a plain-http request closes without an HTTP answer.
+            throw new CliException($"the control plane at {_baseUrl} did not answer plain http: it most likely serves https; use --api {new UriBuilder(_baseUrl) { Scheme = Uri.UriSchemeHttps }.Uri.GetLeftPart(UriPartial.Authority)}");
+        }
         catch (HttpRequestException ex)
         {
             throw new CliException($"cannot reach the control plane at {_baseUrl}: {ex.GetBaseException().Message} (set --api or TUNNEL_API; for a self-signed certificate, --api-ca or TUNNEL_API_CA)");

@@ -33,6 +33,15 @@ public sealed class ErrorPagesTests
     }
 
     [Fact]
+    public void A_host_refused_as_malformed_is_never_echoed_in_the_link()
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Scheme = "https";
+        context.Request.Host = new HostString("xn--other-.localhost");
+        Assert.Equal("/.tunnel/troubleshooting#bad_host", ErrorPages.AbsoluteHelpUrl(context, ErrorCodes.BadHost));
+    }
+
+    [Fact]
     public async Task A_page_that_reports_success_has_no_troubleshooting_link()
     {
         var (body, _) = await RenderAsync("text/html", new EdgeOptions(), 200, ErrorCodes.SignedOut);
@@ -46,6 +55,7 @@ public sealed class ErrorPagesTests
         var context = new DefaultHttpContext { RequestServices = services.BuildServiceProvider() };
         context.Request.Scheme = "https";
         context.Request.Host = new HostString("app.example.com");
+        context.Features.Set(new Tunnel.Edge.RequestTarget.CanonicalTarget("app.example.com", "/", "/")); // a hostname found valid
         context.Request.Headers.Accept = accept;
         var buffer = new MemoryStream();
         context.Response.Body = buffer;

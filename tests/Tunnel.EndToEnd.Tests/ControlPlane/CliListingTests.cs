@@ -79,6 +79,23 @@ public class CliListingTests(SqliteStackFixture fixture) : IClassFixture<SqliteS
         var revoke = await Stack.CliAsync("access", "service-tokens", "revoke", active);
         Assert.True(revoke.ExitCode == 0, revoke.Output);
         Assert.EndsWith("revoked", Row((await Stack.CliAsync("access", "service-tokens", "list")).Output, active).TrimEnd());
+
+        // The client id, which the list shows and policies name, identifies a token too.
+        var byClientId = Unique("svc-client");
+        var created = await Stack.CliAsync("access", "service-tokens", "create", byClientId);
+        var clientId = created.Output.Split('\n').Single(l => l.StartsWith("Tunnel-Access-Client-Id: ", StringComparison.Ordinal))["Tunnel-Access-Client-Id: ".Length..].Trim();
+        var revokedById = await Stack.CliAsync("access", "service-tokens", "revoke", clientId);
+        Assert.True(revokedById.ExitCode == 0, revokedById.Output);
+        Assert.EndsWith("revoked", Row((await Stack.CliAsync("access", "service-tokens", "list")).Output, byClientId).TrimEnd());
+    }
+
+    [Fact]
+    public async Task Plain_http_to_the_https_control_plane_says_to_use_https()
+    {
+        var http = $"http://127.0.0.1:{Stack.ControlPlanePort}";
+        var result = await Stack.CliAsync("list", "--api", http);
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains($"it most likely serves https; use --api https://127.0.0.1:{Stack.ControlPlanePort}", result.Output);
     }
 
     [Fact]
