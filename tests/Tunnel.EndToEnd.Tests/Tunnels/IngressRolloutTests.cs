@@ -74,6 +74,9 @@ public sealed class IngressRolloutTests(SqliteStackFixture fixture) : IClassFixt
         await Stack.Edge!.StopAsync(TimeSpan.FromSeconds(15));
         await Stack.StartEdgeAsync();
         await Stack.WaitServedAsync(hostname);
+        // The control plane hears of the new connections from the edge's report, a moment after they serve.
+        await Eventually.Until(() => Stack.Api.GetFromJsonAsync<JsonElement>($"api/tunnels/{name}"),
+            t => t.GetProperty("ingress").GetProperty("connections").GetInt32() == 4, TimeSpan.FromSeconds(20), "the 4 new connections reported");
 
         // Usable rules again: accepted by every connection, and the edge routes by them.
         var fixedRules = await Stack.CliAsync("ingress", "set", name, await ConfigAsync(name, $"""
@@ -84,7 +87,7 @@ public sealed class IngressRolloutTests(SqliteStackFixture fixture) : IClassFixt
               - service: {Origin}
             """));
         Assert.True(fixedRules.ExitCode == 0, fixedRules.Output);
-        Assert.Contains("Accepted by 4 of 4 connection(s)", fixedRules.Output);
+        Assert.True(fixedRules.Output.Contains("Accepted by 4 of 4 connection(s)", StringComparison.Ordinal), fixedRules.Output);
         Assert.Equal((HttpStatusCode)418, (await Stack.Public.GetAsync(Stack.PublicUrl(hostname, "/teapot"))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await Stack.Public.GetAsync(Stack.PublicUrl(hostname, "/small"))).StatusCode);
         Assert.Contains("served by 4 of 4 connection(s)", (await Stack.CliAsync("info", name)).Output);
