@@ -24,6 +24,20 @@ app.MapGet("/slow/{ms:int}", async (int ms, HttpContext ctx) =>
     return Results.Text("done\n");
 });
 
+// Held until `POST /release/{key}`: requests in flight for exactly as long as a test needs, whatever the machine's speed.
+var holds = new System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource>();
+TaskCompletionSource Hold(string key) => holds.GetOrAdd(key, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+app.MapGet("/hold/{key}", async (string key, HttpContext ctx) =>
+{
+    await Hold(key).Task.WaitAsync(ctx.RequestAborted);
+    return Results.Text("released\n");
+});
+app.MapPost("/release/{key}", (string key) =>
+{
+    Hold(key).TrySetResult();
+    return Results.Text("released\n");
+});
+
 // Who Access let through, verified from the signed assertion (the origin-side sample of AccessAssertion.cs).
 app.MapGet("/whoami", async (HttpContext ctx, Tunnel.DemoOrigin.AccessAssertion assertion) =>
 {

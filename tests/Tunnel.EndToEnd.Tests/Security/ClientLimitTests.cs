@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Security;
@@ -42,7 +43,7 @@ public sealed class ClientLimitTests(LimitedEdgeFixture fixture) : IClassFixture
         {
             DefaultRequestVersion = HttpVersion.Version20,
             DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Timeout = TimeSpan.FromSeconds(30),
+            Timeout = TimeSpan.FromSeconds(90),
         };
     }
 
@@ -54,47 +55,93 @@ public sealed class ClientLimitTests(LimitedEdgeFixture fixture) : IClassFixture
         return hostname;
     }
 
-    private static async Task<List<(HttpStatusCode Status, string Body)>> FloodAsync(HttpClient client, Uri url, int count) =>
-        [.. await Task.WhenAll(Enumerable.Range(0, count).Select(async _ =>
+    /// <summary>Requests held at the origin until released; each outcome is recorded as it arrives.</summary>
+    private sealed class Flood
+    {
+        public ConcurrentQueue<(HttpStatusCode? Status, string Body)> Outcomes { get; } = new();
+
+        public List<Task> Requests { get; } = [];
+
+        public void Send(HttpClient client, Uri url, int count) => Requests.AddRange(Enumerable.Range(0, count).Select(async _ =>
         {
-            using var response = await client.GetAsync(url);
-            return (response.StatusCode, await response.Content.ReadAsStringAsync());
-        }))];
+            try
+            {
+                using var response = await client.GetAsync(url);
+                Outcomes.Enqueue((response.StatusCode, await response.Content.ReadAsStringAsync()));
+            }
+            catch (Exception ex)
+            {
+                Outcomes.Enqueue((null, ex.Message));
+            }
+        }));
+
+        public int Count(HttpStatusCode status) => Outcomes.Count(o => o.Status == status);
+
+        public override string ToString() => string.Join("; ", Outcomes.GroupBy(o => o.Status).Select(g => $"{g.Count()} × {(g.Key is { } s ? (int)s : "error")} {g.First().Body.Trim()}"));
+
+        /// <summary>Waits until the given number were refused (the rest being held), failing at once on anything else.</summary>
+        public async Task RefusedAsync(int count)
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (Count(HttpStatusCode.TooManyRequests) < count)
+            {
+                Assert.True(Outcomes.All(o => o.Status == HttpStatusCode.TooManyRequests), $"a held request ended early: {this}");
+                Assert.True(DateTime.UtcNow < deadline, $"{count} refusals did not come within 60 s: {this}");
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    private async Task ReleaseAsync(string key)
+    {
+        using var origin = new HttpClient();
+        (await origin.PostAsync($"http://127.0.0.1:{Stack.OriginPort}/release/{key}", null)).EnsureSuccessStatusCode();
+    }
 
     [Fact]
     public async Task One_client_cannot_hold_all_of_a_tunnels_streams_and_others_are_still_served()
     {
         var hostname = await ServedHostnameAsync();
-        var slow = Stack.PublicUrl(hostname, "/slow/3000");
 
-        // One HTTP/2 connection with 30 requests in flight: 20 served, the rest refused for that connection.
+        // One HTTP/2 connection with 30 requests in flight: 20 held, the rest refused for that connection.
         using (var one = ClientFrom(IPAddress.Loopback))
         {
-            var results = await FloodAsync(one, slow, 30);
-            Assert.Equal(20, results.Count(r => r.Status == HttpStatusCode.OK));
-            Assert.All(results.Where(r => r.Status != HttpStatusCode.OK), r =>
+            var flood = new Flood();
+            flood.Send(one, Stack.PublicUrl(hostname, "/hold/one"), 30);
+            await flood.RefusedAsync(10);
+            await ReleaseAsync("one");
+            await Task.WhenAll(flood.Requests);
+            Assert.Equal(20, flood.Count(HttpStatusCode.OK));
+            Assert.All(flood.Outcomes.Where(o => o.Status != HttpStatusCode.OK), o =>
             {
-                Assert.Equal(HttpStatusCode.TooManyRequests, r.Status);
-                Assert.Contains("This connection has 20 requests in flight", r.Body);
+                Assert.Equal(HttpStatusCode.TooManyRequests, o.Status);
+                Assert.Contains("This connection has 20 requests in flight", o.Body);
             });
         }
 
-        // Three connections from one address, 15 each: 30 served for that address; while that address is at its bound,
-        // another address is still served (its own bound, not the flooder's).
+        // Three connections from one address, 15 each: 30 held for that address, 15 refused; while that address is at
+        // its bound, another address is still served (its own bound, not the flooder's).
         var clients = Enumerable.Range(0, 3).Select(_ => ClientFrom(IPAddress.Loopback)).ToList();
-        using var other = ClientFrom(IPAddress.Parse("127.0.0.2"));
-        // Held long enough (15 s) that the probes below see the bound even on a busy machine.
-        var held = Stack.PublicUrl(hostname, "/slow/15000");
-        var flood = clients.Select(c => FloodAsync(c, held, 15)).ToList();
-        using var flooder = ClientFrom(IPAddress.Loopback);
-        await Eventually.Until(() => flooder.GetAsync(Stack.PublicUrl(hostname, "/small")), r => r.StatusCode == HttpStatusCode.TooManyRequests,
-            TimeSpan.FromSeconds(10), "the flooding address at its bound");
-        using var served = await other.GetAsync(Stack.PublicUrl(hostname, "/small"));
-        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
-        var all = (await Task.WhenAll(flood)).SelectMany(r => r).ToList();
-        // 30 at most (a /small probe may briefly hold a slot as the flood starts); without the bound all 45 would pass.
-        Assert.InRange(all.Count(r => r.Status == HttpStatusCode.OK), 28, 30);
-        Assert.All(all.Where(r => r.Status != HttpStatusCode.OK), r => Assert.Contains("Your address has 30 requests", r.Body));
+        var three = new Flood();
+        clients.ForEach(c => three.Send(c, Stack.PublicUrl(hostname, "/hold/three"), 15));
+        await three.RefusedAsync(15);
+        using (var flooder = ClientFrom(IPAddress.Loopback))
+        using (var refused = await flooder.GetAsync(Stack.PublicUrl(hostname, "/small")))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        }
+
+        using (var other = ClientFrom(IPAddress.Parse("127.0.0.2")))
+        using (var served = await other.GetAsync(Stack.PublicUrl(hostname, "/small")))
+        {
+            Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        }
+
+        await ReleaseAsync("three");
+        await Task.WhenAll(three.Requests);
+        // Without the bound all 45 would be served.
+        Assert.Equal(30, three.Count(HttpStatusCode.OK));
+        Assert.All(three.Outcomes.Where(o => o.Status != HttpStatusCode.OK), o => Assert.Contains("Your address has 30 requests", o.Body));
         clients.ForEach(c => c.Dispose());
     }
 
