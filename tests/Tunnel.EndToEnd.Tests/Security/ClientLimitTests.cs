@@ -42,7 +42,7 @@ public sealed class ClientLimitTests(LimitedEdgeFixture fixture) : IClassFixture
         {
             DefaultRequestVersion = HttpVersion.Version20,
             DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Timeout = TimeSpan.FromSeconds(30),
+            Timeout = TimeSpan.FromSeconds(60), // the held requests take 25 s
         };
     }
 
@@ -83,12 +83,12 @@ public sealed class ClientLimitTests(LimitedEdgeFixture fixture) : IClassFixture
         // another address is still served (its own bound, not the flooder's).
         var clients = Enumerable.Range(0, 3).Select(_ => ClientFrom(IPAddress.Loopback)).ToList();
         using var other = ClientFrom(IPAddress.Parse("127.0.0.2"));
-        // Held long enough (15 s) that the probes below see the bound even on a busy machine.
-        var held = Stack.PublicUrl(hostname, "/slow/15000");
+        // Held long enough (25 s) that the probes below see the bound even on a busy machine (45 streams to open first).
+        var held = Stack.PublicUrl(hostname, "/slow/25000");
         var flood = clients.Select(c => FloodAsync(c, held, 15)).ToList();
         using var flooder = ClientFrom(IPAddress.Loopback);
         await Eventually.Until(() => flooder.GetAsync(Stack.PublicUrl(hostname, "/small")), r => r.StatusCode == HttpStatusCode.TooManyRequests,
-            TimeSpan.FromSeconds(10), "the flooding address at its bound");
+            TimeSpan.FromSeconds(20), "the flooding address at its bound");
         using var served = await other.GetAsync(Stack.PublicUrl(hostname, "/small"));
         Assert.Equal(HttpStatusCode.OK, served.StatusCode);
         var all = (await Task.WhenAll(flood)).SelectMany(r => r).ToList();
