@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need when it is missing, then runs every test (unit and end-to-end).
+# The end-to-end tests start their own throwaway PostgreSQL cluster, OpenSSH server, OIDC provider (Node.js) and
+# headless Chromium (driven by Playwright, never downloaded); they need those binaries, from Debian's packages.
+# Extra arguments go to `dotnet test` (e.g. --filter "FullyQualifiedName~IngressTests").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+need=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh >/dev/null || need+=(openssh-client)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+command -v node >/dev/null || need+=(nodejs)
+command -v npm >/dev/null || need+=(npm)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "Installing what the tests need: ${need[*]}"
+  sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -q
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q "${need[@]}"
+fi
+
+# The development OIDC provider's npm packages, from its lock file.
+(cd deploy/dev-oidc-provider && npm ci --no-audit --no-fund --loglevel=error)
+
+exec dotnet test Tunnel.sln "$@"
