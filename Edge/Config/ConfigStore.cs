@@ -42,18 +42,11 @@ public sealed class ConfigStore
     /// The routing view of a version of remote rules a connection serves: the current one (parsed with the snapshot)
     /// or an earlier one a connector kept when it refused the current.
     /// </summary>
-    public IReadOnlyList<IngressRule>? ParseRemoteIngress(string json)
-    {
-        foreach (var tunnel in _state.Snapshot?.Tunnels ?? [])
-        {
-            if (tunnel.IngressJson == json)
-            {
-                return _state.RemoteIngress.GetValueOrDefault(tunnel.Id);
-            }
-        }
-
-        return State.ParseIngress(json, "(earlier version)", _logger);
-    }
+    public IReadOnlyList<IngressRule>? ParseRemoteIngress(string tunnelId, string json) =>
+        // One lookup, not a scan of every tunnel: routes are rebuilt for all tunnels on each connection change.
+        _state.ById.TryGetValue(tunnelId, out var tunnel) && tunnel.IngressJson == json
+            ? _state.RemoteIngress.GetValueOrDefault(tunnelId)
+            : State.ParseIngress(json, "(earlier version)", _logger);
 
     /// <summary>The tunnel routed for a hostname: its exact route, else the closest wildcard route above it.</summary>
     public TunnelConfig? FindByHostname(string hostname)

@@ -14,7 +14,7 @@ public static class IngressSelection
 {
     public sealed record Choice(string Version, IReadOnlyList<IngressRule> Rules, string? Refusal);
 
-    public static Choice? Choose(TunnelConfig tunnel, ImmutableArray<ConnectorConnection> connections, Func<string, IReadOnlyList<IngressRule>?> parseRemote)
+    public static Choice? Choose(TunnelConfig tunnel, ImmutableArray<ConnectorConnection> connections, Func<string, string, IReadOnlyList<IngressRule>?> parseRemote)
     {
         ConnectorConnection? chosen = null;
         var desired = IngressVersion.Of(tunnel.IngressJson);
@@ -50,7 +50,7 @@ public static class IngressSelection
             return null;
         }
 
-        var rules = choice.IsRemote ? parseRemote(choice.RemoteJson) ?? [] : choice.LocalRules;
+        var rules = choice.IsRemote ? parseRemote(tunnel.Id, choice.RemoteJson) ?? [] : choice.LocalRules;
         return new Choice(choice.Version, rules, choice.Version == desired ? null : refusal);
     }
 }
