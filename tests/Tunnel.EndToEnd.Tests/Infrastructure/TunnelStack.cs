@@ -114,25 +114,66 @@ public sealed class TunnelStack : IAsyncDisposable
         return client;
     }
 
+    public int PeerPort { get; } = Ports.Free();
+
+    /// <summary>The edge every stack starts with, as a member of the edge cluster.</summary>
+    public EdgeNode FirstEdge => new(this, $"edge-{PublicPort}", Path.Combine(_dir, "edge"), PublicPort, ConnectorPort, ManagementPort, PeerPort) { Process = Edge };
+
+    /// <summary>The edges started besides the first one (<see cref="AddEdgeAsync"/>).</summary>
+    public List<EdgeNode> MoreEdges { get; } = [];
+
     public async Task StartEdgeAsync()
     {
-        Edge = TestProcess.StartDotnet("edge", Binaries.Edge,
+        Edge = await StartEdgeProcessAsync(FirstEdge);
+        Public?.Dispose();
+        Public = PublicClient(File.Exists(EdgeCa) ? EdgeCa : ConnectorCa);
+    }
+
+    /// <summary>
+    /// Another edge of the same control plane, on ports of its own; it shares the first edge's development CA, so
+    /// clients and connectors trust every edge alike.
+    /// </summary>
+    public async Task<EdgeNode> AddEdgeAsync(string id)
+    {
+        var node = new EdgeNode(this, id, Path.Combine(_dir, id), Ports.Free(), Ports.Free(), Ports.Free(), Ports.Free());
+        var certs = Path.Combine(_dir, "edge", "certs");
+        if (Directory.Exists(certs))
+        {
+            Directory.CreateDirectory(Path.Combine(node.DataDirectory, "certs"));
+            foreach (var file in Directory.GetFiles(certs, "dev-ca*"))
+            {
+                File.Copy(file, Path.Combine(node.DataDirectory, "certs", Path.GetFileName(file)), overwrite: true);
+            }
+        }
+
+        node.Process = await StartEdgeProcessAsync(node);
+        MoreEdges.Add(node);
+        return node;
+    }
+
+    /// <summary>Starts (or restarts) an edge process for the node and waits until it is ready.</summary>
+    public async Task<TestProcess> StartEdgeProcessAsync(EdgeNode node)
+    {
+        var process = TestProcess.StartDotnet(node.Id, Binaries.Edge,
         [
-            $"--Edge:Id=edge-{PublicPort}",
-            $"--Edge:DataDirectory={Path.Combine(_dir, "edge")}",
+            $"--Edge:Id={node.Id}",
+            $"--Edge:DataDirectory={node.DataDirectory}",
             "--Edge:BindAddress=127.0.0.1",
-            $"--Edge:PublicHttpsPort={PublicPort}",
-            $"--Edge:ConnectorPort={ConnectorPort}",
-            $"--Edge:ManagementPort={ManagementPort}",
+            $"--Edge:PublicHttpsPort={node.PublicPort}",
+            $"--Edge:ConnectorPort={node.ConnectorPort}",
+            $"--Edge:ManagementPort={node.ManagementPort}",
+            $"--Edge:PeerPort={node.PeerPort}",
+            $"--Edge:PeerUrl=https://localhost:{node.PeerPort}",
+            $"--Edge:ConnectorUrl=https://localhost:{node.ConnectorPort}",
             $"--Edge:ControlPlaneUrl=https://127.0.0.1:{ControlPlanePort}",
             $"--Edge:ControlPlaneKey={EdgeKey}",
             $"--Edge:ControlPlaneCa={ControlPlaneCa}",
             .. EdgeArgs,
         ], ServiceEnvironment);
-        using var management = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ManagementPort}/") };
-        await WaitReadyAsync(management, "readyz", Edge);
-        Public?.Dispose();
-        Public = PublicClient(File.Exists(EdgeCa) ? EdgeCa : ConnectorCa);
+        node.Process = process;
+        using var management = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{node.ManagementPort}/") };
+        await WaitReadyAsync(management, "readyz", process);
+        return process;
     }
 
     /// <summary>An HTTPS client for public hostnames: any *.localhost name goes to the edge's public port.</summary>
@@ -281,7 +322,7 @@ public sealed class TunnelStack : IAsyncDisposable
             await c.DisposeAsync();
         }
 
-        foreach (var p in new[] { Edge, ControlPlane, Origin })
+        foreach (var p in MoreEdges.Select(e => e.Process).Append(Edge).Append(ControlPlane).Append(Origin))
         {
             if (p is not null)
             {
