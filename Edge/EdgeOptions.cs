@@ -33,6 +33,27 @@ public sealed class EdgeOptions
     [Range(1, 65535)]
     public int ConnectorPort { get; set; } = 7844;
 
+    /// <summary>TLS HTTP/2 port where peer edges open tunnel streams through this one (edge-to-edge only); 0 turns it off.</summary>
+    [Range(0, 65535)]
+    public int PeerPort { get; set; } = 7846;
+
+    /// <summary>
+    /// How other edges reach this one's peer port (https://HOST:PORT; in Kubernetes the pod's own address). Not set:
+    /// this edge takes no peer calls, so tunnels whose connectors are only here are served only here.
+    /// </summary>
+    [Url]
+    public string? PeerUrl { get; set; }
+
+    /// <summary>CA (or certificate) PEM that peer edges' certificates chain to; the development CA when the edge uses it, else system trust.</summary>
+    public string? PeerCa { get; set; }
+
+    /// <summary>
+    /// This edge's own connector address (https://HOST:PORT), told to connectors so they spread their connections
+    /// over edges; not set where connectors reach the edges only through one load-balanced address.
+    /// </summary>
+    [Url]
+    public string? ConnectorUrl { get; set; }
+
     /// <summary>Plain-HTTP port for /healthz and /readyz, kept apart from the public hostnames' paths.</summary>
     [Range(1, 65535)]
     public int ManagementPort { get; set; } = 7845;

@@ -35,6 +35,10 @@ builder.Services.AddHostedService<ConnectorDrain>();
 
 builder.Services.AddSingleton<Tunnel.Edge.Telemetry.EdgeMetrics>();
 builder.Services.AddSingleton<TunnelDialer>();
+builder.Services.AddSingleton<Tunnel.Edge.Peering.PeerKey>();
+builder.Services.AddSingleton<Tunnel.Edge.Peering.PeerChannels>();
+builder.Services.AddSingleton<Tunnel.Edge.Peering.PeerHealth>();
+builder.Services.AddSingleton<Tunnel.Edge.Peering.PeerDialer>();
 builder.Services.AddSingleton<MatcherPolicy, IngressPathMatcherPolicy>();
 builder.Services.AddSingleton<IProxyConfigProvider, TunnelProxyConfigProvider>();
 builder.Services.AddReverseProxy().AddTransforms(RequestIdTransform.Apply);
@@ -53,6 +57,7 @@ app.UseEdgeAccess(options);
 // Each endpoint is served on one listener only (ListenerEndpointPolicy), whatever the request says.
 app.MapDefaultEndpoints().OnListener(Listener.Management);
 app.MapGrpcService<TunnelEdgeGrpcService>().OnListener(Listener.Connector);
+app.MapGrpcService<Tunnel.Edge.Peering.EdgePeerGrpcService>().OnListener(Listener.Peer);
 app.MapReverseProxy(TunnelProxyPipeline.Configure).OnListener(Listener.Public);
 app.MapFallback(UnroutedRequests.HandleAsync).OnListener(Listener.Public);
 app.Run();

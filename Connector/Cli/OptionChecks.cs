@@ -66,15 +66,21 @@ public static class OptionChecks
 
     private static void Check<T>(OptionResult result, Option<T> option, Func<string, string?> problem)
     {
-        var value = result.GetValueOrDefault<T>()?.ToString();
-        if (string.IsNullOrWhiteSpace(value) || problem(value) is not { } message)
+        // An option given several times (--edge A --edge B) is checked value by value.
+        var value0 = result.GetValueOrDefault<T>();
+        var values = value0 is string[] many ? many.Cast<string?>() : new[] { value0?.ToString() };
+        foreach (var value in values)
         {
+            if (string.IsNullOrWhiteSpace(value) || problem(value) is not { } message)
+            {
+                continue;
+            }
+
+            // A value from the environment names its variable: the user did not type it on this command line.
+            var source = result.Implicit && EnvironmentVariable(option) is { } variable ? $"{option.Name} (from {variable})" : option.Name;
+            result.AddError($"{source} '{value}' {message}");
             return;
         }
-
-        // A value from the environment names its variable: the user did not type it on this command line.
-        var source = result.Implicit && EnvironmentVariable(option) is { } variable ? $"{option.Name} (from {variable})" : option.Name;
-        result.AddError($"{source} '{value}' {message}");
     }
 
     /// <summary>The environment variable an option falls back to, as its description names it ("[env TUNNEL_X]").</summary>

@@ -24,7 +24,11 @@ public static class RunCommand
             Description = "PEM file of the CA that signed the edge's certificate [env TUNNEL_EDGE_CA]",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TUNNEL_EDGE_CA"),
         };
-        var edge = new Option<string?>("--edge") { Description = "The edge's connector address (https://HOST:PORT), overriding the one in the token" };
+        var edge = new Option<string[]>("--edge")
+        {
+            Description = "An edge's connector address (https://HOST:PORT), overriding the one in the token; repeat it to spread the connections over these edges only (no discovery)",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var connectorId = new Option<string?>("--connector-id") { Description = "Names this connector replica (random by default)" };
         var grace = new Option<string>("--grace-period")
         {
@@ -68,7 +72,7 @@ public static class RunCommand
     }
 
     internal static ConnectorSettings Resolve(string? tokenText, string? url, string? configPath, int haConnections,
-        string? edgeCa, string? edgeOverride, string? connectorId, string? gracePeriod = null)
+        string? edgeCa, IReadOnlyList<string>? edgeOverride, string? connectorId, string? gracePeriod = null)
     {
         var grace = TimeSpan.FromSeconds(30);
         if (gracePeriod is not null && !OriginRequest.TryParseDuration(gracePeriod, out grace))
@@ -104,14 +108,22 @@ public static class RunCommand
             throw new CliException(ex.Message, 2);
         }
 
-        var edgeText = edgeOverride ?? token!.EdgeUrl;
-        if (!Uri.TryCreate(edgeText, UriKind.Absolute, out var edgeUrl) || edgeUrl.Scheme != "https")
+        // Edges named on the command line are used as they are; the token's edge is where discovery starts.
+        var pinned = edgeOverride is { Count: > 0 };
+        var edges = new List<Uri>();
+        foreach (var edgeText in pinned ? edgeOverride! : [token!.EdgeUrl])
         {
-            throw new CliException($"edge address '{edgeText}' must be an https:// URL", 2);
+            if (!Uri.TryCreate(edgeText, UriKind.Absolute, out var edgeUrl) || edgeUrl.Scheme != "https")
+            {
+                throw new CliException($"edge address '{edgeText}' must be an https:// URL", 2);
+            }
+
+            edges.Add(edgeUrl);
         }
 
-        return new ConnectorSettings(token!, edgeUrl, edgeCa, ingress, haConnections,
-            string.IsNullOrWhiteSpace(connectorId) ? Guid.NewGuid().ToString("N")[..12] : connectorId, Grace: grace);
+        return new ConnectorSettings(token!, edges[0], edgeCa, ingress, haConnections,
+            string.IsNullOrWhiteSpace(connectorId) ? Guid.NewGuid().ToString("N")[..12] : connectorId, Grace: grace,
+            PinnedEdges: pinned ? edges : null);
     }
 
     private static ILoggerFactory CreateLoggers() => LoggerFactory.Create(b =>

@@ -4,7 +4,11 @@ using Tunnel.Shared.Security;
 
 namespace Tunnel.Connector.Connection;
 
-/// <summary>Everything a running connector needs, resolved from flags, environment and config file. Ingress is null when the control plane provides it.</summary>
+/// <summary>
+/// Everything a running connector needs, resolved from flags, environment and config file. Ingress is null when the
+/// control plane provides it. <see cref="EdgeUrl"/> is the first edge dialed; with <see cref="PinnedEdges"/> (edges
+/// given with --edge) only those are used, else the edges the cluster tells of at registration.
+/// </summary>
 public sealed record ConnectorSettings(
     TunnelToken Token,
     Uri EdgeUrl,
@@ -13,7 +17,8 @@ public sealed record ConnectorSettings(
     int HaConnections,
     string ConnectorId,
     int DataStreamPool = 4,
-    TimeSpan? Grace = null)
+    TimeSpan? Grace = null,
+    IReadOnlyList<Uri>? PinnedEdges = null)
 {
     /// <summary>How long a stopping connector lets streams in flight finish.</summary>
     public TimeSpan GracePeriod => Grace ?? TimeSpan.FromSeconds(30);

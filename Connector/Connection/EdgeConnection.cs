@@ -11,8 +11,11 @@ namespace Tunnel.Connector.Connection;
 /// One HTTP/2 connection to the edge (its own channel, so its own TCP connection): registers on the Control
 /// stream, heartbeats, and keeps a pool of parked Data calls. Returns or throws when the connection ends.
 /// </summary>
-public sealed class EdgeConnection(ConnectorSettings settings, ActiveIngress ingress, StreamActivity activity, int index, OriginDialer dialer, ILogger logger)
+public sealed class EdgeConnection(ConnectorSettings settings, Uri edgeUrl, ActiveIngress ingress, StreamActivity activity, int index, OriginDialer dialer, ILogger logger)
 {
+    /// <summary>Told the edges of the cluster each time the edge registers this connection.</summary>
+    public Action<IEnumerable<string>>? OnEdgesLearned { get; init; }
+
     private readonly SemaphoreSlim _writeLock = new(1, 1); // heartbeats and Unregister share the Control stream
     private IClientStreamWriter<ConnectorMessage>? _control;
 
@@ -26,7 +29,7 @@ public sealed class EdgeConnection(ConnectorSettings settings, ActiveIngress ing
     {
         var handler = TrustedCertificates.CreateHandler(settings.EdgeCaPath);
         handler.InitialHttp2StreamWindowSize = 4 * 1024 * 1024;
-        var channel = GrpcChannel.ForAddress(settings.EdgeUrl, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+        var channel = GrpcChannel.ForAddress(edgeUrl, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
         // Two lifetimes: the connection in service (Control stream, heartbeats, parked calls), and the streams it
         // carries, which may outlive it when the edge asks the connector to move.
         var inService = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -64,7 +67,8 @@ public sealed class EdgeConnection(ConnectorSettings settings, ActiveIngress ing
 
         using var control = client.Control(headers, cancellationToken: inService.Token);
         var registered = await RegisterAsync(control, inService.Token);
-        logger.LogInformation("Connection {Index} registered with edge {EdgeId} at {EdgeUrl}", index, registered.EdgeId, settings.EdgeUrl);
+        logger.LogInformation("Connection {Index} registered with edge {EdgeId} at {EdgeUrl}", index, registered.EdgeId, edgeUrl);
+        OnEdgesLearned?.Invoke(registered.Edges);
         var status = ingress.ApplyRemote(registered.IngressJson);
         if (index == 0 && registered.IngressJson.Length == 0)
         {
@@ -158,7 +162,7 @@ public sealed class EdgeConnection(ConnectorSettings settings, ActiveIngress ing
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.Unauthenticated)
         {
-            throw new TokenRefusedException($"tunnel token refused by edge at {settings.EdgeUrl}: {ex.Status.Detail}");
+            throw new TokenRefusedException($"tunnel token refused by edge at {edgeUrl}: {ex.Status.Detail}");
         }
 
         throw new IOException("the edge closed the control stream before confirming the registration");

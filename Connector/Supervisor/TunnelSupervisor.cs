@@ -17,6 +17,7 @@ public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory 
     private readonly ActiveIngress _ingress = new(settings.Ingress, loggers.CreateLogger("tunnel.ingress"));
     private readonly StreamActivity _activity = new();
     private readonly ConcurrentDictionary<int, EdgeConnection> _live = new();
+    private readonly EdgeAddresses _edges = new(settings);
 
     /// <summary>Connections the edge has registered now.</summary>
     public int RegisteredConnections => _live.Values.Count(c => c.IsRegistered);
@@ -42,7 +43,7 @@ public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory 
             }
         }).ToList();
 
-        _logger.LogInformation("Starting tunnel {TunnelId}: connector {ConnectorId} (version {Version}), {Count} connections to {EdgeUrl}",
+        _logger.LogInformation("Starting tunnel {TunnelId}: connector {ConnectorId} (version {Version}), {Count} connections to {EdgeUrl} (and the other edges it tells of)",
             settings.Token.TunnelId, settings.ConnectorId, ConnectorSettings.Version, settings.HaConnections, settings.EdgeUrl);
         Task? draining = null;
         await using (stopRequested.Register(() => draining = DrainThenStopAsync(stop)))
@@ -75,14 +76,17 @@ public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory 
         await stop.CancelAsync();
     }
 
+    /// <summary>Connection index's own loop: it dials its edge, and on a loss the next edge after a backoff.</summary>
     private async Task KeepConnectedAsync(int index, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger("tunnel.connection");
         var backoff = new Backoff(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30));
-        while (!cancellationToken.IsCancellationRequested)
+        await _edges.WaitForDiscoveryAsync(index, cancellationToken);
+        for (var attempt = 0; !cancellationToken.IsCancellationRequested; attempt++)
         {
             string reason;
-            var connection = new EdgeConnection(settings, _ingress, _activity, index, _dialer, logger);
+            var edgeUrl = _edges.For(index, attempt);
+            var connection = new EdgeConnection(settings, edgeUrl, _ingress, _activity, index, _dialer, logger) { OnEdgesLearned = _edges.Learn };
             try
             {
                 _live[index] = connection;
@@ -103,7 +107,12 @@ public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory 
             }
             catch (Exception ex)
             {
-                (reason, var fatal) = EdgeFailure.Describe(ex, settings.EdgeUrl);
+                (reason, var fatal) = EdgeFailure.Describe(ex, edgeUrl);
+                if (index == 0 && attempt == 0)
+                {
+                    _edges.Learn([]); // the other connections stop waiting for the edge list
+                }
+
                 if (fatal)
                 {
                     throw new EdgeUnusableException(reason);
@@ -125,7 +134,8 @@ public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory 
             }
 
             var delay = backoff.Next();
-            logger.LogWarning("Connection {Index} to {EdgeUrl} is down ({Reason}); reconnecting in {Delay:0.0} s", index, settings.EdgeUrl, reason, delay.TotalSeconds);
+            logger.LogWarning("Connection {Index} to {EdgeUrl} is down ({Reason}); reconnecting to {Next} in {Delay:0.0} s",
+                index, edgeUrl, reason, _edges.For(index, attempt + 1), delay.TotalSeconds);
             Telemetry.ConnectorTelemetry.Reconnected();
             await Task.Delay(delay, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }

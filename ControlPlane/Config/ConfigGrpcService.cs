@@ -50,10 +50,13 @@ public sealed class ConfigGrpcService(
             .Select(c => (Report: c, TunnelId: Guid.TryParse(c.TunnelId, out var id) && known.Contains(id) ? id : Guid.Empty))
             .Where(r => r.TunnelId != Guid.Empty) // a tunnel deleted while its connector was still up
             .ToList();
+        var placementsChanged = false;
         await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
         {
             db.ChangeTracker.Clear();
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            var before = await EdgePlacements.OfEdgeAsync(db, request.EdgeId, now, ct);
+            await EdgePlacements.SaveEdgeAsync(db, request, now, ct);
             await db.Connections.Where(c => c.EdgeId == request.EdgeId).ExecuteDeleteAsync(ct);
             foreach (var (c, tunnelId) in rows)
             {
@@ -71,13 +74,22 @@ public sealed class ConfigGrpcService(
                     IngressVersion = NullIfEmpty(c.IngressVersion),
                     IngressRejectedVersion = NullIfEmpty(c.IngressRejectedVersion),
                     IngressRejectedReason = NullIfEmpty(c.IngressRejectedReason is { Length: > 1000 } r ? r[..1000] : c.IngressRejectedReason),
+                    LocalIngressJson = EdgePlacements.LocalRulesJson(c.LocalIngress),
                     ReportedAt = now,
                 });
             }
 
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
+            placementsChanged = before != EdgePlacements.Describe(request, rows.Select(r => r.Report));
         }, context.CancellationToken);
+
+        // Which edge holds which tunnel is part of the snapshot: every edge hears of a change at once.
+        if (placementsChanged)
+        {
+            signal.NotifyChanged();
+        }
+
         return new ConnectionReportAck();
     }
 

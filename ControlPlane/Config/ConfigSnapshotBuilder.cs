@@ -19,6 +19,7 @@ public sealed class ConfigSnapshotBuilder(TunnelDbContext db, Access.AccessSnaps
             snapshot.Tunnels.Add(config);
         }
 
+        await EdgePlacements.AddToAsync(snapshot, db, cancellationToken);
         snapshot.AccessJson = Tunnel.Shared.Access.AccessJson.Serialize(await access.BuildAsync(cancellationToken));
         return snapshot;
     }

@@ -12,6 +12,7 @@ public abstract class TunnelDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<TunnelEntity> Tunnels => Set<TunnelEntity>();
     public DbSet<HostnameEntity> Hostnames => Set<HostnameEntity>();
     public DbSet<ConnectionEntity> Connections => Set<ConnectionEntity>();
+    public DbSet<EdgeEntity> Edges => Set<EdgeEntity>();
     public DbSet<ApiTokenEntity> ApiTokens => Set<ApiTokenEntity>();
     public DbSet<UserEntity> Users => Set<UserEntity>();
     public DbSet<AuditEventEntity> AuditEvents => Set<AuditEventEntity>();
@@ -52,6 +53,14 @@ public abstract class TunnelDbContext(DbContextOptions options) : DbContext(opti
             b.HasIndex(c => c.EdgeId);
             b.HasIndex(c => c.TunnelId);
             b.HasOne<TunnelEntity>().WithMany().HasForeignKey(c => c.TunnelId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<EdgeEntity>(b =>
+        {
+            b.ToTable("edges");
+            b.HasKey(e => e.EdgeId);
+            b.Property(e => e.EdgeId).HasMaxLength(128);
+            b.Property(e => e.PeerUrl).HasMaxLength(512);
+            b.Property(e => e.ConnectorUrl).HasMaxLength(512);
         });
         modelBuilder.Entity<ApiTokenEntity>(b =>
         {

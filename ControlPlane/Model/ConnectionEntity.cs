@@ -17,6 +17,8 @@ public sealed class ConnectionEntity
     /// <summary>The last ingress version its connector refused, and why.</summary>
     public string? IngressRejectedVersion { get; set; }
     public string? IngressRejectedReason { get; set; }
+    /// <summary>The connector's own ingress rules (protobuf JSON list) when it serves "local" ones; other edges route by them.</summary>
+    public string? LocalIngressJson { get; set; }
     /// <summary>When the edge last reported it; rows of an edge that stopped reporting are stale.</summary>
     public DateTimeOffset ReportedAt { get; set; }
 }

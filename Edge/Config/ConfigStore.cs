@@ -35,6 +35,11 @@ public sealed class ConfigStore
 
     public TunnelConfig? FindTunnel(string tunnelId) => _state.ById.GetValueOrDefault(tunnelId);
 
+    /// <summary>The edges of the cluster that reported lately (this one among them, once it has).</summary>
+    public IReadOnlyList<EdgeInfo> Edges => (IReadOnlyList<EdgeInfo>?)_state.Snapshot?.Edges ?? [];
+
+    public EdgeInfo? FindEdge(string edgeId) => _state.EdgesById.GetValueOrDefault(edgeId);
+
     /// <summary>The tunnel's ingress rules when the control plane manages them; null when its connectors bring their own.</summary>
     public IReadOnlyList<IngressRule>? RemoteIngressFor(string tunnelId) => _state.RemoteIngress.GetValueOrDefault(tunnelId);
 
@@ -141,6 +146,7 @@ public sealed class ConfigStore
             ById = tunnels.ToFrozenDictionary(t => t.Id, StringComparer.OrdinalIgnoreCase);
             ByHostname = tunnels.SelectMany(t => t.Hostnames.Select(h => (h, t)))
                 .ToFrozenDictionary(p => p.h, p => p.t, StringComparer.OrdinalIgnoreCase);
+            EdgesById = (snapshot?.Edges ?? Enumerable.Empty<EdgeInfo>()).ToFrozenDictionary(e => e.EdgeId, StringComparer.Ordinal);
             RemoteIngress = tunnels.Where(t => t.IngressJson.Length > 0)
                 .Select(t => (t.Id, Rules: ParseIngress(t.IngressJson, t.Name, logger)))
                 .Where(p => p.Rules is not null)
@@ -148,6 +154,7 @@ public sealed class ConfigStore
         }
 
         public FrozenDictionary<string, IReadOnlyList<IngressRule>> RemoteIngress { get; }
+        public FrozenDictionary<string, EdgeInfo> EdgesById { get; }
 
         /// <summary>The control plane validated the rules; the edge needs only what routing uses.</summary>
         public static IReadOnlyList<IngressRule>? ParseIngress(string json, string tunnelName, ILogger? logger)

@@ -9,6 +9,7 @@ namespace Tunnel.Edge.Connectors;
 public sealed class ConnectionReporter(
     ConnectorRegistry registry,
     ControlPlaneChannel channel,
+    Peering.PeerHealth peers,
     IOptions<EdgeOptions> options,
     ILogger<ConnectionReporter> logger) : BackgroundService
 {
@@ -46,10 +47,12 @@ public sealed class ConnectionReporter(
 
     private ConnectionReport BuildReport()
     {
-        var report = new ConnectionReport { EdgeId = options.Value.Id };
+        var o = options.Value;
+        var report = new ConnectionReport { EdgeId = o.Id, PeerUrl = o.PeerPort > 0 ? o.PeerUrl ?? "" : "", ConnectorUrl = o.ConnectorUrl ?? "" };
+        report.Peers.AddRange(peers.Report());
         foreach (var c in registry.All)
         {
-            report.Connections.Add(new LiveConnection
+            var live = new LiveConnection
             {
                 ConnectionId = c.Id,
                 TunnelId = c.TunnelId,
@@ -62,7 +65,13 @@ public sealed class ConnectionReporter(
                 IngressVersion = c.Served?.Version ?? "",
                 IngressRejectedVersion = c.Rejected?.Version ?? "",
                 IngressRejectedReason = c.Rejected?.Reason ?? "",
-            });
+            };
+            if (c.Served is { IsRemote: false } local)
+            {
+                live.LocalIngress.AddRange(local.LocalRules); // other edges route the tunnel by them
+            }
+
+            report.Connections.Add(live);
         }
 
         return report;

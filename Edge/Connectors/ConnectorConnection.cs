@@ -97,12 +97,13 @@ public sealed class ConnectorConnection : IDisposable
     /// Registered carries the tunnel's current ingress rules from the control plane; decided under the write lock,
     /// so an <see cref="UpdateIngressAsync"/> never overtakes it.
     /// </summary>
-    public Task SendRegisteredAsync(string edgeId, Func<string> currentIngressJson, IEnumerable<string> warnings) => SendAsync(() =>
+    public Task SendRegisteredAsync(string edgeId, Func<string> currentIngressJson, IEnumerable<string> warnings, IEnumerable<string> edges) => SendAsync(() =>
     {
         _ingressSent = currentIngressJson();
         Sent(_ingressSent);
         var registered = new Registered { EdgeId = edgeId, ConnectionId = Id, IngressJson = _ingressSent };
         registered.Warnings.AddRange(warnings);
+        registered.Edges.AddRange(edges);
         return new EdgeMessage { Registered = registered };
     });
 

@@ -7,13 +7,14 @@ namespace Tunnel.Edge.Connectors;
 /// A Data call the connector opened and the edge holds until a request needs an upstream connection.
 /// The gRPC handler waits on <see cref="Completion"/>; returning from it ends the call.
 /// </summary>
-public sealed class ParkedDataCall(IAsyncStreamReader<DataFrame> reader, IServerStreamWriter<DataFrame> writer, CancellationToken callAborted)
+public sealed class ParkedDataCall(IAsyncStreamReader<DataFrame> reader, IServerStreamWriter<DataFrame> writer, CancellationToken callAborted) : IDataCall
 {
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _claimed;
 
     public IAsyncStreamReader<DataFrame> Reader { get; } = reader;
     public IServerStreamWriter<DataFrame> Writer { get; } = writer;
+    IAsyncStreamWriter<DataFrame> IDataCall.Writer => Writer;
     public CancellationToken CallAborted { get; } = callAborted;
     public Task Completion => _done.Task;
 

@@ -30,7 +30,7 @@ public sealed class TunnelEdgeGrpcService(
         {
             // The connector's own rules whose hostname is not routed here: a typo shows up in its log, not as a bare 404.
             var warnings = RuleCoverage.UnroutedRules(connection.Ingress.Select(r => r.Hostname), tunnel.Hostnames, tunnel.Name);
-            await connection.SendRegisteredAsync(options.Value.Id, () => config.FindTunnel(tunnel.Id)?.IngressJson ?? "", warnings);
+            await connection.SendRegisteredAsync(options.Value.Id, () => config.FindTunnel(tunnel.Id)?.IngressJson ?? "", warnings, ConnectorAddresses());
             await foreach (var message in requestStream.ReadAllAsync(connection.Closed))
             {
                 if (message.KindCase == ConnectorMessage.KindOneofCase.Unregister)
@@ -100,6 +100,20 @@ public sealed class TunnelEdgeGrpcService(
         {
             await call.Completion.WaitAsync(ended.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
+    }
+
+    /// <summary>
+    /// Where the connector may place its connections: every edge that advertises a connector address (this one
+    /// included), so its connections spread over edges; none when this edge advertises none (one shared address).
+    /// </summary>
+    private IEnumerable<string> ConnectorAddresses()
+    {
+        if (options.Value.ConnectorUrl is not { Length: > 0 } own)
+        {
+            return [];
+        }
+
+        return config.Edges.Select(e => e.ConnectorUrl).Where(u => u.Length > 0).Append(own).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal);
     }
 
     private static async Task<Register> ReadRegistrationAsync(IAsyncStreamReader<ConnectorMessage> requestStream, CancellationToken cancellationToken)

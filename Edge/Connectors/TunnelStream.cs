@@ -6,21 +6,23 @@ namespace Tunnel.Edge.Connectors;
 
 /// <summary>
 /// One upstream connection to an origin, as the proxy's HTTP client sees it: a duplex byte stream over a
-/// claimed Data call. Disposing it ends the call, which makes the connector close the origin socket.
+/// claimed Data call (on this edge or through a peer edge). Disposing it ends the call, which makes the connector close the origin socket.
 /// </summary>
 public sealed class TunnelStream : Stream
 {
-    private readonly ParkedDataCall _call;
+    private readonly IDataCall _call;
     private readonly Telemetry.EdgeMetrics _metrics;
+    private readonly bool _viaPeer;
 
     private ReadOnlyMemory<byte> _pending;
     private bool _eof;
     private int _disposed;
 
-    public TunnelStream(ParkedDataCall call, Telemetry.EdgeMetrics metrics)
+    public TunnelStream(IDataCall call, Telemetry.EdgeMetrics metrics, bool viaPeer)
     {
         _call = call;
         _metrics = metrics;
+        _viaPeer = viaPeer;
         metrics.StreamActive(1);
     }
 
@@ -44,7 +46,7 @@ public sealed class TunnelStream : Stream
             }
 
             _pending = frame.Data.Memory;
-            _metrics.FromOrigin(_pending.Length);
+            _metrics.FromOrigin(_pending.Length, _viaPeer);
             if (buffer.IsEmpty)
             {
                 return 0; // zero-byte read: data is available now
@@ -67,7 +69,7 @@ public sealed class TunnelStream : Stream
                 // Safe to wrap without copying: the frame is serialized before WriteAsync completes.
                 await _call.Writer.WriteAsync(new DataFrame { Data = UnsafeByteOperations.UnsafeWrap(buffer[..n]) }, cancellationToken);
                 buffer = buffer[n..];
-                _metrics.ToOrigin(n);
+                _metrics.ToOrigin(n, _viaPeer);
             }
         }
         catch (Exception ex) when (ex is RpcException or InvalidOperationException)

@@ -14,6 +14,9 @@ public enum Listener
 
     /// <summary>Health and metrics for the operator.</summary>
     Management,
+
+    /// <summary>Where peer edges open tunnel streams through this edge: the peer gRPC service and nothing else.</summary>
+    Peer,
 }
 
 /// <summary>Endpoint metadata: the one listener an endpoint is served on. Endpoints without it are served nowhere.</summary>
@@ -27,6 +30,7 @@ public static class EdgeListeners
         var port = context.Connection.LocalPort;
         return port == options.ConnectorPort ? Listener.Connector
             : port == options.ManagementPort ? Listener.Management
+            : options.PeerPort != 0 && port == options.PeerPort ? Listener.Peer
             : Listener.Public;
     }
 

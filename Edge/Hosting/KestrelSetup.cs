@@ -53,6 +53,15 @@ internal static class KestrelSetup
                 l.Protocols = HttpProtocols.Http2;
                 l.UseHttps(tls);
             });
+
+            if (options.PeerPort > 0)
+            {
+                kestrel.Listen(address, options.PeerPort, l =>
+                {
+                    l.Protocols = HttpProtocols.Http2;
+                    l.UseHttps(tls);
+                });
+            }
         });
     }
 }

@@ -61,7 +61,7 @@ internal static class RequestLimits
             {
                 // Tunnel streams are silent one way for as long as the other way is busy (an upload's answer comes at
                 // its end): the slow-body rate is for public clients only.
-                if (listener == Listener.Connector && context.Features.Get<IHttpMinRequestBodyDataRateFeature>() is { } rate)
+                if (listener is Listener.Connector or Listener.Peer && context.Features.Get<IHttpMinRequestBodyDataRateFeature>() is { } rate)
                 {
                     rate.MinDataRate = null;
                 }

@@ -53,4 +53,23 @@ public static class IngressSelection
         var rules = choice.IsRemote ? parseRemote(tunnel.Id, choice.RemoteJson) ?? [] : choice.LocalRules;
         return new Choice(choice.Version, rules, choice.Version == desired ? null : refusal);
     }
+
+    /// <summary>
+    /// For a tunnel with no usable connection on this edge: the rules its connections on peer edges serve (from the
+    /// snapshot), by the same preference. An earlier control-plane version is skipped: only its hash is known here.
+    /// </summary>
+    public static Choice? ChooseFromPeers(TunnelConfig tunnel, IEnumerable<Placement> placements, IReadOnlyList<IngressRule>? currentRemote)
+    {
+        var desired = IngressVersion.Of(tunnel.IngressJson);
+        var usable = placements.Where(p => p.IngressVersion == desired || p.IngressVersion == IngressVersion.Local).ToList();
+        var chosen = usable.FirstOrDefault(p => p.IngressVersion == desired)
+            ?? usable.GroupBy(p => p.IngressVersion).MaxBy(g => g.Sum(p => p.Connections))?.First();
+        if (chosen is null)
+        {
+            return null;
+        }
+
+        IReadOnlyList<IngressRule> rules = chosen.IngressVersion == IngressVersion.Local ? chosen.LocalIngress : currentRemote ?? [];
+        return new Choice(chosen.IngressVersion, rules, null);
+    }
 }

@@ -8,16 +8,38 @@ namespace Tunnel.Edge.Routing;
 
 /// <summary>
 /// Opens an upstream connection to an origin service of a tunnel: claims a parked Data call from one of the
-/// tunnel's connector connections (round robin, so replicas share the load), names the service, and waits
-/// for the connector's answer.
+/// tunnel's connector connections on this edge (round robin, so replicas share the load), names the service, and
+/// waits for the connector's answer. When this edge holds no usable connection of the tunnel, the stream is opened
+/// through a peer edge that does (<see cref="Peering.PeerDialer"/>).
 /// </summary>
-public sealed class TunnelDialer(ConnectorRegistry registry, IOptions<EdgeOptions> options, Telemetry.EdgeMetrics metrics, ILogger<TunnelDialer> logger)
+public sealed class TunnelDialer(ConnectorRegistry registry, Peering.PeerDialer peers, IOptions<EdgeOptions> options, Telemetry.EdgeMetrics metrics, ILogger<TunnelDialer> logger)
 {
     private const int MaxAttempts = 3;
     private int _next;
 
     /// <summary>Opens a stream to <paramref name="service"/> on a connection serving ingress <paramref name="ingressVersion"/>.</summary>
     public async ValueTask<Stream> OpenAsync(string tunnelId, string ingressVersion, int rule, string service, CancellationToken cancellationToken)
+    {
+        var traceparent = System.Diagnostics.Activity.Current?.Id ?? "";
+        // Local connections first: a peer hop costs a little latency and the peer's bandwidth.
+        if (registry.ConnectionsFor(tunnelId).IsEmpty && peers.Holds(tunnelId, ingressVersion))
+        {
+            return new TunnelStream(await peers.OpenAsync(tunnelId, ingressVersion, rule, service, traceparent, cancellationToken), metrics, viaPeer: true);
+        }
+
+        try
+        {
+            return new TunnelStream(await OpenLocalAsync(tunnelId, ingressVersion, rule, service, traceparent, cancellationToken), metrics, viaPeer: false);
+        }
+        catch (TunnelUnavailableException) when (peers.Holds(tunnelId, ingressVersion))
+        {
+            // Its connections here went away or offered no stream meanwhile; the ones on peers may.
+            return new TunnelStream(await peers.OpenAsync(tunnelId, ingressVersion, rule, service, traceparent, cancellationToken), metrics, viaPeer: true);
+        }
+    }
+
+    /// <summary>A claimed Data call of one of this edge's own connections, its connector having opened the origin.</summary>
+    public async Task<IDataCall> OpenLocalAsync(string tunnelId, string ingressVersion, int rule, string service, string traceparent, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(options.Value.StreamWait + options.Value.OriginOpenTimeout);
@@ -27,7 +49,7 @@ public sealed class TunnelDialer(ConnectorRegistry registry, IOptions<EdgeOption
             var call = await ClaimAsync(tunnelId, ingressVersion, cancellationToken);
             try
             {
-                await call.Writer.WriteAsync(new DataFrame { Open = new OpenStream { Service = service, Rule = rule, Traceparent = System.Diagnostics.Activity.Current?.Id ?? "" } }, deadline.Token);
+                await call.Writer.WriteAsync(new DataFrame { Open = new OpenStream { Service = service, Rule = rule, Traceparent = traceparent } }, deadline.Token);
                 if (!await call.Reader.MoveNext(deadline.Token))
                 {
                     throw new IOException("the connector closed the data stream before answering");
@@ -47,7 +69,7 @@ public sealed class TunnelDialer(ConnectorRegistry registry, IOptions<EdgeOption
                 }
 
                 metrics.StreamOpened("ok");
-                return new TunnelStream(call, metrics);
+                return call;
             }
             catch (Exception ex) when (ex is IOException or RpcException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
             {

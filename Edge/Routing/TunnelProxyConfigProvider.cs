@@ -20,8 +20,11 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
 
     private readonly TimeSpan _originIdleTimeout;
 
+    private readonly string _edgeId;
+
     public TunnelProxyConfigProvider(ConfigStore config, ConnectorRegistry registry, Microsoft.Extensions.Options.IOptions<EdgeOptions> options)
     {
+        _edgeId = options.Value.Id;
         _originIdleTimeout = options.Value.OriginIdleTimeout;
         _config = config;
         _registry = registry;
@@ -59,8 +62,10 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
         var clusters = new Dictionary<string, ClusterConfig>(StringComparer.Ordinal);
         foreach (var tunnel in _config.Tunnels)
         {
-            // Online tunnels route by the rules their connections confirmed serving (see IngressSelection).
-            var choice = IngressSelection.Choose(tunnel, _registry.ConnectionsFor(tunnel.Id), _config.ParseRemoteIngress);
+            // Online tunnels route by the rules their connections confirmed serving (see IngressSelection): this
+            // edge's own connections, else those on peer edges (streams then go through a peer).
+            var choice = IngressSelection.Choose(tunnel, _registry.ConnectionsFor(tunnel.Id), _config.ParseRemoteIngress)
+                ?? IngressSelection.ChooseFromPeers(tunnel, PeerPlacements(tunnel), _config.RemoteIngressFor(tunnel.Id));
             if (choice is null || (choice.Rules.Count == 0 && choice.Refusal is not null))
             {
                 // Still claim the tunnel's names, so a wildcard route of another tunnel cannot take them.
@@ -162,6 +167,10 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
 
         return new Snapshot(routes, clusters.Values.ToList());
     }
+
+    /// <summary>Placements of the tunnel on other edges that take peer calls.</summary>
+    private IEnumerable<Tunnel.Shared.Protocol.Placement> PeerPlacements(Tunnel.Shared.Protocol.TunnelConfig tunnel) =>
+        tunnel.Placements.Where(p => p.EdgeId != _edgeId && _config.FindEdge(p.EdgeId)?.PeerUrl.Length > 0);
 
     /// <summary>After every rule of a name (rule indexes stay below it), before any wildcard name's routes.</summary>
     private const int NoRuleIndex = 99_999;

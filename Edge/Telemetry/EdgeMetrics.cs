@@ -23,14 +23,26 @@ public sealed class EdgeMetrics
         meter.CreateObservableGauge("tunnel.edge.config_version", () => config.Version, null, "Version of the config snapshot this edge routes by");
         _streamOpens = meter.CreateCounter<long>("tunnel.edge.stream_opens", "{stream}", "Tunnel streams asked of connectors, by result");
         _activeStreams = meter.CreateUpDownCounter<long>("tunnel.edge.active_streams", "{stream}", "Tunnel streams open now");
-        _bytes = meter.CreateCounter<long>("tunnel.edge.stream_bytes", "By", "Bytes carried through tunnel streams, by direction");
+        _bytes = meter.CreateCounter<long>("tunnel.edge.stream_bytes", "By", "Bytes carried through tunnel streams, by direction and path (local, peer)");
+        _peerOpens = meter.CreateCounter<long>("tunnel.edge.peer_stream_opens", "{stream}", "Tunnel streams this edge asked of peer edges, by peer and result");
+        _peerServed = meter.CreateCounter<long>("tunnel.edge.peer_streams_served", "{stream}", "Tunnel streams this edge opened for peer edges");
     }
+
+    private readonly Counter<long> _peerOpens;
+    private readonly Counter<long> _peerServed;
+
+    public void PeerStreamOpened(string peer, string result) =>
+        _peerOpens.Add(1, new KeyValuePair<string, object?>("peer", peer), new KeyValuePair<string, object?>("result", result));
+
+    public void PeerStreamServed() => _peerServed.Add(1);
 
     public void StreamOpened(string result) => _streamOpens.Add(1, new KeyValuePair<string, object?>("result", result));
 
     public void StreamActive(int delta) => _activeStreams.Add(delta);
 
-    public void ToOrigin(long bytes) => _bytes.Add(bytes, new KeyValuePair<string, object?>("direction", "to_origin"));
+    public void ToOrigin(long bytes, bool viaPeer) =>
+        _bytes.Add(bytes, new KeyValuePair<string, object?>("direction", "to_origin"), new KeyValuePair<string, object?>("path", viaPeer ? "peer" : "local"));
 
-    public void FromOrigin(long bytes) => _bytes.Add(bytes, new KeyValuePair<string, object?>("direction", "from_origin"));
+    public void FromOrigin(long bytes, bool viaPeer) =>
+        _bytes.Add(bytes, new KeyValuePair<string, object?>("direction", "from_origin"), new KeyValuePair<string, object?>("path", viaPeer ? "peer" : "local"));
 }

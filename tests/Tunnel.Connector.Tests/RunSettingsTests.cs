@@ -39,7 +39,7 @@ public class RunSettingsTests
     [Fact]
     public void Plain_http_edges_are_refused()
     {
-        var ex = Assert.Throws<CliException>(() => RunCommand.Resolve(Token, "http://localhost:1", null, 4, null, "http://edge:7844", null));
+        var ex = Assert.Throws<CliException>(() => RunCommand.Resolve(Token, "http://localhost:1", null, 4, null, ["http://edge:7844"], null));
         Assert.Contains("https://", ex.Message);
     }
 

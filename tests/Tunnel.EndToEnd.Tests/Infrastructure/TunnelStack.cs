@@ -117,7 +117,9 @@ public sealed class TunnelStack : IAsyncDisposable
     public int PeerPort { get; } = Ports.Free();
 
     /// <summary>The edge every stack starts with, as a member of the edge cluster.</summary>
-    public EdgeNode FirstEdge => new(this, $"edge-{PublicPort}", Path.Combine(_dir, "edge"), PublicPort, ConnectorPort, ManagementPort, PeerPort) { Process = Edge };
+    public EdgeNode FirstEdge => _firstEdge ??= new(this, $"edge-{PublicPort}", Path.Combine(_dir, "edge"), PublicPort, ConnectorPort, ManagementPort, PeerPort);
+
+    private EdgeNode? _firstEdge;
 
     /// <summary>The edges started besides the first one (<see cref="AddEdgeAsync"/>).</summary>
     public List<EdgeNode> MoreEdges { get; } = [];
@@ -171,6 +173,11 @@ public sealed class TunnelStack : IAsyncDisposable
             .. EdgeArgs,
         ], ServiceEnvironment);
         node.Process = process;
+        if (node == FirstEdge)
+        {
+            Edge = process;
+        }
+
         using var management = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{node.ManagementPort}/") };
         await WaitReadyAsync(management, "readyz", process);
         return process;

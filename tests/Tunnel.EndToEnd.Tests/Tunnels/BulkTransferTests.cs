@@ -78,7 +78,7 @@ public class BulkTransferTests(SqliteStackFixture fixture) : IClassFixture<Sqlit
     }
 
     /// <summary>A read-only stream of `length` bytes of the origin's pattern, hashed as it is read.</summary>
-    private sealed class PatternStream(long length, IncrementalHash hash) : Stream
+    internal sealed class PatternStream(long length, IncrementalHash hash) : Stream
     {
         private long _position;
 

@@ -225,6 +225,9 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
                     b.Property<DateTimeOffset>("LastHeartbeat")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("LocalIngressJson")
+                        .HasColumnType("text");
+
                     b.Property<string>("RemoteAddress")
                         .IsRequired()
                         .HasMaxLength(128)
@@ -248,6 +251,32 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
                     b.HasIndex("TunnelId");
 
                     b.ToTable("connections", (string)null);
+                });
+
+            modelBuilder.Entity("Tunnel.ControlPlane.Model.EdgeEntity", b =>
+                {
+                    b.Property<string>("EdgeId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<string>("ConnectorUrl")
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)");
+
+                    b.Property<string>("PeerHealthJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("PeerUrl")
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)");
+
+                    b.Property<DateTimeOffset>("ReportedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("EdgeId");
+
+                    b.ToTable("edges", (string)null);
                 });
 
             modelBuilder.Entity("Tunnel.ControlPlane.Model.HostnameEntity", b =>

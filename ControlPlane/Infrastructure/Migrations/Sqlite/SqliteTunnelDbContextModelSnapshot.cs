@@ -218,6 +218,9 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
                     b.Property<DateTimeOffset>("LastHeartbeat")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("LocalIngressJson")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("RemoteAddress")
                         .IsRequired()
                         .HasMaxLength(128)
@@ -241,6 +244,32 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
                     b.HasIndex("TunnelId");
 
                     b.ToTable("connections", (string)null);
+                });
+
+            modelBuilder.Entity("Tunnel.ControlPlane.Model.EdgeEntity", b =>
+                {
+                    b.Property<string>("EdgeId")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ConnectorUrl")
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PeerHealthJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PeerUrl")
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset>("ReportedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("EdgeId");
+
+                    b.ToTable("edges", (string)null);
                 });
 
             modelBuilder.Entity("Tunnel.ControlPlane.Model.HostnameEntity", b =>
