@@ -54,3 +54,17 @@ for target in order:
     (_, _, _, mbs, _, cpu), low, high, err = m
     direct = median("bulk", "direct", 1)
     print(f"| {target} | {mbs:,.1f} | {spread(low, high, '{:,.0f}')} | {mbs / direct[0][3]:.2f} | {cpu_text(cpu)} | {err} |")
+
+# The edge cluster's extra hop: a second edge serving the tunnel through the edge that holds its connections.
+peer, local = "tunnel via peer edge", "tunnel (http)"
+if (("small", peer, 64) in cells) and (("small", local, 64) in cells):
+    print("\n## Cost of one peer-edge hop (tunnel via peer edge against the direct edge, plain HTTP)\n")
+    print("| cell | direct edge | via peer edge | × direct edge |")
+    print("| --- | ---: | ---: | ---: |")
+    for c in (1, 16, 64):
+        a, b = median("small", local, c), median("small", peer, c)
+        if a and b:
+            print(f"| small, {c} conns (req/s) | {a[0][0]:,.0f} | {b[0][0]:,.0f} | {b[0][0] / a[0][0]:.2f} |")
+    a, b = median("bulk", local, 1), median("bulk", peer, 1)
+    if a and b:
+        print(f"| 64 MiB download (MB/s) | {a[0][3]:,.1f} | {b[0][3]:,.1f} | {b[0][3] / a[0][3]:.2f} |")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): one run on this machine measures the same origin
 #   direct · through one nginx proxy_pass hop · through an `ssh -R` reverse tunnel · through one plain Kestrel + YARP
-#   hop (no tunnel: the floor of any Kestrel/YARP edge) · through our tunnel (HTTPS and plain HTTP public side)
+#   hop (no tunnel: the floor of any Kestrel/YARP edge) · through our tunnel (HTTPS and plain HTTP public side) ·
+#   through a second edge that has no connection of the tunnel (plain HTTP; one peer hop to the first edge)
 # with wrk: small responses at 1/16/64 connections (req/s, p50, p99) and a 64 MiB download (MB/s), and the CPU time
 # the path's proxy processes spent per request. The 64-connection and download cells run in interleaved rounds
 # (default 3; the median is reported) because this 2-core machine drifts by ±20% over minutes.
@@ -37,6 +38,7 @@ origin=$(free_port); nginx_port=$(free_port); ssh_port=$(free_port); ssh_fwd=$(f
 tcp_source=$(free_port); access_port=$(free_port)
 cp_port=$(free_port); pub_https=$(free_port); pub_http=$(free_port); conn_port=$(free_port); mgmt=$(free_port)
 yarp_port=$(free_port)
+peer_a=$(free_port); pub_http_b=$(free_port); pub_https_b=$(free_port); conn_b=$(free_port); mgmt_b=$(free_port); peer_b=$(free_port)
 declare -A hop   # path name -> the pids of its proxy processes (their children are counted too)
 
 # --- origin (the demo origin, Kestrel) ---
@@ -104,9 +106,19 @@ dotnet "$(bin ControlPlane Tunnel.ControlPlane)" --urls "https://127.0.0.1:$cp_p
 wait_http "https://127.0.0.1:$cp_port/readyz"
 dotnet "$(bin Edge Tunnel.Edge)" --Edge:DataDirectory="$work/edge" --Edge:BindAddress=127.0.0.1 --Edge:PublicHttpsPort="$pub_https" \
   --Edge:PublicHttpPort="$pub_http" --Edge:ConnectorPort="$conn_port" --Edge:ManagementPort="$mgmt" \
+  --Edge:Id=edge-a --Edge:PeerPort="$peer_a" --Edge:PeerUrl="https://localhost:$peer_a" \
   --Edge:ControlPlaneUrl="https://127.0.0.1:$cp_port" --Edge:ControlPlaneKey="$edgekey" --Edge:ControlPlaneCa="$work/cp/certs/dev-ca.pem" \
   --Logging:LogLevel:Default=Warning >"$work/edge.log" 2>&1 & pids+=($!); edge_pid=$!
 wait_http "http://127.0.0.1:$mgmt/readyz"
+# A second edge of the same control plane, with no connection of the tunnel: it serves it through edge A (one peer
+# hop). It shares A's development CA, as edges of one cluster share their certificates' CA.
+mkdir -p "$work/edge-b/certs" && cp "$work/edge/certs/dev-ca."* "$work/edge-b/certs/"
+dotnet "$(bin Edge Tunnel.Edge)" --Edge:DataDirectory="$work/edge-b" --Edge:BindAddress=127.0.0.1 --Edge:PublicHttpsPort="$pub_https_b" \
+  --Edge:PublicHttpPort="$pub_http_b" --Edge:ConnectorPort="$conn_b" --Edge:ManagementPort="$mgmt_b" \
+  --Edge:Id=edge-b --Edge:PeerPort="$peer_b" --Edge:PeerUrl="https://localhost:$peer_b" \
+  --Edge:ControlPlaneUrl="https://127.0.0.1:$cp_port" --Edge:ControlPlaneKey="$edgekey" --Edge:ControlPlaneCa="$work/cp/certs/dev-ca.pem" \
+  --Logging:LogLevel:Default=Warning >"$work/edge-b.log" 2>&1 & pids+=($!); edge_b_pid=$!
+wait_http "http://127.0.0.1:$mgmt_b/readyz"
 export TUNNEL_API="https://127.0.0.1:$cp_port" TUNNEL_API_KEY="$admin" TUNNEL_API_CA="$work/cp/certs/dev-ca.pem"
 dotnet "$(bin Connector tunnel)" create bench >/dev/null
 dotnet "$(bin Connector tunnel)" route dns bench bench.localhost >/dev/null
@@ -120,8 +132,9 @@ ingress:
 YML
 dotnet "$(bin Connector tunnel)" run --token "$token" --config "$work/connector.yml" --edge-ca "$work/edge/certs/dev-ca.pem" \
   >"$work/connector.log" 2>&1 & pids+=($!)
-hop["tunnel (http)"]="$edge_pid $!"; hop["tunnel (https)"]="$edge_pid $!"
+hop["tunnel (http)"]="$edge_pid $!"; hop["tunnel (https)"]="$edge_pid $!"; hop["tunnel via peer edge"]="$edge_b_pid $edge_pid $!"
 wait_http "http://127.0.0.1:$pub_http/small" bench.localhost
+wait_http "http://127.0.0.1:$pub_http_b/small" bench.localhost
 dotnet "$(bin Connector tunnel)" access tcp --hostname "benchtcp.localhost:$pub_https" --url "127.0.0.1:$access_port" \
   --edge-address "127.0.0.1:$pub_https" --edge-ca "$work/edge/certs/dev-ca.pem" >"$work/access.log" 2>&1 & pids+=($!)
 
@@ -156,6 +169,7 @@ measure "ssh -R" "http://127.0.0.1:$ssh_fwd"
 measure "yarp hop" "http://127.0.0.1:$yarp_port"
 measure "tunnel (http)" "http://127.0.0.1:$pub_http" bench.localhost
 measure "tunnel (https)" "https://127.0.0.1:$pub_https" bench.localhost
+measure "tunnel via peer edge" "http://127.0.0.1:$pub_http_b" bench.localhost
 for round in $(seq 1 "$rounds"); do
   for name in "${paths[@]}"; do
     cell small "$name" 64 "${base[$name]}/small" "${host_of[$name]}"

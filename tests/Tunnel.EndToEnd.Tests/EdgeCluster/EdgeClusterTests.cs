@@ -137,6 +137,19 @@ public sealed class EdgeClusterTests(ThreeEdgeFixture fixture) : IClassFixture<T
     }
 
     [Fact]
+    public async Task A_connector_told_of_the_edges_spreads_its_connections_over_them()
+    {
+        // Only the token's edge (A) is given; the registration tells of B and C, and 4 connections go A, B, C, A.
+        var (name, hostname, token) = await Stack.NewRoutedTunnelAsync();
+        Stack.StartConnector(token);
+        await WaitConnectionsAsync(name, c => c.Count == 4 && c.Distinct().Count() == 3, "4 connections over the 3 edges");
+        foreach (var edge in new[] { fixture.A, fixture.B, fixture.C })
+        {
+            await WaitServedAsync(edge, hostname);
+        }
+    }
+
+    [Fact]
     public async Task Access_tcp_reaches_a_tcp_service_through_a_peer_edge()
     {
         await using var echo = new TcpEchoServer();
