@@ -24,6 +24,7 @@ public static class CommandLine
 
         root.Subcommands.Add(RouteCommands.Create());
         root.Subcommands.Add(StatusCommands.Connections());
+        root.Subcommands.Add(StatusCommands.Edges());
         root.Subcommands.Add(StatusCommands.Audit());
         root.Subcommands.Add(AccessControlCommands.Tokens());
         root.Subcommands.Add(AccessControlCommands.Users());

@@ -26,6 +26,32 @@ public static class StatusCommands
         return command;
     }
 
+    public static Command Edges()
+    {
+        var command = new Command("edges", "List the edges of the cluster: how peers and connectors reach each, what it holds, and how its calls to peer edges go");
+        command.SetAction(async (parse, ct) =>
+        {
+            using var api = CommonOptions.CreateClient(parse);
+            var rows = (await api.GetAsync<JsonElement>("api/edges", ct)).EnumerateArray().ToList();
+            Output.PrintList(parse, rows, $"{"EDGE",-20}  {"STATE",-7}  {"CONNS",5}  {"TUNNELS",7}  {"PEER URL",-32}  PEER LINKS",
+                e => $"{e.Text("edgeId"),-20}  {(e.GetProperty("online").GetBoolean() ? "online" : "offline"),-7}  {e.Text("connections"),5}  {e.Text("tunnels"),7}  {Or(e.Text("peerUrl"), "(no peering)"),-32}  {PeerLinks(e)}");
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>"ok" when every peer this edge called answered lately, else which failed and why.</summary>
+    public static string PeerLinks(JsonElement edge)
+    {
+        var peers = edge.GetProperty("peers").EnumerateArray().ToList();
+        var failing = peers.Where(p => !p.GetProperty("ok").GetBoolean()).ToList();
+        return peers.Count == 0 ? "-"
+            : failing.Count == 0 ? $"ok ({peers.Count} peer(s))"
+            : string.Join("; ", failing.Select(p => $"{p.Text("edgeId")} failing: {p.Text("lastError")}"));
+    }
+
+    private static string Or(string value, string fallback) => value.Length == 0 || value == "-" ? fallback : value;
+
     public static Command Audit()
     {
         var tunnel = new Option<string?>("--tunnel") { Description = "Only events about this tunnel (name or id)" };

@@ -45,6 +45,10 @@ public static class TunnelCommands
         {
             using var api = CommonOptions.CreateClient(parse);
             var t = await api.GetAsync<JsonElement>(Path(parse, name), ct);
+            // Where its connections are, and whether the edges reach each other (any edge serves it through a peer).
+            var text = parse.GetValue(CommonOptions.Output) != "json";
+            var connections = text ? (await api.GetAsync<JsonElement>(Path(parse, name, "/connections"), ct)).EnumerateArray().ToList() : [];
+            var edges = text ? (await api.GetAsync<JsonElement>("api/edges", ct)).EnumerateArray().ToList() : [];
             Output.Print(parse, t, _ =>
             {
                 Console.WriteLine($"{t.Text("name")} ({t.Text("id")}), created {t.Time("createdAt")}");
@@ -53,6 +57,11 @@ public static class TunnelCommands
                     + (versions.Length == 0 ? "no connector connected" : $"connector versions: {versions}"));
                 Console.WriteLine($"hostnames: {t.Join("hostnames")}");
                 foreach (var line in IngressRolloutText.Lines(t.GetProperty("ingress")))
+                {
+                    Console.WriteLine(line);
+                }
+
+                foreach (var line in EdgeLines(connections, edges))
                 {
                     Console.WriteLine(line);
                 }
@@ -102,5 +111,29 @@ public static class TunnelCommands
         });
 
         return [create, list, info, rename, rotate, delete, token];
+    }
+
+    /// <summary>Which edges hold the tunnel's connections, which serve it through them, and failing peer links.</summary>
+    private static IEnumerable<string> EdgeLines(List<JsonElement> connections, List<JsonElement> edges)
+    {
+        if (connections.Count == 0)
+        {
+            yield break;
+        }
+
+        var holding = connections.GroupBy(c => c.Text("edgeId")).Select(g => $"{g.Key} ({g.Count()})").ToList();
+        yield return $"edges: connections on {string.Join(", ", holding)}";
+        var online = edges.Where(e => e.GetProperty("online").GetBoolean()).ToList();
+        var held = connections.Select(c => c.Text("edgeId")).ToHashSet();
+        var viaPeers = online.Where(e => !held.Contains(e.Text("edgeId"))).Select(e => e.Text("edgeId")).ToList();
+        if (viaPeers.Count > 0)
+        {
+            yield return $"       served through a peer by {string.Join(", ", viaPeers)}";
+        }
+
+        foreach (var edge in online.Where(e => e.GetProperty("peers").EnumerateArray().Any(p => !p.GetProperty("ok").GetBoolean())))
+        {
+            yield return $"peer links of {edge.Text("edgeId")}: {StatusCommands.PeerLinks(edge)}";
+        }
     }
 }

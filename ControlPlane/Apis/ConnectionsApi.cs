@@ -19,6 +19,8 @@ public static class ConnectionsApi
                 ? Problems.NotFound($"no tunnel named or with id '{tunnel}': list them with `tunnel list`")
                 : TypedResults.Ok(ToResponses(await LiveConnections.ListAsync(db, entity.Id, ct), edge));
         }).WithTags("Connections");
+        // The edge cluster: each edge's addresses, what it holds and how its calls to peer edges go.
+        api.MapGet("/edges", async (TunnelDbContext db, CancellationToken ct) => TypedResults.Ok(await EdgeCluster.ListAsync(db, ct))).WithTags("Connections");
         return api;
     }
 

@@ -23,6 +23,7 @@ public sealed class PeerChannels(IOptions<EdgeOptions> options, PeerKey key) : I
         // Many tunnel streams share the peer link: more than 100 concurrent ones go over further connections,
         // and windows as large as the connector link's so a bulk transfer through the peer is not throttled.
         handler.EnableMultipleHttp2Connections = true;
+        handler.ConnectTimeout = TimeSpan.FromSeconds(3); // a peer that does not answer is skipped, not waited for
         handler.InitialHttp2StreamWindowSize = 4 * 1024 * 1024;
         var credentials = CallCredentials.FromInterceptor((_, metadata) =>
         {

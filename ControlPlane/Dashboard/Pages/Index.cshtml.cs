@@ -13,6 +13,7 @@ public sealed class IndexModel(TunnelDbContext db, TunnelCatalog catalog) : Page
     public sealed record Row(Guid Id, string Name, IReadOnlyList<string> Hostnames, DashboardStatus.TunnelStatus Status, DateTimeOffset CreatedAt);
 
     public List<Row> Tunnels { get; private set; } = [];
+    public List<EdgeView> Edges { get; private set; } = [];
     public string? Error { get; private set; }
     public string? CreatedName { get; private set; }
     public string? RunCommand { get; private set; }
@@ -51,5 +52,6 @@ public sealed class IndexModel(TunnelDbContext db, TunnelCatalog catalog) : Page
         var live = (await LiveConnections.ListAsync(db, null, ct)).ToLookup(c => c.TunnelId);
         Tunnels = tunnels.Select(t => new Row(t.Id, t.Name, t.Hostnames.Select(h => h.Name).Order(StringComparer.Ordinal).ToList(),
             DashboardStatus.Describe(t.Id, [.. live[t.Id]]), t.CreatedAt)).ToList();
+        Edges = await EdgeCluster.ListAsync(db, ct);
     }
 }

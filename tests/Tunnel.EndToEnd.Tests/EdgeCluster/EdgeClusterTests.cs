@@ -52,7 +52,7 @@ public sealed class EdgeClusterTests(ThreeEdgeFixture fixture) : IClassFixture<T
     [Fact]
     public async Task Every_edge_serves_a_tunnel_whose_connector_is_on_one_byte_exact_websockets_and_sse_included()
     {
-        var (_, hostname, _) = await TunnelOnAsync(fixture.A);
+        var (name, hostname, _) = await TunnelOnAsync(fixture.A);
         await WaitServedAsync(fixture.A, hostname);
         using var patient = new HttpClient(Stack.PublicHandler()) { Timeout = TimeSpan.FromMinutes(3) };
         foreach (var edge in new[] { fixture.B, fixture.C })
@@ -130,7 +130,12 @@ public sealed class EdgeClusterTests(ThreeEdgeFixture fixture) : IClassFixture<T
             }
         }
 
-        // The peer hops show in the asking edges' metrics and in the connections' edge (all on A).
+        // `tunnel info` says where the connections are and which edges serve through a peer.
+        var (_, info) = await Stack.CliAsync("tunnel", "info", name);
+        Assert.Contains($"edges: connections on {fixture.A.Id} (4)", info);
+        Assert.Contains($"served through a peer by {fixture.B.Id}, {fixture.C.Id}", info);
+
+        // The peer hops show in the asking edges' metrics.
         var metrics = await new HttpClient().GetStringAsync($"http://127.0.0.1:{fixture.B.ManagementPort}/metrics");
         Assert.Contains("tunnel_edge_peer_stream_opens", metrics);
         Assert.Matches("path=\"peer\"", metrics);
@@ -244,6 +249,14 @@ public sealed class EdgeClusterTests(ThreeEdgeFixture fixture) : IClassFixture<T
         // The connector replaced the lost connections on the edge that is left.
         // (A's rows stay listed until they go stale; C's count is what the connector did.)
         await WaitConnectionsAsync(name, c => c.Count(e => e == fixture.C.Id) == 4, "4 connections on C");
+
+        // B's failed calls to A show as its peer health, in `tunnel edges` and `tunnel info`.
+        var edges = await Eventually.Until(() => Stack.CliAsync("edges"),
+            r => r.Output.Split('\n').Any(l => l.StartsWith(fixture.B.Id, StringComparison.Ordinal) && l.Contains($"{fixture.A.Id} failing")),
+            TimeSpan.FromSeconds(30), "edge B reporting its failed peer A");
+        Assert.Equal(0, edges.ExitCode);
+        var (_, info) = await Stack.CliAsync("tunnel", "info", name);
+        Assert.Contains($"peer links of {fixture.B.Id}: {fixture.A.Id} failing", info);
         await fixture.A.RestartAsync();
     }
 
