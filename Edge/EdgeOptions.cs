@@ -33,9 +33,12 @@ public sealed class EdgeOptions
     [Range(1, 65535)]
     public int ConnectorPort { get; set; } = 7844;
 
-    /// <summary>TLS HTTP/2 port where peer edges open tunnel streams through this one (edge-to-edge only); 0 turns it off.</summary>
+    /// <summary>TLS HTTP/2 port where peer edges open tunnel streams through this one (edge-to-edge only); listened on only with a <see cref="PeerUrl"/>.</summary>
     [Range(0, 65535)]
     public int PeerPort { get; set; } = 7846;
+
+    /// <summary>Whether this edge takes peer calls: a peer port and the address other edges reach it at.</summary>
+    public bool Peering => PeerPort > 0 && !string.IsNullOrEmpty(PeerUrl);
 
     /// <summary>
     /// How other edges reach this one's peer port (https://HOST:PORT; in Kubernetes the pod's own address). Not set:

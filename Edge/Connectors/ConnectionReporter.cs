@@ -48,7 +48,7 @@ public sealed class ConnectionReporter(
     private ConnectionReport BuildReport()
     {
         var o = options.Value;
-        var report = new ConnectionReport { EdgeId = o.Id, PeerUrl = o.PeerPort > 0 ? o.PeerUrl ?? "" : "", ConnectorUrl = o.ConnectorUrl ?? "" };
+        var report = new ConnectionReport { EdgeId = o.Id, PeerUrl = o.Peering ? o.PeerUrl : "", ConnectorUrl = o.ConnectorUrl ?? "" };
         report.Peers.AddRange(peers.Report());
         foreach (var c in registry.All)
         {

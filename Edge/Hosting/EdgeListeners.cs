@@ -30,7 +30,7 @@ public static class EdgeListeners
         var port = context.Connection.LocalPort;
         return port == options.ConnectorPort ? Listener.Connector
             : port == options.ManagementPort ? Listener.Management
-            : options.PeerPort != 0 && port == options.PeerPort ? Listener.Peer
+            : options.Peering && port == options.PeerPort ? Listener.Peer
             : Listener.Public;
     }
 

@@ -54,7 +54,7 @@ internal static class KestrelSetup
                 l.UseHttps(tls);
             });
 
-            if (options.PeerPort > 0)
+            if (options.Peering)
             {
                 kestrel.Listen(address, options.PeerPort, l =>
                 {

@@ -42,7 +42,10 @@ public static partial class ComposeFile
         yaml.Load(new StringReader(File.ReadAllText(Path)));
         var root = (YamlMappingNode)yaml.Documents[0].RootNode;
         var services = (YamlMappingNode)root["services"];
-        return services.Children.Select(s => ReadService(((YamlScalarNode)s.Key).Value!, (YamlMappingNode)s.Value, variables)).ToList();
+        // Services in a profile (docker compose --profile X) are not started by a plain `up`.
+        return services.Children
+            .Where(s => Get((YamlMappingNode)s.Value, "profiles") is null)
+            .Select(s => ReadService(((YamlScalarNode)s.Key).Value!, (YamlMappingNode)s.Value, variables)).ToList();
     }
 
     private static ComposeService ReadService(string name, YamlMappingNode node, IReadOnlyDictionary<string, string> variables)
