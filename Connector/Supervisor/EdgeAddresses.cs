@@ -18,6 +18,12 @@ public sealed class EdgeAddresses(ConnectorSettings settings)
 
     public IReadOnlyList<Uri> Current => _edges;
 
+    /// <summary>
+    /// An edge the operator named (the token's or --edge): a failure there that retrying cannot fix (an untrusted
+    /// certificate) stops the connector; on an edge only the cluster told of, the connection moves on instead.
+    /// </summary>
+    public bool IsOperatorGiven(Uri edge) => settings.PinnedEdges?.Contains(edge) ?? edge == settings.EdgeUrl;
+
     /// <summary>The edges a registration named (ignored when pinned, or when it names none).</summary>
     public void Learn(IEnumerable<string> edges)
     {

@@ -113,7 +113,7 @@ public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory 
                     _edges.Learn([]); // the other connections stop waiting for the edge list
                 }
 
-                if (fatal)
+                if (fatal && _edges.IsOperatorGiven(edgeUrl))
                 {
                     throw new EdgeUnusableException(reason);
                 }
