@@ -113,6 +113,9 @@ public abstract class TunnelDbContext(DbContextOptions options) : DbContext(opti
             b.ToTable("access_settings");
             b.HasKey(s => s.Id);
             b.Property(s => s.Id).ValueGeneratedNever();
+            // Rotations race (every edge's config stream builds snapshots): the first save wins, the rest re-read.
+            b.Property(s => s.SigningKeysJson).IsConcurrencyToken();
+            b.Property(s => s.SessionKeysJson).IsConcurrencyToken();
         });
     }
 }

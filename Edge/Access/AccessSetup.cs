@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using Tunnel.Edge.Hosting;
 using Tunnel.Edge.Routing;
@@ -14,10 +13,6 @@ public static class AccessSetup
 {
     public static void AddEdgeAccess(this WebApplicationBuilder builder, EdgeOptions options)
     {
-        // Login state (OIDC correlation, the auth host's session) survives restarts of the edge.
-        builder.Services.AddDataProtection()
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDirectory, "dataprotection-keys")))
-            .SetApplicationName("tunnel-edge");
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AccessState>();
         builder.Services.AddSingleton<AccessTokens>();
@@ -37,6 +32,8 @@ public static class AccessSetup
             })
             .AddOpenIdConnect(AuthHostEndpoints.OidcScheme, _ => { });
         builder.Services.AddSingleton<IConfigureOptions<OpenIdConnectOptions>, ProviderOptions>();
+        // Last: authentication and antiforgery register data protection's defaults, which this replaces.
+        builder.Services.AddSharedKeyRing();
     }
 
     /// <summary>

@@ -16,14 +16,24 @@ public sealed class AccessState
     {
         _config = config;
         _logger = logger;
-        _current = Parse();
-        config.Changed += () => _current = Parse();
+        _current = Parse(null);
+        config.Changed += () =>
+        {
+            var previous = _current;
+            _current = Parse(previous.SessionKeys);
+            if (!ReferenceEquals(previous.SessionKeys, _current.SessionKeys))
+            {
+                previous.SessionKeys.Supersede(); // after the new ring is in place, so a refresh reads it
+            }
+        };
     }
 
     public AccessApplicationMatcher Matcher => _current.Matcher;
     public IdentityProviderConfig? Provider => _current.Snapshot.IdentityProvider;
     public IReadOnlyList<ECDsaSecurityKey> VerificationKeys => _current.Keys;
     public ECDsaSecurityKey? SigningKey => _current.Keys.Count > 0 ? _current.Keys[0] : null;
+    /// <summary>The data-protection keys all edges share (login state at the auth hostname); the control plane makes them.</summary>
+    public SessionKeyRing SessionKeys => _current.SessionKeys;
     public string? Issuer => Provider is { } p ? $"https://{p.AuthHostname}" : null;
 
     public DateTimeOffset? SessionsRevokedBefore(string email) => _current.Snapshot.RevokedBefore(email);
@@ -36,7 +46,7 @@ public sealed class AccessState
 
     public AccessApplication? FindApplication(Guid id) => _current.Snapshot.Applications.FirstOrDefault(a => a.Id == id);
 
-    private Parsed Parse()
+    private Parsed Parse(SessionKeyRing? previousKeys)
     {
         var json = _config.AccessJson;
         AccessSnapshot snapshot;
@@ -57,8 +67,9 @@ public sealed class AccessState
             return new ECDsaSecurityKey(ecdsa) { KeyId = k.Kid };
         }).ToList();
         return new Parsed(snapshot, keys, snapshot.ServiceTokens.ToDictionary(t => t.ClientId, StringComparer.Ordinal),
-            AccessApplicationMatcher.Build(snapshot.Applications));
+            AccessApplicationMatcher.Build(snapshot.Applications), SessionKeyRing.Of(snapshot.SessionKeys ?? [], previousKeys, _logger));
     }
 
-    private sealed record Parsed(AccessSnapshot Snapshot, List<ECDsaSecurityKey> Keys, Dictionary<string, ServiceTokenConfig> ServiceTokens, AccessApplicationMatcher Matcher);
+    private sealed record Parsed(AccessSnapshot Snapshot, List<ECDsaSecurityKey> Keys, Dictionary<string, ServiceTokenConfig> ServiceTokens,
+        AccessApplicationMatcher Matcher, SessionKeyRing SessionKeys);
 }

@@ -70,6 +70,14 @@ public sealed class AuthHostEndpoints(AccessState state, AccessTokens tokens, Lo
     private async Task HandleAsync(HttpContext context)
     {
         var path = CanonicalTarget.Of(context).Path;
+        if (path is CallbackPath or "/.tunnel/login" && state.SessionKeys.Elements.Count == 0)
+        {
+            // Login state is protected with keys from the control plane only; none have arrived yet (or it is older).
+            await ErrorPages.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ErrorCodes.AccessUnavailable, "Login unavailable",
+                "This edge has not received its session keys from the control plane yet. Try again in a few seconds.");
+            return;
+        }
+
         if (path == CallbackPath)
         {
             var handlers = context.RequestServices.GetRequiredService<IAuthenticationHandlerProvider>();

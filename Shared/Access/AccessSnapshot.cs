@@ -1,12 +1,18 @@
 namespace Tunnel.Shared.Access;
 
 /// <summary>Everything an edge needs to enforce Access, pushed by the control plane in the config snapshot.</summary>
+/// <param name="SessionKeys">
+/// The data-protection key ring every edge shares (ASP.NET Core <c>&lt;key&gt;</c> elements, secrets in clear): it
+/// protects login state at the auth hostname, so a login started at one edge completes at another. Null from a
+/// control plane older than this field.
+/// </param>
 public sealed record AccessSnapshot(
     IReadOnlyList<AccessApplication> Applications,
     IReadOnlyList<ServiceTokenConfig> ServiceTokens,
     IdentityProviderConfig? IdentityProvider,
     IReadOnlyList<SigningKeyConfig> SigningKeys,
-    IReadOnlyDictionary<string, DateTimeOffset>? RevokedSessions = null)
+    IReadOnlyDictionary<string, DateTimeOffset>? RevokedSessions = null,
+    IReadOnlyList<string>? SessionKeys = null)
 {
     public static readonly AccessSnapshot Empty = new([], [], null, []);
 

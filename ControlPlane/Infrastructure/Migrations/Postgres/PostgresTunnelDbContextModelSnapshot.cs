@@ -84,7 +84,13 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<string>("SessionKeysJson")
+                        .IsConcurrencyToken()
+                        .IsRequired()
+                        .HasColumnType("text");
+
                     b.Property<string>("SigningKeysJson")
+                        .IsConcurrencyToken()
                         .IsRequired()
                         .HasColumnType("text");
 
