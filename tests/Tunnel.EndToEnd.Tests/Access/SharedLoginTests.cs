@@ -35,14 +35,12 @@ public sealed class SharedLoginTests
         EdgeNode[] edges = [stack.FirstEdge, await stack.AddEdgeAsync("edge-b"), await stack.AddEdgeAsync("edge-c")];
         var (a, b, c) = (edges[0], edges[1], edges[2]);
 
-        // Two applications of one tunnel, served at every edge (a connector per edge: edges do not relay to each other).
+        // Two applications of one tunnel, served at every edge: its one connector is on A, and B and C serve it
+        // through A (peering).
         var (name, hostname, token) = await stack.NewRoutedTunnelAsync();
         var other = "o" + hostname;
         await stack.RouteAsync(name, other);
-        foreach (var edge in edges)
-        {
-            stack.StartConnector(token, "--edge", edge.ConnectorUrl);
-        }
+        stack.StartConnector(token, "--edge", a.ConnectorUrl);
 
         foreach (var edge in edges)
         {
@@ -53,6 +51,7 @@ public sealed class SharedLoginTests
             }
         }
 
+        var ids = new Dictionary<string, string>();
         foreach (var host in new[] { hostname, other })
         {
             var created = await stack.Api.PostAsJsonAsync("api/access/apps", new
@@ -61,6 +60,7 @@ public sealed class SharedLoginTests
                 policies = new[] { new { name = "staff", action = "allow", include = new[] { new { emailDomain = "example.com" } } } },
             });
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            ids[host] = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
             foreach (var edge in edges)
             {
                 await Eventually.Until(() => stack.Public.GetAsync(edge.PublicUrl(host, "/small")), r => r.StatusCode == HttpStatusCode.Unauthorized,
@@ -103,6 +103,20 @@ public sealed class SharedLoginTests
             Assert.Equal(AccessFixture.Alice, JsonDocument.Parse(await page.InnerTextAsync("body")).RootElement.GetProperty("email").GetString());
             Assert.Equal(seen, providerRequests);
             Assert.True(front.ConnectionsTo(c.PublicPort) > 0);
+
+            // A policy change reaches all three edges: the same session is refused at each once staff must be elsewhere.
+            var update = await stack.Api.PutAsJsonAsync($"api/access/apps/{ids[hostname]}", new
+            {
+                name = $"team-{hostname}", domains = new[] { hostname }, sessionMinutes = 60,
+                policies = new[] { new { name = "staff", action = "allow", include = new[] { new { emailDomain = "elsewhere.example" } } } },
+            });
+            update.EnsureSuccessStatusCode();
+            foreach (var edge in edges)
+            {
+                front.RouteTo(edge.PublicPort);
+                await Eventually.Until(async () => (await page.GotoAsync(app))?.Status ?? 0, status => status == 403,
+                    TimeSpan.FromSeconds(15), $"the new policy refusing alice at {edge.Id}");
+            }
 
             // Fresh edges waited for their keys quietly: no data-protection error before the first snapshot.
             Assert.All(edges, e => Assert.DoesNotContain("fail: Microsoft.AspNetCore.DataProtection", e.Process!.Output));
