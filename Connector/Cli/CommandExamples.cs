@@ -42,6 +42,7 @@ public static class CommandExamples
         ["tunnel route delete"] = ["tunnel route delete app.example.com"],
         ["tunnel route list"] = ["tunnel route list --tunnel web"],
         ["tunnel connections"] = ["tunnel connections web"],
+        ["tunnel edges"] = ["tunnel edges", "tunnel edges -o json"],
         ["tunnel audit"] = ["tunnel audit --tunnel web --limit 20"],
         ["tunnel tokens list"] = ["tunnel tokens list"],
         ["tunnel tokens create"] = ["tunnel tokens create ci-deploy --role admin --expires-in-days 30"],
