@@ -45,6 +45,7 @@ public sealed class EdgeOptions
     /// this edge takes no peer calls, so tunnels whose connectors are only here are served only here.
     /// </summary>
     [Url]
+    [RegularExpression(@"^https://\S+$", ErrorMessage = "Edge:PeerUrl must be an https:// address: other edges reach peers over TLS only.")]
     public string? PeerUrl { get; set; }
 
     /// <summary>CA (or certificate) PEM that peer edges' certificates chain to; the development CA when the edge uses it, else system trust.</summary>
@@ -55,6 +56,7 @@ public sealed class EdgeOptions
     /// over edges; not set where connectors reach the edges only through one load-balanced address.
     /// </summary>
     [Url]
+    [RegularExpression(@"^https://\S+$", ErrorMessage = "Edge:ConnectorUrl must be an https:// address: connectors dial edges over TLS only, and ignore any other.")]
     public string? ConnectorUrl { get; set; }
 
     /// <summary>Plain-HTTP port for /healthz and /readyz, kept apart from the public hostnames' paths.</summary>
@@ -107,6 +109,13 @@ public sealed class EdgeOptions
 
     /// <summary>Limits for particular hostnames (Edge:Hostnames:app.example.com:MaxRequestBodyBytes=…), over the ones above.</summary>
     public Dictionary<string, HostnameLimits> Hostnames { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Connections one tunnel may hold on this edge (its connectors' HA connections together: 25 replicas of 4); more
+    /// are refused, so one tunnel's token cannot grow this edge's report to the control plane without bound.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxConnectionsPerTunnel { get; set; } = 100;
 
     /// <summary>How long a request waits for a parked data stream of a connector before failing.</summary>
     public TimeSpan StreamWait { get; set; } = TimeSpan.FromSeconds(5);

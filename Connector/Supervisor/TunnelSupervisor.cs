@@ -82,10 +82,12 @@ public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory 
         var logger = loggers.CreateLogger("tunnel.connection");
         var backoff = new Backoff(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30));
         await _edges.WaitForDiscoveryAsync(index, cancellationToken);
+        Uri? confirmAt = null;
         for (var attempt = 0; !cancellationToken.IsCancellationRequested; attempt++)
         {
             string reason;
-            var edgeUrl = _edges.For(index, attempt);
+            var edgeUrl = confirmAt ?? _edges.For(index, attempt);
+            confirmAt = null;
             var connection = new EdgeConnection(settings, edgeUrl, _ingress, _activity, index, _dialer, logger) { OnEdgesLearned = _edges.Learn };
             try
             {
@@ -97,9 +99,16 @@ public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory 
                 }, cancellationToken);
                 reason = "the edge asked it to move";
             }
-            catch (TokenRefusedException)
+            catch (TokenRefusedException) when (_edges.IsOperatorGiven(edgeUrl))
             {
                 throw;
+            }
+            catch (TokenRefusedException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // An edge only the cluster told of may be behind (a new tunnel not in its config yet), or be no edge
+                // of ours at all: it does not stop the connector. The token's edge decides, on the next attempt.
+                reason = ex.Message;
+                confirmAt = settings.EdgeUrl;
             }
             catch (Exception) when (cancellationToken.IsCancellationRequested)
             {
@@ -135,7 +144,7 @@ public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory 
 
             var delay = backoff.Next();
             logger.LogWarning("Connection {Index} to {EdgeUrl} is down ({Reason}); reconnecting to {Next} in {Delay:0.0} s",
-                index, edgeUrl, reason, _edges.For(index, attempt + 1), delay.TotalSeconds);
+                index, edgeUrl, reason, confirmAt ?? _edges.For(index, attempt + 1), delay.TotalSeconds);
             Telemetry.ConnectorTelemetry.Reconnected();
             await Task.Delay(delay, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }

@@ -64,10 +64,12 @@ public sealed class ConfigGrpcService(
                 {
                     ConnectionId = c.ConnectionId,
                     TunnelId = tunnelId,
-                    ConnectorId = c.ConnectorId,
+                    // The connector chose these (its Register): cut to their columns, or one connector's long id fails
+                    // its edge's whole report, and the edge drops out of the cluster's placements.
+                    ConnectorId = Bounded(c.ConnectorId, 64),
                     ConnectionIndex = c.ConnectionIndex,
                     EdgeId = request.EdgeId,
-                    Version = c.Version,
+                    Version = Bounded(c.Version, 64),
                     RemoteAddress = c.RemoteAddress,
                     ConnectedAt = c.ConnectedAt.ToDateTimeOffset(),
                     LastHeartbeat = c.LastHeartbeat.ToDateTimeOffset(),
@@ -94,6 +96,8 @@ public sealed class ConfigGrpcService(
     }
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+
+    private static string Bounded(string value, int length) => value.Length > length ? value[..length] : value;
 
     private void Authorize(ServerCallContext context)
     {

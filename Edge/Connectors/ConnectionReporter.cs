@@ -50,6 +50,7 @@ public sealed class ConnectionReporter(
         var o = options.Value;
         var report = new ConnectionReport { EdgeId = o.Id, PeerUrl = o.Peering ? o.PeerUrl : "", ConnectorUrl = o.ConnectorUrl ?? "" };
         report.Peers.AddRange(peers.Report());
+        var rulesSent = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var c in registry.All)
         {
             var live = new LiveConnection
@@ -66,9 +67,11 @@ public sealed class ConnectionReporter(
                 IngressRejectedVersion = c.Rejected?.Version ?? "",
                 IngressRejectedReason = c.Rejected?.Reason ?? "",
             };
-            if (c.Served is { IsRemote: false } local)
+            // Other edges route the tunnel by them. Once per tunnel: the control plane keeps one set per tunnel and
+            // edge anyway, and a copy per connection would let one tunnel's connections outgrow the report.
+            if (c.Served is { IsRemote: false } local && rulesSent.Add(c.TunnelId))
             {
-                live.LocalIngress.AddRange(local.LocalRules); // other edges route the tunnel by them
+                live.LocalIngress.AddRange(local.LocalRules);
             }
 
             report.Connections.Add(live);

@@ -28,16 +28,27 @@ public sealed class ConnectorRegistry
     /// </summary>
     public Task NextParkedAsync(string tunnelId) => Entry(tunnelId).Parked.Task;
 
-    public void Add(ConnectorConnection connection)
+    /// <summary>
+    /// Adds the connection unless its tunnel holds <paramref name="maxPerTunnel"/> here already: every connection
+    /// is a row of this edge's report to the control plane, which must stay within one gRPC message whatever one
+    /// tunnel's token holder opens. Decided under the lock, so concurrent registrations cannot overshoot.
+    /// </summary>
+    public bool TryAdd(ConnectorConnection connection, int maxPerTunnel)
     {
-        _byId[connection.Id] = connection;
         lock (_lock)
         {
             var entry = Entry(connection.TunnelId);
+            if (entry.Connections.Length >= maxPerTunnel)
+            {
+                return false;
+            }
+
+            _byId[connection.Id] = connection;
             entry.Connections = entry.Connections.Add(connection);
         }
 
         Changed?.Invoke();
+        return true;
     }
 
     public void Remove(ConnectorConnection connection)

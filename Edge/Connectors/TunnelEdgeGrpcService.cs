@@ -14,13 +14,29 @@ public sealed class TunnelEdgeGrpcService(
 {
     private static readonly TimeSpan RegisterTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>The most a connector's own rules may take (protobuf bytes): some 500 rules of usual length.</summary>
+    private const int MaxLocalIngressBytes = 64 * 1024;
+
     public override async Task Control(IAsyncStreamReader<ConnectorMessage> requestStream, IServerStreamWriter<EdgeMessage> responseStream, ServerCallContext context)
     {
         var tunnel = authenticator.Authenticate(context);
         var registration = await ReadRegistrationAsync(requestStream, context.CancellationToken);
+        var ruleBytes = registration.Ingress.Sum(r => r.CalculateSize());
+        if (ruleBytes > MaxLocalIngressBytes)
+        {
+            // The rules go into this edge's report and, through the snapshot, to every edge: unbounded, one
+            // connector could push both past gRPC's 4 MB and stop the config (revocations too) reaching the edges.
+            throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                $"the connector's own ingress rules take {ruleBytes} bytes; an edge takes at most 64 KiB (they travel to every edge of the cluster): " +
+                "manage a larger rule set in the control plane (tunnel ingress set)"));
+        }
 
         using var connection = new ConnectorConnection(tunnel.Id, tunnel.SecretHash.ToByteArray(), registration, context.Peer, responseStream, context.CancellationToken);
-        registry.Add(connection);
+        if (!registry.TryAdd(connection, options.Value.MaxConnectionsPerTunnel))
+        {
+            throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                $"tunnel {tunnel.Name} has {options.Value.MaxConnectionsPerTunnel} connections on this edge already (Edge:MaxConnectionsPerTunnel)"));
+        }
         // Unregister the moment the transport dies, not when this handler gets to its finally: requests in
         // between would otherwise try the connection's already-aborted parked calls.
         using var unregister = context.CancellationToken.Register(() => registry.Remove(connection));

@@ -74,7 +74,10 @@ public sealed class PeerDialer(ConfigStore config, PeerChannels channels, PeerHe
                 metrics.PeerStreamOpened(peer.EdgeId, ErrorCodes.OriginUnreachable);
                 throw new OriginUnreachableException(result.Error);
             }
-            catch (Exception ex) when (ex is RpcException or IOException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            // An address gRPC cannot dial (http://, not a URI: the snapshot carries whatever an edge reported) fails that
+            // peer only, like one that is down; the others are still tried.
+            catch (Exception ex) when (ex is RpcException or IOException or HttpRequestException or OperationCanceledException
+                or InvalidOperationException or UriFormatException && !cancellationToken.IsCancellationRequested)
             {
                 call?.Dispose();
                 var error = ex is RpcException rpc ? $"{rpc.StatusCode}: {rpc.Status.Detail}" : ex.Message;

@@ -99,10 +99,13 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
                     var rule = rules[i];
                     // A rule matches a routed name when it covers it; under a wildcard route a narrower rule
                     // (a.dev.example.com under *.dev.example.com) gets a route of its own name, unless that name is
-                    // routed exactly to another tunnel.
+                    // routed exactly to another tunnel. That name is the connector's text (here or, through placements,
+                    // on every edge): only its normal form becomes a route host, since a "host:port" or bad punycode
+                    // there breaks the route table, and with it every request of the edge.
+                    var ruleHost = hostname.StartsWith("*.", StringComparison.Ordinal) ? HostnameForm.Normalize(rule.Hostname) : null;
                     var routeHost = IngressMatching.HostMatches(rule.Hostname, hostname) ? hostname
-                        : hostname.StartsWith("*.", StringComparison.Ordinal) && IngressMatching.HostMatches(hostname, rule.Hostname.TrimStart('*', '.'))
-                          && _config.FindByHostname(rule.Hostname)?.Id == tunnel.Id ? rule.Hostname
+                        : ruleHost is not null && IngressMatching.HostMatches(hostname, ruleHost.TrimStart('*', '.'))
+                          && _config.FindByHostname(ruleHost)?.Id == tunnel.Id ? ruleHost
                         : null;
                     if (routeHost is null)
                     {

@@ -36,4 +36,17 @@ public sealed class EdgeOptionsTests
         var errors = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
         Assert.Equal(valid, System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), errors, validateAllProperties: true));
     }
+
+    [Theory]
+    [InlineData("https://edge-0.peers.example.com:7846", true)]
+    [InlineData("http://edge-0.peers.example.com:7846", false)] // other edges dial peers over TLS only
+    [InlineData("ftp://edge-0.peers.example.com", false)]
+    public void Peer_and_connector_addresses_are_https(string url, bool valid)
+    {
+        var errors = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        foreach (var options in new[] { new EdgeOptions { PeerUrl = url }, new EdgeOptions { ConnectorUrl = url } })
+        {
+            Assert.Equal(valid, System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), errors, validateAllProperties: true));
+        }
+    }
 }
