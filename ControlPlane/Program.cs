@@ -32,7 +32,8 @@ builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o =
 builder.Services.AddExceptionHandler<BadRequestHandler>();
 builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
 builder.Services.AddOpenApi();
-builder.Services.AddGrpc();
+// An edge's connection report grows with its connections (about 400 bytes each): room for a large edge.
+builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 64 * 1024 * 1024);
 builder.Services.AddHttpContextAccessor();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<ControlPlaneKeys>();

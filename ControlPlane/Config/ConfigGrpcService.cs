@@ -39,6 +39,12 @@ public sealed class ConfigGrpcService(
     public override async Task<ConnectionReportAck> ReportConnections(ConnectionReport request, ServerCallContext context)
     {
         Authorize(context);
+        if (EdgePlacements.Problem(request) is { } problem)
+        {
+            // What other edges and connectors will dial must be well-formed: refuse the report, say why.
+            throw new RpcException(new Status(StatusCode.InvalidArgument, problem));
+        }
+
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TunnelDbContext>();
         var now = DateTimeOffset.UtcNow;

@@ -17,6 +17,25 @@ public static class EdgePlacements
 
     private sealed record LocalRule(string Hostname, string Path, string Service, string HttpHostHeader);
 
+    /// <summary>Why a report cannot be stored (an id or address that does not fit, or is not https), or null.</summary>
+    public static string? Problem(ConnectionReport report)
+    {
+        if (report.EdgeId.Length is 0 or > 128)
+        {
+            return "the edge id must be 1 to 128 characters (Edge:Id)";
+        }
+
+        foreach (var (name, url) in new[] { ("Edge:PeerUrl", report.PeerUrl), ("Edge:ConnectorUrl", report.ConnectorUrl) })
+        {
+            if (url.Length > 0 && (url.Length > 512 || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps))
+            {
+                return $"{name} '{(url.Length > 80 ? url[..80] + "…" : url)}' must be an https:// URL of at most 512 characters";
+            }
+        }
+
+        return null;
+    }
+
     public static string? LocalRulesJson(IEnumerable<IngressRule> rules)
     {
         var list = rules.Select(r => new LocalRule(r.Hostname, r.Path, r.Service, r.HttpHostHeader)).ToList();

@@ -24,6 +24,9 @@ public sealed class ControlPlaneChannel : IDisposable
         {
             HttpHandler = TrustedCertificates.CreateHandler(o.ControlPlaneCa),
             Credentials = ChannelCredentials.Create(ChannelCredentials.SecureSsl, credentials),
+            // A snapshot grows with tunnels, hostnames, Access and placements: gRPC's 4 MB default would cut a large
+            // cluster off its config.
+            MaxReceiveMessageSize = 64 * 1024 * 1024,
         });
         Client = new ConfigService.ConfigServiceClient(_channel);
     }
