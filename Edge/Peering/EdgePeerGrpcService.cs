@@ -42,16 +42,16 @@ public sealed class EdgePeerGrpcService(PeerKey key, TunnelDialer dialer, Teleme
             // Frames pass as they are, both ways; the asking edge ending its call ends the connector's.
             var toConnector = CopyAsync(requestStream, call.Writer, ct);
             var fromConnector = CopyAsync(call.Reader, responseStream, ct);
+            // The connector closing (or breaking) its side ends the call; the read of the asking edge's side still
+            // pending then fails as the call ends, which is expected, not an error to surface.
+            _ = toConnector.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
             await Task.WhenAny(toConnector, fromConnector);
-            if (fromConnector.IsCompleted)
-            {
-                await fromConnector; // the connector closed (or broke) its side: so does this call
-            }
-            else
+            if (!fromConnector.IsCompleted)
             {
                 await toConnector; // the asking edge ended or broke its side first
-                await fromConnector;
             }
+
+            await fromConnector;
         }
         catch (Exception ex) when (ex is IOException or RpcException or OperationCanceledException or InvalidOperationException)
         {

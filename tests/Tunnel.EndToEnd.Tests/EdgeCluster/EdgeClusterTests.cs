@@ -314,53 +314,20 @@ public sealed class EdgeClusterTests(ThreeEdgeFixture fixture) : IClassFixture<T
         return line is null ? 0 : double.Parse(line.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Opens a peer call as an edge would and returns "ok", or the failure (status code first).</summary>
-    private async Task<string> PeerOpenAsync(int port, string? key, string tunnelId)
+    /// <summary>Opens a peer call as an edge would, for the tunnel's local rule 1; "ok", or the failure.</summary>
+    private Task<string> PeerOpenAsync(int port, string? key, string tunnelId)
     {
-        var handler = TunnelStack.LoopbackHandler(Stack.EdgeCa);
-        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress($"https://localhost:{port}", new Grpc.Net.Client.GrpcChannelOptions { HttpHandler = handler });
-        var client = new Tunnel.Shared.Protocol.EdgePeer.EdgePeerClient(channel);
         var headers = new Grpc.Core.Metadata();
         if (key is not null)
         {
             headers.Add("authorization", "Bearer " + key);
         }
 
-        try
-        {
-            using var call = client.Open(headers, deadline: DateTime.UtcNow.AddSeconds(20));
-            try
-            {
-                await call.RequestStream.WriteAsync(new Tunnel.Shared.Protocol.DataFrame
-                {
-                    Open = new Tunnel.Shared.Protocol.OpenStream { TunnelId = tunnelId, IngressVersion = "local", Rule = 1, Service = $"http://127.0.0.1:{Stack.OriginPort}" },
-                });
-            }
-            catch (Grpc.Core.RpcException)
-            {
-                // The peer answered (a refusal) and reset the stream before the frame went out: its status follows.
-            }
-
-            if (!await call.ResponseStream.MoveNext(CancellationToken.None))
-            {
-                return "closed";
-            }
-
-            var result = call.ResponseStream.Current.Result;
-            return result.Ok ? "ok" : $"{result.Code}: {result.Error}";
-        }
-        catch (Grpc.Core.RpcException ex)
-        {
-            return $"{ex.StatusCode}: {ex.Status.Detail}";
-        }
+        return PeerCalls.OpenAsync(Stack, port, headers,
+            new Tunnel.Shared.Protocol.OpenStream { TunnelId = tunnelId, IngressVersion = "local", Rule = 1, Service = $"http://127.0.0.1:{Stack.OriginPort}" });
     }
 
     /// <summary>Waits until the tunnel's live connections (their edges) satisfy a condition.</summary>
     private async Task WaitConnectionsAsync(string tunnel, Func<List<string>, bool> done, string what) =>
-        await Eventually.Until(async () =>
-        {
-            var list = await Stack.Api.GetFromJsonAsync<JsonElement>($"api/tunnels/{tunnel}/connections");
-            var items = list.ValueKind == JsonValueKind.Array ? list : list.GetProperty("items");
-            return items.EnumerateArray().Select(c => c.GetProperty("edgeId").GetString()!).ToList();
-        }, done, TimeSpan.FromSeconds(30), what);
+        await Eventually.Until(() => PeerCalls.ConnectionEdgesAsync(Stack, tunnel), done, TimeSpan.FromSeconds(30), what);
 }

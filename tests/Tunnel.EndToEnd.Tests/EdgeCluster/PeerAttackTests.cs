@@ -80,45 +80,12 @@ public sealed class PeerAttackTests(TwoEdgeFixture fixture) : IClassFixture<TwoE
         return string.Join("\n", verdicts);
     }
 
-    private async Task<List<string>> ConnectionEdgesAsync(string tunnel)
-    {
-        var list = await Stack.Api.GetFromJsonAsync<JsonElement>($"api/tunnels/{tunnel}/connections");
-        var items = list.ValueKind == JsonValueKind.Array ? list : list.GetProperty("items");
-        return items.EnumerateArray().Select(c => c.GetProperty("edgeId").GetString()!).ToList();
-    }
+    private Task<List<string>> ConnectionEdgesAsync(string tunnel) => PeerCalls.ConnectionEdgesAsync(Stack, tunnel);
 
     private async Task<string> TunnelIdAsync(string name) =>
         (await Stack.Api.GetFromJsonAsync<JsonElement>($"api/tunnels/{name}")).GetProperty("id").GetString()!;
 
-    /// <summary>Opens a peer call with the given headers and first frame; "ok", or the failure (status code first).</summary>
-    private async Task<string> PeerOpenAsync(int port, Metadata headers, OpenStream open)
-    {
-        using var channel = GrpcChannel.ForAddress($"https://localhost:{port}", new GrpcChannelOptions { HttpHandler = TunnelStack.LoopbackHandler(Stack.EdgeCa) });
-        try
-        {
-            using var call = new EdgePeer.EdgePeerClient(channel).Open(headers, deadline: DateTime.UtcNow.AddSeconds(25));
-            try
-            {
-                await call.RequestStream.WriteAsync(new DataFrame { Open = open });
-            }
-            catch (RpcException)
-            {
-                // The peer answered (a refusal) and reset the stream before the frame went out: its status follows.
-            }
-
-            if (!await call.ResponseStream.MoveNext(CancellationToken.None))
-            {
-                return "closed";
-            }
-
-            var result = call.ResponseStream.Current.Result;
-            return result.Ok ? "ok" : $"{result.Code}: {result.Error}";
-        }
-        catch (RpcException ex)
-        {
-            return $"{ex.StatusCode}: {ex.Status.Detail}";
-        }
-    }
+    private Task<string> PeerOpenAsync(int port, Metadata headers, OpenStream open) => PeerCalls.OpenAsync(Stack, port, headers, open);
 
     private static Metadata Auth(string value) => new() { { "authorization", value } };
 
