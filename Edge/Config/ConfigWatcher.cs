@@ -42,7 +42,7 @@ public sealed class ConfigWatcher(
             }
 
             await Task.Delay(delay + TimeSpan.FromMilliseconds(Random.Shared.Next(250)), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
         }
     }
 }

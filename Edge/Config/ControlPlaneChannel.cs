@@ -27,6 +27,9 @@ public sealed class ControlPlaneChannel : IDisposable
             // A snapshot grows with tunnels, hostnames, Access and placements: gRPC's 4 MB default would cut a large
             // cluster off its config.
             MaxReceiveMessageSize = 64 * 1024 * 1024,
+            // gRPC's default reconnect backoff grows to 2 minutes: a control plane back from an outage would wait
+            // that long for this edge's config stream and reports.
+            MaxReconnectBackoff = TimeSpan.FromSeconds(5),
         });
         Client = new ConfigService.ConfigServiceClient(_channel);
     }

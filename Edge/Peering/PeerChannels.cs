@@ -34,6 +34,8 @@ public sealed class PeerChannels(IOptions<EdgeOptions> options, PeerKey key) : I
         {
             HttpHandler = handler,
             Credentials = ChannelCredentials.Create(ChannelCredentials.SecureSsl, credentials),
+            // gRPC's default reconnect backoff grows to 2 minutes: a restarted peer would stay skipped that long.
+            MaxReconnectBackoff = TimeSpan.FromSeconds(5),
         });
         _channels.Add(channel);
         return new EdgePeer.EdgePeerClient(channel);

@@ -218,7 +218,7 @@ public sealed class TunnelStack : IAsyncDisposable
     }
 
     /// <summary>A tunnel with one hostname, and the edge already knowing both.</summary>
-    public async Task<(string Name, string Hostname, string Token)> NewRoutedTunnelAsync()
+    public async Task<(string Name, string Hostname, string Token)> NewRoutedTunnelAsync(TimeSpan? learnWithin = null)
     {
         var id = Guid.NewGuid().ToString("N")[..10];
         var name = $"t-{id}";
@@ -226,7 +226,7 @@ public sealed class TunnelStack : IAsyncDisposable
         var (_, token) = await CreateTunnelAsync(name);
         await RouteAsync(name, hostname);
         await Eventually.Until(() => Public.GetAsync(PublicUrl(hostname)), r => r.StatusCode == HttpStatusCode.ServiceUnavailable,
-            TimeSpan.FromSeconds(10), $"edge learning of {hostname}");
+            learnWithin ?? TimeSpan.FromSeconds(10), $"edge learning of {hostname}");
         return (name, hostname, token);
     }
 

@@ -25,8 +25,9 @@ public class EdgeOutageTests
         Assert.Contains("serving config version", stack.Edge.Output);
 
         // And once the control plane is back, the edge resubscribes and follows new changes.
+        // The edge's retry is at most 5 s apart, plus its jitter: 20 s is room for that on a busy machine.
         await stack.StartControlPlaneAsync();
-        var (_, second, token2) = await stack.NewRoutedTunnelAsync();
+        var (_, second, token2) = await stack.NewRoutedTunnelAsync(learnWithin: TimeSpan.FromSeconds(20));
         stack.StartConnector(token2);
         await stack.WaitServedAsync(second);
     }
