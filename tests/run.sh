@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need when it is missing, then runs every test (unit and end-to-end).
 # The end-to-end tests start their own throwaway PostgreSQL cluster, OpenSSH server, OIDC provider (Node.js) and
-# headless Chromium (driven by Playwright, never downloaded); they need those binaries, from Debian's packages.
+# headless Chromium (driven by Playwright, never downloaded), and publish the connector as a native binary; they need
+# those binaries (and gcc, zlib's headers), from Debian's packages.
 # Extra arguments go to `dotnet test` (e.g. --filter "FullyQualifiedName~IngressTests").
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,9 @@ command -v ssh >/dev/null || need+=(openssh-client)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
+# The native (NativeAOT) connector, which NativeConnectorTests publishes: a C toolchain and zlib's headers.
+command -v clang >/dev/null || command -v gcc >/dev/null || need+=(gcc)
+[ -e /usr/include/zlib.h ] || need+=(zlib1g-dev)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing what the tests need: ${need[*]}"
   sudo=()

@@ -138,7 +138,7 @@ public static class AccessLogin
             {
                 ["grant_type"] = "authorization_code", ["code"] = code, ["code_verifier"] = verifier,
             }), cancellationToken);
-            var json = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+            var json = await response.Content.ReadFromJsonAsync(Cli.CliJson.Default.JsonElement, cancellationToken);
             if (response.IsSuccessStatusCode && json.TryGetProperty("token", out var token) && token.GetString() is { Length: > 0 } value)
             {
                 return (value, "Logged in. You can close this tab and go back to the terminal.");

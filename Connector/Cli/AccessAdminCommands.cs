@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Tunnel.Connector.Cli;
 
@@ -12,7 +13,7 @@ public static class AccessAdminCommands
         appsList.SetAction(async (parse, ct) =>
         {
             using var api = CommonOptions.CreateClient(parse);
-            var apps = (await api.GetAsync<JsonElement>("api/access/apps", ct)).EnumerateArray().ToList();
+            var apps = (await api.GetAsync("api/access/apps", ct)).EnumerateArray().ToList();
             Output.PrintList(parse, apps, $"{"ID",-36}  {"NAME",-24}  {"SESSION",7}  {"POLICIES",8}  DOMAINS",
                 a => $"{a.Text("id"),-36}  {a.Text("name"),-24}  {a.Text("sessionMinutes") + "m",7}  {a.GetProperty("policies").GetArrayLength(),8}  {a.Join("domains")}");
             return 0;
@@ -34,10 +35,10 @@ public static class AccessAdminCommands
 
             using var api = CommonOptions.CreateClient(parse);
             var name = app.Text("name");
-            var existing = (await api.GetAsync<JsonElement>("api/access/apps", ct)).EnumerateArray().FirstOrDefault(a => a.Text("name") == name);
+            var existing = (await api.GetAsync("api/access/apps", ct)).EnumerateArray().FirstOrDefault(a => a.Text("name") == name);
             var saved = existing.ValueKind == JsonValueKind.Object
-                ? await api.PutAsync<JsonElement>($"api/access/apps/{existing.Text("id")}", app, ct)
-                : await api.PostAsync<JsonElement>("api/access/apps", app, ct);
+                ? await api.PutAsync($"api/access/apps/{existing.Text("id")}", JsonNode.Parse(app.GetRawText())!, ct)
+                : await api.PostAsync("api/access/apps", JsonNode.Parse(app.GetRawText())!, ct);
             Output.Print(parse, saved, a => Console.WriteLine($"{(existing.ValueKind == JsonValueKind.Object ? "Updated" : "Created")} Access application {a.Text("name")} ({a.Text("id")})"));
             return 0;
         });
@@ -60,7 +61,7 @@ public static class AccessAdminCommands
         tokenCreate.SetAction(async (parse, ct) =>
         {
             using var api = CommonOptions.CreateClient(parse);
-            var created = await api.PostAsync<JsonElement>("api/access/service-tokens", new { name = parse.GetValue(tokenName), expiresInDays = parse.GetValue(days) }, ct);
+            var created = await api.PostAsync("api/access/service-tokens", new JsonObject { ["name"] = parse.GetValue(tokenName), ["expiresInDays"] = parse.GetValue(days) }, ct);
             Output.Print(parse, created, c =>
             {
                 Console.WriteLine($"Tunnel-Access-Client-Id: {c.GetProperty("info").Text("clientId")}");
@@ -73,7 +74,7 @@ public static class AccessAdminCommands
         tokenList.SetAction(async (parse, ct) =>
         {
             using var api = CommonOptions.CreateClient(parse);
-            var rows = (await api.GetAsync<JsonElement>("api/access/service-tokens", ct)).EnumerateArray().ToList();
+            var rows = (await api.GetAsync("api/access/service-tokens", ct)).EnumerateArray().ToList();
             Output.PrintList(parse, rows, $"{"ID",-36}  {"NAME",-20}  {"CLIENT ID",-45}  {"EXPIRES",-19}  STATUS",
                 t => $"{t.Text("id"),-36}  {t.Text("name"),-20}  {t.Text("clientId"),-45}  {t.Time("expiresAt", "never"),-19}  {t.TokenStatus()}");
             return 0;
@@ -110,12 +111,13 @@ public static class AccessAdminCommands
         idpSet.SetAction(async (parse, ct) =>
         {
             using var api = CommonOptions.CreateClient(parse);
-            var idp = await api.PutAsync<JsonElement>("api/access/identity-provider", new
+            var idp = await api.PutAsync("api/access/identity-provider", new JsonObject
             {
-                authHostname = parse.GetValue(authHost), authority = parse.GetValue(authority), clientId = parse.GetValue(clientId),
-                clientSecret = parse.GetValueOrEnvironment(clientSecret, "TUNNEL_IDP_CLIENT_SECRET") ?? "", scopes = parse.GetValue(scopes), groupClaim = parse.GetValue(groupClaim),
-                skipDiscoveryCheck = parse.GetValue(skipCheck),
+                ["authHostname"] = parse.GetValue(authHost), ["authority"] = parse.GetValue(authority), ["clientId"] = parse.GetValue(clientId),
+                ["clientSecret"] = parse.GetValueOrEnvironment(clientSecret, "TUNNEL_IDP_CLIENT_SECRET") ?? "", ["scopes"] = parse.GetValue(scopes),
+                ["groupClaim"] = parse.GetValue(groupClaim), ["skipDiscoveryCheck"] = parse.GetValue(skipCheck),
             }, ct);
+
             var port = parse.GetValue(edgePort);
             var redirect = port == 443 ? idp.Text("redirectUri") : $"https://{idp.Text("authHostname")}:{port}/.tunnel/callback-oidc";
             Output.Print(parse, idp, i => Console.WriteLine($"Edges log people in at {i.Text("authHostname")}; register this redirect URI at the provider: {redirect}"
@@ -128,7 +130,7 @@ public static class AccessAdminCommands
         revokeSessions.SetAction(async (parse, ct) =>
         {
             using var api = CommonOptions.CreateClient(parse);
-            await api.PostAsync<JsonElement>("api/access/sessions/revoke", new { email = parse.GetValue(email) }, ct);
+            await api.PostAsync("api/access/sessions/revoke", new JsonObject { ["email"] = parse.GetValue(email) }, ct);
             Console.WriteLine($"Ended the sessions of {parse.GetValue(email)}");
             return 0;
         });

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Tunnel.Connector.Cli;
 
@@ -12,7 +13,7 @@ public static class AccessControlCommands
         list.SetAction(async (parse, ct) =>
         {
             using var api = CommonOptions.CreateClient(parse);
-            var rows = (await api.GetAsync<JsonElement>("api/tokens", ct)).EnumerateArray().ToList();
+            var rows = (await api.GetAsync("api/tokens", ct)).EnumerateArray().ToList();
             Output.PrintList(parse, rows, $"{"ID",-36}  {"NAME",-20}  {"ROLE",-6}  {"PREFIX",-8}  {"LAST USED",-19}  {"EXPIRES",-19}  STATUS",
                 t => $"{t.Text("id"),-36}  {t.Text("name"),-20}  {t.Text("role"),-6}  {t.Text("prefix"),-8}  {t.Time("lastUsedAt"),-19}  {t.Time("expiresAt", "never"),-19}  {t.TokenStatus()}");
             return 0;
@@ -26,8 +27,8 @@ public static class AccessControlCommands
         create.SetAction(async (parse, ct) =>
         {
             using var api = CommonOptions.CreateClient(parse);
-            var created = await api.PostAsync<JsonElement>("api/tokens",
-                new { name = parse.GetValue(name), role = parse.GetValue(role), expiresInDays = parse.GetValue(days) }, ct);
+            var created = await api.PostAsync("api/tokens",
+                new JsonObject { ["name"] = parse.GetValue(name), ["role"] = parse.GetValue(role), ["expiresInDays"] = parse.GetValue(days) }, ct);
             Output.Print(parse, created, c =>
             {
                 Console.Error.WriteLine($"Created {c.GetProperty("info").Text("role")} token {c.GetProperty("info").Text("name")}; it is not shown again:");
@@ -57,7 +58,7 @@ public static class AccessControlCommands
         list.SetAction(async (parse, ct) =>
         {
             using var api = CommonOptions.CreateClient(parse);
-            var rows = (await api.GetAsync<JsonElement>("api/users", ct)).EnumerateArray().ToList();
+            var rows = (await api.GetAsync("api/users", ct)).EnumerateArray().ToList();
             Output.PrintList(parse, rows, $"{"LOGIN",-40}  {"ROLE",-10}  LAST SEEN",
                 u => $"{u.Text("login"),-40}  {(u.Text("role") == "-" ? "(claim)" : u.Text("role")),-10}  {u.Time("lastSeenAt", "never")}");
             return 0;
@@ -71,7 +72,7 @@ public static class AccessControlCommands
         {
             using var api = CommonOptions.CreateClient(parse);
             var value = parse.GetValue(role) == "claim" ? null : parse.GetValue(role);
-            var user = await api.PutAsync<JsonElement>($"api/users/{Uri.EscapeDataString(parse.GetValue(login)!)}/role", new { role = value }, ct);
+            var user = await api.PutAsync($"api/users/{Uri.EscapeDataString(parse.GetValue(login)!)}/role", new JsonObject { ["role"] = value }, ct);
             Output.Print(parse, user, u => Console.WriteLine($"{u.Text("login")}: {(value ?? "role from the OIDC claim")}"));
             return 0;
         });

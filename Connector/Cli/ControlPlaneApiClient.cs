@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Tunnel.Shared.Security;
 
 namespace Tunnel.Connector.Cli;
@@ -9,7 +10,6 @@ namespace Tunnel.Connector.Cli;
 /// <summary>The CLI's side of the control plane's REST API; failures become CLI errors carrying the API's problem detail.</summary>
 public sealed class ControlPlaneApiClient : IDisposable
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly HttpClient _http;
     private readonly Uri _baseUrl;
 
@@ -30,18 +30,18 @@ public sealed class ControlPlaneApiClient : IDisposable
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
     }
 
-    public async Task<T> GetAsync<T>(string path, CancellationToken ct) => (await SendAsync<T>(HttpMethod.Get, path, null, ct)).Body;
+    public async Task<JsonElement> GetAsync(string path, CancellationToken ct) => (await SendAsync(HttpMethod.Get, path, null, ct)).Body;
 
-    public async Task<T> PostAsync<T>(string path, object body, CancellationToken ct) => (await SendAsync<T>(HttpMethod.Post, path, body, ct)).Body;
+    public async Task<JsonElement> PostAsync(string path, JsonNode body, CancellationToken ct) => (await SendAsync(HttpMethod.Post, path, body, ct)).Body;
 
     /// <summary>A POST whose success code matters, e.g. 201 (created) against 200 (it was there already).</summary>
-    public Task<(HttpStatusCode Status, T Body)> PostWithStatusAsync<T>(string path, object body, CancellationToken ct) => SendAsync<T>(HttpMethod.Post, path, body, ct);
+    public Task<(HttpStatusCode Status, JsonElement Body)> PostWithStatusAsync(string path, JsonNode body, CancellationToken ct) => SendAsync(HttpMethod.Post, path, body, ct);
 
-    public async Task<T> PutAsync<T>(string path, object body, CancellationToken ct) => (await SendAsync<T>(HttpMethod.Put, path, body, ct)).Body;
+    public async Task<JsonElement> PutAsync(string path, JsonNode body, CancellationToken ct) => (await SendAsync(HttpMethod.Put, path, body, ct)).Body;
 
-    public async Task<T> PatchAsync<T>(string path, object body, CancellationToken ct) => (await SendAsync<T>(HttpMethod.Patch, path, body, ct)).Body;
+    public async Task<JsonElement> PatchAsync(string path, JsonNode body, CancellationToken ct) => (await SendAsync(HttpMethod.Patch, path, body, ct)).Body;
 
-    public Task DeleteAsync(string path, CancellationToken ct) => SendAsync<JsonElement?>(HttpMethod.Delete, path, null, ct);
+    public Task DeleteAsync(string path, CancellationToken ct) => SendAsync(HttpMethod.Delete, path, null, ct);
 
     /// <summary>Every item of a paged list, following `next` until the last page.</summary>
     public async Task<List<JsonElement>> GetAllAsync(string path, CancellationToken ct)
@@ -51,7 +51,7 @@ public sealed class ControlPlaneApiClient : IDisposable
         do
         {
             var separator = path.Contains('?') ? '&' : '?';
-            var page = await GetAsync<JsonElement>(next is null ? path : $"{path}{separator}after={Uri.EscapeDataString(next)}", ct);
+            var page = await GetAsync(next is null ? path : $"{path}{separator}after={Uri.EscapeDataString(next)}", ct);
             items.AddRange(page.GetProperty("items").EnumerateArray().Select(e => e.Clone()));
             next = page.TryGetProperty("next", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
         }
@@ -59,12 +59,12 @@ public sealed class ControlPlaneApiClient : IDisposable
         return items;
     }
 
-    private async Task<(HttpStatusCode Status, T Body)> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct)
+    private async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, path.TrimStart('/'));
         if (body is not null)
         {
-            request.Content = JsonContent.Create(body, options: Json);
+            request.Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
         }
 
         HttpResponseMessage response;
@@ -92,10 +92,10 @@ public sealed class ControlPlaneApiClient : IDisposable
 
             if (response.StatusCode == HttpStatusCode.NoContent)
             {
-                return (response.StatusCode, default!);
+                return (response.StatusCode, default);
             }
 
-            return (response.StatusCode, (await response.Content.ReadFromJsonAsync<T>(Json, ct))!);
+            return (response.StatusCode, await response.Content.ReadFromJsonAsync(CliJson.Default.JsonElement, ct));
         }
     }
 

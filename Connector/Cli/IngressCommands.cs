@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Tunnel.Connector.Ingress;
 using Tunnel.Shared.Ingress;
+using Tunnel.Shared.Serialization;
 
 namespace Tunnel.Connector.Cli;
 
@@ -74,13 +76,13 @@ public static class IngressCommands
 
             using var api = CommonOptions.CreateClient(parse);
             var path = $"api/tunnels/{Uri.EscapeDataString(parse.GetValue(name)!)}/ingress";
-            var result = await api.PutAsync<JsonElement>(path, new { rules = specs }, ct);
+            var result = await api.PutAsync(path, new JsonObject { ["rules"] = JsonSerializer.SerializeToNode(specs, SharedJsonContext.Default.ListIngressRuleSpec) }, ct);
             // The rules take effect per connection as each connector accepts them: wait to say which did.
             var deadline = DateTimeOffset.UtcNow + (OriginRequest.TryParseDuration(parse.GetValue(wait), out var w) ? w : TimeSpan.Zero);
             while (!IngressRolloutText.Settled(result.GetProperty("status")) && DateTimeOffset.UtcNow < deadline)
             {
                 await Task.Delay(250, ct);
-                result = await api.GetAsync<JsonElement>(path, ct);
+                result = await api.GetAsync(path, ct);
             }
 
             var status = result.GetProperty("status");
@@ -111,7 +113,7 @@ public static class IngressCommands
         show.SetAction(async (parse, ct) =>
         {
             using var api = CommonOptions.CreateClient(parse);
-            var result = await api.GetAsync<JsonElement>($"api/tunnels/{Uri.EscapeDataString(parse.GetValue(name)!)}/ingress", ct);
+            var result = await api.GetAsync($"api/tunnels/{Uri.EscapeDataString(parse.GetValue(name)!)}/ingress", ct);
             Output.Print(parse, result, r =>
             {
                 if (!r.GetProperty("remotelyManaged").GetBoolean())

@@ -20,7 +20,7 @@ public static class NameResolver
             return id;
         }
 
-        var items = (await api.GetAsync<JsonElement>(listPath, ct)).EnumerateArray()
+        var items = (await api.GetAsync(listPath, ct)).EnumerateArray()
             .Where(e => e.Text("name") == text || (alsoKey is not null && e.Text(alsoKey) == text)).ToList();
         if (items.Count > 1 && prefer is not null && items.Where(prefer).ToList() is { Count: > 0 } preferred)
         {

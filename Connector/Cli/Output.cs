@@ -6,13 +6,13 @@ namespace Tunnel.Connector.Cli;
 /// <summary>--output json prints what the API returned, indented; table prints the columns a person reads.</summary>
 public static class Output
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Indented = new(CliJson.Default.Options) { WriteIndented = true };
 
     public static void Print(ParseResult parse, JsonElement value, Action<JsonElement> table)
     {
         if (parse.GetValue(CommonOptions.Output) == "json")
         {
-            Console.WriteLine(JsonSerializer.Serialize(value, Indented));
+            Console.WriteLine(JsonSerializer.Serialize(value, Indented.GetTypeInfo(typeof(JsonElement))));
         }
         else
         {
@@ -21,7 +21,7 @@ public static class Output
     }
 
     public static void PrintList(ParseResult parse, List<JsonElement> items, string header, Func<JsonElement, string> row) =>
-        Print(parse, JsonSerializer.SerializeToElement(items), _ =>
+        Print(parse, JsonSerializer.SerializeToElement(items, CliJson.Default.ListJsonElement), _ =>
         {
             Console.WriteLine(header);
             foreach (var item in items)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Tunnel.Connector.Cli;
 
@@ -15,8 +16,8 @@ public static class RouteCommands
         dns.SetAction(async (parse, ct) =>
         {
             using var api = CommonOptions.CreateClient(parse);
-            var (status, routed) = await api.PostWithStatusAsync<JsonElement>(
-                $"api/tunnels/{Uri.EscapeDataString(parse.GetValue(name)!)}/hostnames", new { hostname = parse.GetValue(hostname) }, ct);
+            var (status, routed) = await api.PostWithStatusAsync(
+                $"api/tunnels/{Uri.EscapeDataString(parse.GetValue(name)!)}/hostnames", new JsonObject { ["hostname"] = parse.GetValue(hostname) }, ct);
             Output.Print(parse, routed, r => Console.WriteLine(status == System.Net.HttpStatusCode.Created
                 ? $"Routed {r.Text("hostname")} to tunnel {r.Text("tunnelName")}"
                 : $"{r.Text("hostname")} is already routed to tunnel {r.Text("tunnelName")}; nothing to do"));

@@ -14,7 +14,7 @@ public static class StatusCommands
         {
             using var api = CommonOptions.CreateClient(parse);
             var path = parse.GetValue(name) is { } n ? $"api/tunnels/{Uri.EscapeDataString(n)}/connections" : "api/connections";
-            var rows = (await api.GetAsync<JsonElement>(path, ct)).EnumerateArray().ToList();
+            var rows = (await api.GetAsync(path, ct)).EnumerateArray().ToList();
             // The API names tunnels by id; people know them by name (one more call, only for the table).
             var names = parse.GetValue(CommonOptions.Output) == "json" || rows.Count == 0
                 ? []
@@ -32,7 +32,7 @@ public static class StatusCommands
         command.SetAction(async (parse, ct) =>
         {
             using var api = CommonOptions.CreateClient(parse);
-            var rows = (await api.GetAsync<JsonElement>("api/edges", ct)).EnumerateArray().ToList();
+            var rows = (await api.GetAsync("api/edges", ct)).EnumerateArray().ToList();
             Output.PrintList(parse, rows, $"{"EDGE",-20}  {"STATE",-7}  {"CONNS",5}  {"TUNNELS",7}  {"PEER URL",-32}  PEER LINKS",
                 e => $"{e.Text("edgeId"),-20}  {(e.GetProperty("online").GetBoolean() ? "online" : "offline"),-7}  {e.Text("connections"),5}  {e.Text("tunnels"),7}  {Or(e.Text("peerUrl"), "(no peering)"),-32}  {PeerLinks(e)}");
             return 0;
@@ -63,11 +63,11 @@ public static class StatusCommands
             var query = $"api/audit?limit={parse.GetValue(limit)}";
             if (parse.GetValue(tunnel) is { } t)
             {
-                var id = Guid.TryParse(t, out var g) ? g : (await api.GetAsync<JsonElement>($"api/tunnels/{Uri.EscapeDataString(t)}", ct)).GetProperty("id").GetGuid();
+                var id = Guid.TryParse(t, out var g) ? g : (await api.GetAsync($"api/tunnels/{Uri.EscapeDataString(t)}", ct)).GetProperty("id").GetGuid();
                 query += $"&tunnel={id}";
             }
 
-            var rows = (await api.GetAsync<JsonElement>(query, ct)).GetProperty("items").EnumerateArray().ToList();
+            var rows = (await api.GetAsync(query, ct)).GetProperty("items").EnumerateArray().ToList();
             Output.PrintList(parse, rows, $"{"WHEN",-19}  {"ACTOR",-30}  {"ACTION",-22}  {"TARGET",-30}  FROM",
                 e => $"{e.Time("at"),-19}  {e.Text("actor"),-30}  {e.Text("action"),-22}  {e.Text("target"),-30}  {e.Text("remoteAddress")}");
             return 0;

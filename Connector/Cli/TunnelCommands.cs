@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Tunnel.Connector.Cli;
 
@@ -17,7 +18,7 @@ public static class TunnelCommands
         create.SetAction(async (parse, ct) =>
         {
             using var api = CommonOptions.CreateClient(parse);
-            var created = await api.PostAsync<JsonElement>("api/tunnels", new { name = parse.GetValue(name) }, ct);
+            var created = await api.PostAsync("api/tunnels", new JsonObject { ["name"] = parse.GetValue(name) }, ct);
             Output.Print(parse, created, t =>
             {
                 Console.WriteLine($"Created tunnel {t.Text("name")} with id {t.Text("id")}");
@@ -44,11 +45,11 @@ public static class TunnelCommands
         info.SetAction(async (parse, ct) =>
         {
             using var api = CommonOptions.CreateClient(parse);
-            var t = await api.GetAsync<JsonElement>(Path(parse, name), ct);
+            var t = await api.GetAsync(Path(parse, name), ct);
             // Where its connections are, and whether the edges reach each other (any edge serves it through a peer).
             var text = parse.GetValue(CommonOptions.Output) != "json";
-            var connections = text ? (await api.GetAsync<JsonElement>(Path(parse, name, "/connections"), ct)).EnumerateArray().ToList() : [];
-            var edges = text ? (await api.GetAsync<JsonElement>("api/edges", ct)).EnumerateArray().ToList() : [];
+            var connections = text ? (await api.GetAsync(Path(parse, name, "/connections"), ct)).EnumerateArray().ToList() : [];
+            var edges = text ? (await api.GetAsync("api/edges", ct)).EnumerateArray().ToList() : [];
             Output.Print(parse, t, _ =>
             {
                 Console.WriteLine($"{t.Text("name")} ({t.Text("id")}), created {t.Time("createdAt")}");
@@ -74,7 +75,7 @@ public static class TunnelCommands
         rename.SetAction(async (parse, ct) =>
         {
             using var api = CommonOptions.CreateClient(parse);
-            var t = await api.PatchAsync<JsonElement>(Path(parse, name), new { name = parse.GetValue(newName) }, ct);
+            var t = await api.PatchAsync(Path(parse, name), new JsonObject { ["name"] = parse.GetValue(newName) }, ct);
             Output.Print(parse, t, _ => Console.WriteLine($"Renamed tunnel {parse.GetValue(name)} to {t.Text("name")}"));
             return 0;
         });
@@ -83,7 +84,7 @@ public static class TunnelCommands
         rotate.SetAction(async (parse, ct) =>
         {
             using var api = CommonOptions.CreateClient(parse);
-            var t = await api.PostAsync<JsonElement>(Path(parse, name, "/rotate"), new { }, ct);
+            var t = await api.PostAsync(Path(parse, name, "/rotate"), new JsonObject(), ct);
             Output.Print(parse, t, _ =>
             {
                 Console.Error.WriteLine($"Rotated the secret of {parse.GetValue(name)}; restart its connectors with the new token:");
@@ -105,7 +106,7 @@ public static class TunnelCommands
         token.SetAction(async (parse, ct) =>
         {
             using var api = CommonOptions.CreateClient(parse);
-            var t = await api.GetAsync<JsonElement>(Path(parse, name, "/token"), ct);
+            var t = await api.GetAsync(Path(parse, name, "/token"), ct);
             Output.Print(parse, t, _ => Console.WriteLine(t.Text("token")));
             return 0;
         });

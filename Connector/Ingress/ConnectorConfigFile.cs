@@ -71,7 +71,7 @@ public sealed partial class ConnectorConfigFile
         ConnectorConfigFile? config;
         try
         {
-            var deserializer = new DeserializerBuilder()
+            var deserializer = new StaticDeserializerBuilder(new ConnectorYamlContext())
                 .WithNamingConvention(HyphenatedNamingConvention.Instance)
                 .Build();
             config = deserializer.Deserialize<ConnectorConfigFile>(File.ReadAllText(path));

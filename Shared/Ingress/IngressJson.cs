@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tunnel.Shared.Serialization;
 
 namespace Tunnel.Shared.Ingress;
 
@@ -15,7 +16,8 @@ public static class IngressJson
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static string Serialize(IReadOnlyList<IngressRuleSpec> rules) => JsonSerializer.Serialize(rules, Options);
+    public static string Serialize(IReadOnlyList<IngressRuleSpec> rules) =>
+        JsonSerializer.Serialize(rules as List<IngressRuleSpec> ?? [.. rules], SharedJsonContext.Default.ListIngressRuleSpec);
 
     /// <summary>Parses and validates; throws <see cref="IngressException"/> saying what is wrong.</summary>
     public static IngressRuleSet Parse(string json, bool checkFiles)
@@ -23,7 +25,7 @@ public static class IngressJson
         List<IngressRuleSpec>? specs;
         try
         {
-            specs = JsonSerializer.Deserialize<List<IngressRuleSpec>>(json, Options);
+            specs = JsonSerializer.Deserialize(json, SharedJsonContext.Default.ListIngressRuleSpec);
         }
         catch (JsonException ex)
         {

@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Tunnel.Shared.Serialization;
 
 namespace Tunnel.Shared.Security;
 
@@ -13,7 +14,7 @@ public sealed record TunnelToken(
     [property: JsonPropertyName("s")] string Secret,
     [property: JsonPropertyName("e")] string EdgeUrl)
 {
-    public string Encode() => Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(this));
+    public string Encode() => Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(this, SharedJsonContext.Default.TunnelToken));
 
     public static bool TryDecode(string? text, out TunnelToken? token, out string error)
     {
@@ -27,7 +28,7 @@ public sealed record TunnelToken(
         try
         {
             var bytes = Base64Url.DecodeFromChars(text.Trim());
-            token = JsonSerializer.Deserialize<TunnelToken>(bytes);
+            token = JsonSerializer.Deserialize(bytes, SharedJsonContext.Default.TunnelToken);
         }
         catch (Exception ex) when (ex is FormatException or JsonException)
         {

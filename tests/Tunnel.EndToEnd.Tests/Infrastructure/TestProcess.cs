@@ -56,9 +56,12 @@ public sealed partial class TestProcess : IAsyncDisposable
     }
 
     /// <summary>Runs a command to completion (a CLI call) and returns its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunDotnetAsync(string dll, IEnumerable<string> args, IDictionary<string, string>? env = null, TimeSpan? timeout = null)
+    public static Task<(int ExitCode, string Output)> RunDotnetAsync(string dll, IEnumerable<string> args, IDictionary<string, string>? env = null, TimeSpan? timeout = null) =>
+        RunAsync("dotnet", [dll, .. args], env, timeout, Path.GetFileNameWithoutExtension(dll));
+
+    public static async Task<(int ExitCode, string Output)> RunAsync(string file, IEnumerable<string> args, IDictionary<string, string>? env = null, TimeSpan? timeout = null, string? name = null)
     {
-        await using var p = StartDotnet(Path.GetFileNameWithoutExtension(dll), dll, args, env);
+        await using var p = Start(name ?? Path.GetFileName(file), file, args, env);
         await p.WaitForExitAsync(timeout ?? TimeSpan.FromSeconds(60));
         return (p.ExitCode, p.Output);
     }

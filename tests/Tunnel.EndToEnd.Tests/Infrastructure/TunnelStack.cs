@@ -288,12 +288,15 @@ public sealed class TunnelStack : IAsyncDisposable
     public Task<(int ExitCode, string Output)> CliAsync(params string[] args) => CliAsAsync(AdminKey, args);
 
     public Task<(int ExitCode, string Output)> CliAsAsync(string token, params string[] args) =>
-        TestProcess.RunDotnetAsync(Binaries.Connector, args, new Dictionary<string, string>
-        {
-            ["TUNNEL_API"] = $"https://127.0.0.1:{ControlPlanePort}",
-            ["TUNNEL_API_KEY"] = token,
-            ["TUNNEL_API_CA"] = ControlPlaneCa,
-        });
+        TestProcess.RunDotnetAsync(Binaries.Connector, args, CliEnvironment(token));
+
+    /// <summary>What a CLI call needs to reach this stack's control plane with <paramref name="token"/>.</summary>
+    public Dictionary<string, string> CliEnvironment(string token) => new()
+    {
+        ["TUNNEL_API"] = $"https://127.0.0.1:{ControlPlanePort}",
+        ["TUNNEL_API_KEY"] = token,
+        ["TUNNEL_API_CA"] = ControlPlaneCa,
+    };
 
     private static SocketsHttpHandler Trusting(string caPath)
     {
