@@ -26,12 +26,17 @@ internal static class ManyTunnels
         // 1. Create and route every tunnel; the edge knows them all once the last-routed name stops answering 404.
         var tokens = new string[count];
         var lastRouted = "";
+        var created = 0;
         var clock = Stopwatch.StartNew();
         await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = ApiWorkers }, async (i, _) =>
         {
             tokens[i] = await api.CreateTunnelAsync(Name(i));
             await api.RouteAsync(Name(i), Hostname(i));
             Volatile.Write(ref lastRouted, Hostname(i));
+            if (Interlocked.Increment(ref created) % Math.Max(count / 10, 1) == 0)
+            {
+                Progress($"{created} of {count} tunnels created and routed ({clock.Elapsed.TotalSeconds:0} s)");
+            }
         });
         Print("create_route_s", clock.Elapsed.TotalSeconds);
         clock.Restart();
@@ -50,6 +55,7 @@ internal static class ManyTunnels
         ca.ImportFromPemFile(edgeCa);
         var connectors = new SelfAnsweringConnector[count];
         var failed = 0;
+        var registered = 0;
         clock.Restart();
         await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = ConnectWorkers }, async (i, _) =>
         {
@@ -62,6 +68,11 @@ internal static class ManyTunnels
                     using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
                     await connector.RegisterAsync(timeout.Token);
                     connectors[i] = connector;
+                    if (Interlocked.Increment(ref registered) % Math.Max(count / 10, 1) == 0)
+                    {
+                        Progress($"{registered} of {count} connections registered ({clock.Elapsed.TotalSeconds:0} s)");
+                    }
+
                     return;
                 }
                 catch (Exception ex) when (ex is Grpc.Core.RpcException or IOException or OperationCanceledException && attempt < 3)

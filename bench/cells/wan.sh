@@ -3,7 +3,8 @@
 # and upload through each path, in interleaved rounds (median reported), beside the same paths without the delay and
 # one plain TCP stream through a relay alone (the relay is not the limit). Writes $work/wan.md.
 relay_conn=$(free_port); relay_ssh=$(free_port); relay_origin=$(free_port); ssh_wan_fwd=$(free_port)
-relay() { dotnet "$bench_dll" delay-relay "$1" "$2" "$wan_ms" >>"$work/relay.log" 2>&1 & pids+=($!); }
+wan_pids=() # stopped at the end, so the cells after this one run without them
+relay() { dotnet "$bench_dll" delay-relay "$1" "$2" "$wan_ms" >>"$work/relay.log" 2>&1 & pids+=($!); wan_pids+=($!); }
 relay "$relay_conn" "127.0.0.1:$conn_port"
 relay "$relay_ssh" "127.0.0.1:$ssh_port"
 relay "$relay_origin" "127.0.0.1:$origin"
@@ -14,9 +15,9 @@ dotnet "$(bin Connector tunnel)" create benchwan >/dev/null
 dotnet "$(bin Connector tunnel)" route dns benchwan benchwan.localhost >/dev/null
 wan_token=$(dotnet "$(bin Connector tunnel)" token benchwan)
 dotnet "$(bin Connector tunnel)" run --token "$wan_token" --url "http://127.0.0.1:$origin" \
-  --edge "https://localhost:$relay_conn" --edge-ca "$work/edge/certs/dev-ca.pem" >"$work/connector-wan.log" 2>&1 & pids+=($!)
+  --edge "https://localhost:$relay_conn" --edge-ca "$work/edge/certs/dev-ca.pem" >"$work/connector-wan.log" 2>&1 & pids+=($!); wan_pids+=($!)
 ssh -N -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ExitOnForwardFailure=yes -i "$work/ssh/client_key" \
-  -p "$relay_ssh" -R "127.0.0.1:$ssh_wan_fwd:127.0.0.1:$origin" "$(id -un)@127.0.0.1" 2>"$work/ssh-wan.log" & pids+=($!)
+  -p "$relay_ssh" -R "127.0.0.1:$ssh_wan_fwd:127.0.0.1:$origin" "$(id -un)@127.0.0.1" 2>"$work/ssh-wan.log" & pids+=($!); wan_pids+=($!)
 wait_http "http://127.0.0.1:$pub_http/small" benchwan.localhost
 wait_http "http://127.0.0.1:$ssh_wan_fwd/small"
 
@@ -63,4 +64,5 @@ for round in $(seq 1 "$rounds"); do
   echo "wan round $round of $rounds (256 MiB down and up) done"
 done
 rm -f "$work/upload.bin" "$work/warm.bin"
+stop "${wan_pids[@]}"
 python3 "$root/bench/report_wan.py" "$work/wan.tsv" "$wan_ms" "$rounds" >"$work/wan.md"
