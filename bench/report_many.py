@@ -32,3 +32,5 @@ print(f"| config push with {n} names: one more route until the edge answers it, 
 print(f"| {get('requests', '{:,.0f}')} requests to random tunnels, {get('concurrency', '{:.0f}')} at a time: req/s | {get('rps', '{:,.0f}')} |")
 print(f"| … p50 / p99 / max ms | {get('p50_ms', '{:.2f}')} / {get('p99_ms', '{:.2f}')} / {get('max_ms', '{:.1f}')} |")
 print(f"| … errors (not 200) | {get('errors', '{:.0f}')} |")
+print(f"| the same requests all to one tunnel: req/s | {get('one_tunnel_rps', '{:,.0f}')} |")
+print(f"| … p50 / p99 ms (errors) | {get('one_tunnel_p50_ms', '{:.2f}')} / {get('one_tunnel_p99_ms', '{:.2f}')} ({get('one_tunnel_errors', '{:.0f}')}) |")

@@ -7,7 +7,7 @@ using Tunnel.Shared.Security;
 /// <summary>
 /// The many-tunnels cell: N tunnels created and routed through the REST API, one connector connection each from this
 /// process, then the edge's memory per tunnel, a config push with N routed names, and request latency to random
-/// tunnels. Prints "key value" lines (bench/run.sh formats them); progress goes to stderr.
+/// tunnels (and, for reference, to one tunnel). Prints "key value" lines (bench/run.sh formats them); progress goes to stderr.
 /// </summary>
 internal static class ManyTunnels
 {
@@ -145,12 +145,23 @@ internal static class ManyTunnels
         Print("max_ms", sorted[^1]);
         Print("errors", load.Errors);
 
+        // 8. For reference, the same load to one tunnel (after a pass that fills its upstream pool): what many tunnels cost.
+        await LoadAsync(edge, new int[concurrency * 20], concurrency);
+        clock.Restart();
+        var single = await LoadAsync(edge, new int[requests], concurrency);
+        seconds = clock.Elapsed.TotalSeconds;
+        sorted = single.Milliseconds.Order().ToArray();
+        Print("one_tunnel_rps", requests / seconds);
+        Print("one_tunnel_p50_ms", sorted[(sorted.Length - 1) / 2]);
+        Print("one_tunnel_p99_ms", sorted[(int)((sorted.Length - 1) * 0.99)]);
+        Print("one_tunnel_errors", single.Errors);
+
         foreach (var connector in connectors)
         {
             connector?.Dispose();
         }
 
-        return failed == 0 && firstPass.Errors == 0 && load.Errors == 0 ? 0 : 1;
+        return failed == 0 && firstPass.Errors == 0 && load.Errors == 0 && single.Errors == 0 ? 0 : 1;
     }
 
     private static string Name(int i) => $"many-{i:D5}";
