@@ -26,7 +26,7 @@ print(f"| register {n} connections, s | {get('register_s')} ({get('register_fail
 print(f"| edge RSS before connecting, MiB | {v.get('rss_before_kb', 0) / 1024:,.0f} |")
 print(f"| edge RSS connected and idle 10 s, MiB | {v.get('rss_after_kb', 0) / 1024:,.0f} |")
 print(f"| **edge RSS per connected tunnel, KB** (issue 14: ≤ 60) | **{get('rss_kb_per_tunnel')}** |")
-print(f"| edge managed heap per connected tunnel, KB | {get('heap_kb_per_tunnel')} |")
+print(f"| edge managed heap per connected tunnel, KB (after the last GC: may hold garbage of the registrations) | {get('heap_kb_per_tunnel')} |")
 print(f"| first request to every tunnel, s (errors) | {get('first_pass_s')} ({get('first_pass_errors', '{:.0f}')}) |")
 print(f"| config push with {n} names: one more route until the edge answers it, ms (median of 3; max) | {get('push_ms', '{:,.0f}')} ({get('push_max_ms', '{:,.0f}')}) |")
 print(f"| {get('requests', '{:,.0f}')} requests to random tunnels, {get('concurrency', '{:.0f}')} at a time: req/s | {get('rps', '{:,.0f}')} |")
