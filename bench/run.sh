@@ -7,17 +7,41 @@
 # the path's proxy processes spent per request. The 64-connection and download cells run in interleaved rounds
 # (default 3; the median is reported) because this 2-core machine drifts by ±20% over minutes.
 # Prints a table with ratios against direct and writes it to bench/out/results.md.
+# Then three cells of their own (bench/cells/*.sh, each its own section of the report):
+#   wan   a wide-area leg: the connector, and an `ssh -R` client, reach the edge (sshd) through a relay adding 25 ms each
+#         way (Tunnel.Bench delay-relay); 256 MiB down and up against `ssh -R` over the same relay and the zero-delay paths
+#   cold  a fresh edge and connector under wrk load from the moment they answer: the first 10 s against warm, per
+#         runtime setting (tiered PGO, quick JIT for loops, tiered compilation off, ReadyToRun)
+#   many  2000 tunnels on one edge of their own (Tunnel.Bench many-tunnels): memory per tunnel, registration and
+#         config-push times, latency to random tunnels
 # Everything listens on 127.0.0.1 only. Usage: bench/run.sh [seconds-per-run, default 10] [rounds, default 3]
+# (rounds also apply to the wan cell). Environment: BENCH_ONLY="main wan cold many" (the default: everything) runs
+# only the named sections, main being the cells above; BENCH_MANY=N tunnels for the many cell (default 2000);
+# BENCH_WAN_MS=one-way delay of the wan cell (default 25).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 duration=${1:-10}
 rounds=${2:-3}
+only=" ${BENCH_ONLY:-main wan cold many} "
+want() { [[ "$only" == *" $1 "* ]]; }
+for section in $only; do
+  case $section in main | wan | cold | many) ;; *) echo "BENCH_ONLY: unknown section '$section' (main wan cold many)" >&2; exit 2 ;; esac
+done
+many_n=${BENCH_MANY:-2000}
+wan_ms=${BENCH_WAN_MS:-25}
 out="$root/bench/out"
 work=$(mktemp -d /tmp/tunnel-bench.XXXXXX)
 mkdir -p "$out"
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT INT TERM
+stop() { # PID...: ends processes this script started, and forgets them (no stray kill of a reused pid later)
+  local p keep=()
+  kill "$@" 2>/dev/null || true
+  for p in "$@"; do wait "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do [[ " $* " == *" $p "* ]] || keep+=("$p"); done
+  pids=("${keep[@]}")
+}
 
 need=()
 command -v wrk >/dev/null || need+=(wrk)
@@ -33,6 +57,15 @@ dotnet build "$root/Tunnel.sln" -c Release -nologo -v quiet -clp:ErrorsOnly
 bin() { echo "$root/$1/bin/Release/net10.0/$2.dll"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_http() { for _ in $(seq 1 150); do curl -ksf -o /dev/null -H "Host: ${2:-localhost}" "$1" && return 0; sleep 0.2; done; echo "error: $1 never answered" >&2; exit 1; }
+# An edge: DLL DIR ID PUBLIC_HTTPS PUBLIC_HTTP CONNECTOR MANAGEMENT CP_PORT CP_KEY CP_DIR [VAR=value…, its environment].
+# Started with & here, not in a subshell, so $started is the edge process itself.
+start_edge() {
+  local dll=$1 dir=$2 id=$3 https=$4 http=$5 conn=$6 mgmt=$7 cp=$8 key=$9 cpdir=${10}; shift 10
+  env "$@" dotnet "$dll" --Edge:DataDirectory="$dir" --Edge:BindAddress=127.0.0.1 --Edge:PublicHttpsPort="$https" \
+    --Edge:PublicHttpPort="$http" --Edge:ConnectorPort="$conn" --Edge:ManagementPort="$mgmt" --Edge:Id="$id" \
+    --Edge:ControlPlaneUrl="https://127.0.0.1:$cp" --Edge:ControlPlaneKey="$key" --Edge:ControlPlaneCa="$cpdir/certs/dev-ca.pem" \
+    --Logging:LogLevel:Default=Warning >"$dir.log" 2>&1 & pids+=($!); started=$!
+}
 
 origin=$(free_port); nginx_port=$(free_port); ssh_port=$(free_port); ssh_fwd=$(free_port); ssh_tcp=$(free_port)
 tcp_source=$(free_port); access_port=$(free_port)
@@ -45,6 +78,9 @@ declare -A hop   # path name -> the pids of its proxy processes (their children 
 dotnet "$(bin tests/Tunnel.DemoOrigin Tunnel.DemoOrigin)" --urls "http://127.0.0.1:$origin" >"$work/origin.log" 2>&1 & pids+=($!)
 wait_http "http://127.0.0.1:$origin/small"
 
+bench_dll="$root/bench/Tunnel.Bench/bin/Release/net10.0/Tunnel.Bench.dll"
+benchtool() { dotnet "$bench_dll" "$@"; }
+if want main; then
 # --- nginx: one proxy_pass hop with upstream keep-alive ---
 mkdir -p "$work/nginx/logs"
 cat >"$work/nginx/nginx.conf" <<NGINX
@@ -66,10 +102,10 @@ nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' & pids+=($!)
 wait_http "http://127.0.0.1:$nginx_port/small"
 
 # --- a TCP origin that sends 1 GiB to each connection ---
-bench_dll="$root/bench/Tunnel.Bench/bin/Release/net10.0/Tunnel.Bench.dll"
-benchtool() { dotnet "$bench_dll" "$@"; }
 dotnet "$bench_dll" tcp-source "$tcp_source" 1024 & pids+=($!)   # not through the function: $! must be the process
+fi
 
+if want main || want wan; then
 # --- ssh -R: an OpenSSH reverse tunnel on loopback ---
 mkdir -p "$work/ssh" /run/sshd
 ssh-keygen -q -t ed25519 -N '' -f "$work/ssh/host_key"
@@ -93,10 +129,13 @@ ssh -N -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ExitOnForw
   -p "$ssh_port" -R "127.0.0.1:$ssh_fwd:127.0.0.1:$origin" -R "127.0.0.1:$ssh_tcp:127.0.0.1:$tcp_source" \
   "$(id -un)@127.0.0.1" 2>"$work/ssh.log" & pids+=($!); hop["ssh -R"]+=" $!"
 wait_http "http://127.0.0.1:$ssh_fwd/small"
+fi
 
+if want main; then
 # --- one plain Kestrel + YARP hop (no tunnel) ---
 dotnet "$bench_dll" yarp-hop "$yarp_port" "http://127.0.0.1:$origin" >"$work/yarp.log" 2>&1 & pids+=($!); hop["yarp hop"]=$!
 wait_http "http://127.0.0.1:$yarp_port/small"
+fi
 
 # --- our tunnel: control plane (SQLite), edge, connector ---
 admin=$(head -c 24 /dev/urandom | base64 | tr -d '=+/'); edgekey=$(head -c 24 /dev/urandom | base64 | tr -d '=+/')
@@ -110,6 +149,8 @@ dotnet "$(bin Edge Tunnel.Edge)" --Edge:DataDirectory="$work/edge" --Edge:BindAd
   --Edge:ControlPlaneUrl="https://127.0.0.1:$cp_port" --Edge:ControlPlaneKey="$edgekey" --Edge:ControlPlaneCa="$work/cp/certs/dev-ca.pem" \
   --Logging:LogLevel:Default=Warning >"$work/edge.log" 2>&1 & pids+=($!); edge_pid=$!
 wait_http "http://127.0.0.1:$mgmt/readyz"
+edge_b_pid=""
+if want main; then
 # A second edge of the same control plane, with no connection of the tunnel: it serves it through edge A (one peer
 # hop). It shares A's development CA, as edges of one cluster share their certificates' CA.
 mkdir -p "$work/edge-b/certs" && cp "$work/edge/certs/dev-ca."* "$work/edge-b/certs/"
@@ -119,6 +160,7 @@ dotnet "$(bin Edge Tunnel.Edge)" --Edge:DataDirectory="$work/edge-b" --Edge:Bind
   --Edge:ControlPlaneUrl="https://127.0.0.1:$cp_port" --Edge:ControlPlaneKey="$edgekey" --Edge:ControlPlaneCa="$work/cp/certs/dev-ca.pem" \
   --Logging:LogLevel:Default=Warning >"$work/edge-b.log" 2>&1 & pids+=($!); edge_b_pid=$!
 wait_http "http://127.0.0.1:$mgmt_b/readyz"
+fi
 export TUNNEL_API="https://127.0.0.1:$cp_port" TUNNEL_API_KEY="$admin" TUNNEL_API_CA="$work/cp/certs/dev-ca.pem"
 dotnet "$(bin Connector tunnel)" create bench >/dev/null
 dotnet "$(bin Connector tunnel)" route dns bench bench.localhost >/dev/null
@@ -134,9 +176,11 @@ dotnet "$(bin Connector tunnel)" run --token "$token" --config "$work/connector.
   >"$work/connector.log" 2>&1 & pids+=($!)
 hop["tunnel (http)"]="$edge_pid $!"; hop["tunnel (https)"]="$edge_pid $!"; hop["tunnel via peer edge"]="$edge_b_pid $edge_pid $!"
 wait_http "http://127.0.0.1:$pub_http/small" bench.localhost
+if want main; then
 wait_http "http://127.0.0.1:$pub_http_b/small" bench.localhost
 dotnet "$(bin Connector tunnel)" access tcp --hostname "benchtcp.localhost:$pub_https" --url "127.0.0.1:$access_port" \
   --edge-address "127.0.0.1:$pub_https" --edge-ca "$work/edge/certs/dev-ca.pem" >"$work/access.log" 2>&1 & pids+=($!)
+fi
 
 # --- measure ---
 results="$work/results.tsv"
@@ -155,6 +199,7 @@ cell() { # KIND NAME CONNS URL [HOST]: one wrk cell, with the CPU time of the pa
 }
 declare -A base host_of
 paths=()
+if want main; then
 measure() { # NAME BASEURL [HOST]: warm-up (JIT tiers settle only after ~20 s of load here), then 1 and 16 connections
   local name=$1; base[$name]=$2; host_of[$name]=${3:-}; paths+=("$name")
   local hdr=(); [ -n "${3:-}" ] && hdr=(-H "Host: $3")
@@ -199,8 +244,18 @@ sse nginx "http://127.0.0.1:$nginx_port/" "127.0.0.1:$nginx_port"
 sse "ssh -R" "http://127.0.0.1:$ssh_fwd/" "127.0.0.1:$ssh_fwd"
 sse "tunnel (http)" "http://bench.localhost:$pub_http/" "127.0.0.1:$pub_http"
 sse "tunnel (https)" "https://bench.localhost:$pub_https/" "127.0.0.1:$pub_https"
+fi
+
+# --- the cells of their own, each in its own file; many last: it loads the machine most and must disturb no other ---
+for cell in wan cold many; do
+  if want "$cell"; then
+    # shellcheck source=/dev/null
+    source "$root/bench/cells/$cell.sh"
+  fi
+done
 
 {
+  if want main; then
   python3 "$root/bench/report.py" "$results" "$duration" "$rounds"
   printf '\n## WebSocket echo (32-byte messages, 16 connections, %s s)\n\n| path | messages/s | × direct |\n| --- | ---: | ---: |\n' "$duration"
   awk -F'\t' 'NR==1{d=$2} {printf "| %s | %d | %.2f |\n", $1, $2, $2/d}' "$work/ws.tsv"
@@ -208,4 +263,8 @@ sse "tunnel (https)" "https://bench.localhost:$pub_https/" "127.0.0.1:$pub_https
   awk -F'\t' 'NR==1{d=$2} {printf "| %s | %.1f | %.2f |\n", $1, $2, $2/d}' "$work/tcp.tsv"
   printf '\n## Server-sent events: origin write to client read (40 events, 50 ms apart)\n\n| path | p50 ms | max ms |\n| --- | ---: | ---: |\n'
   awk -F'\t' '{printf "| %s | %d | %d |\n", $1, $2, $3}' "$work/sse.tsv"
+  fi
+  for cell in wan cold many; do
+    if want "$cell"; then printf '\n'; cat "$work/$cell.md"; fi
+  done
 } | tee "$out/results.md"

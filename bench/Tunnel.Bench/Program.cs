@@ -5,6 +5,14 @@
 //   sse-latency URL CONNECT EVENTS            reads server-sent events stamped by the origin; prints the delay
 //                                             from the origin's write to the client's read (p50 and max, ms)
 //   yarp-hop PORT ORIGIN                      one plain Kestrel + YARP proxy hop to ORIGIN (no tunnel)
+//   delay-relay PORT TARGET ONE_WAY_MS        a TCP relay to TARGET (ip:port) adding ONE_WAY_MS each way, no bandwidth
+//                                             limit: a wide-area leg on loopback
+//   many-tunnels API_URL API_KEY API_CA EDGE_URL EDGE_CA PUBLIC_HTTP_PORT EDGE_PID METRICS_URL [N] [REQUESTS] [CONCURRENCY]
+//                                             creates and routes N tunnels (default 2000), connects one hand-written
+//                                             connection per tunnel that answers requests itself, and prints the
+//                                             edge's memory per tunnel (from /proc/EDGE_PID), a config push's time and
+//                                             the latency of REQUESTS (20000) requests to random tunnels, CONCURRENCY
+//                                             (32) at a time, as "key value" lines
 // CONNECT is host:port to dial whatever the URL's host says (like curl --resolve); certificates are not checked.
 using System.Diagnostics;
 using System.Net;
@@ -18,12 +26,17 @@ return args switch
     ["tcp-bulk", var connect, var mib] => await TcpBulkAsync(IPEndPoint.Parse(connect), long.Parse(mib) << 20),
     ["sse-latency", var url, var connect, var events] => await SseLatencyAsync(new Uri(url), IPEndPoint.Parse(connect), int.Parse(events)),
     ["yarp-hop", var port, var origin] => await YarpHop.RunAsync(int.Parse(port), origin),
+    ["delay-relay", var port, var target, var oneWayMs] => await DelayRelay.RunAsync(int.Parse(port), target, int.Parse(oneWayMs)),
+    ["many-tunnels", var api, var apiKey, var apiCa, var edge, var edgeCa, var publicPort, var edgePid, var metricsUrl, .. var rest] when rest.Length <= 3 =>
+        await ManyTunnels.RunAsync(api, apiKey, apiCa, new Uri(edge), edgeCa, int.Parse(publicPort), int.Parse(edgePid), metricsUrl,
+            rest.Length > 0 ? int.Parse(rest[0]) : 2000, rest.Length > 1 ? int.Parse(rest[1]) : 20_000, rest.Length > 2 ? int.Parse(rest[2]) : 32),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: ws-echo URL HOST:PORT CONNECTIONS SECONDS | tcp-source PORT MIB | tcp-bulk HOST:PORT MIB | sse-latency URL HOST:PORT EVENTS | yarp-hop PORT ORIGIN");
+    Console.Error.WriteLine("usage: ws-echo URL HOST:PORT CONNECTIONS SECONDS | tcp-source PORT MIB | tcp-bulk HOST:PORT MIB | sse-latency URL HOST:PORT EVENTS | yarp-hop PORT ORIGIN"
+        + " | delay-relay PORT IP:PORT ONE_WAY_MS | many-tunnels API_URL API_KEY API_CA EDGE_URL EDGE_CA PUBLIC_HTTP_PORT EDGE_PID METRICS_URL [N] [REQUESTS] [CONCURRENCY]");
     return 2;
 }
 
