@@ -7,7 +7,8 @@
 # the path's proxy processes spent per request. The 64-connection and download cells run in interleaved rounds
 # (default 3; the median is reported) because this 2-core machine drifts by ±20% over minutes.
 # Prints a table with ratios against direct and writes it to bench/out/results.md.
-# Then three cells of their own (bench/cells/*.sh, each its own section of the report):
+# Then cells of their own (bench/cells/*.sh, each its own section of the report):
+#   connector  the native (NativeAOT) connector against the JIT build: size, CLI start-up, memory idle and after 1 GiB
 #   wan   a wide-area leg: the connector, and an `ssh -R` client, reach the edge (sshd) through a relay adding 25 ms each
 #         way (Tunnel.Bench delay-relay); 256 MiB down and up against `ssh -R` over the same relay and the zero-delay paths
 #   cold  a fresh edge and connector under wrk load from the moment they answer: the first 10 s against warm, per
@@ -15,17 +16,17 @@
 #   many  2000 tunnels on one edge of their own (Tunnel.Bench many-tunnels): memory per tunnel, registration and
 #         config-push times, latency to random tunnels
 # Everything listens on 127.0.0.1 only. Usage: bench/run.sh [seconds-per-run, default 10] [rounds, default 3]
-# (rounds also apply to the wan cell). Environment: BENCH_ONLY="main wan cold many" (the default: everything) runs
+# (rounds also apply to the wan cell). Environment: BENCH_ONLY="main connector wan cold many" (the default: everything) runs
 # only the named sections, main being the cells above; BENCH_MANY=N tunnels for the many cell (default 2000);
 # BENCH_WAN_MS=one-way delay of the wan cell (default 25).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 duration=${1:-10}
 rounds=${2:-3}
-only=" ${BENCH_ONLY:-main wan cold many} "
+only=" ${BENCH_ONLY:-main connector wan cold many} "
 want() { [[ "$only" == *" $1 "* ]]; }
 for section in $only; do
-  case $section in main | wan | cold | many) ;; *) echo "BENCH_ONLY: unknown section '$section' (main wan cold many)" >&2; exit 2 ;; esac
+  case $section in main | connector | wan | cold | many) ;; *) echo "BENCH_ONLY: unknown section '$section' (main connector wan cold many)" >&2; exit 2 ;; esac
 done
 many_n=${BENCH_MANY:-2000}
 wan_ms=${BENCH_WAN_MS:-25}
@@ -247,7 +248,7 @@ sse "tunnel (https)" "https://bench.localhost:$pub_https/" "127.0.0.1:$pub_https
 fi
 
 # --- the cells of their own, each in its own file; many last: it loads the machine most and must disturb no other ---
-for cell in wan cold many; do
+for cell in connector wan cold many; do
   if want "$cell"; then
     # shellcheck source=/dev/null
     source "$root/bench/cells/$cell.sh"
@@ -264,7 +265,7 @@ done
   printf '\n## Server-sent events: origin write to client read (40 events, 50 ms apart)\n\n| path | p50 ms | max ms |\n| --- | ---: | ---: |\n'
   awk -F'\t' '{printf "| %s | %d | %d |\n", $1, $2, $3}' "$work/sse.tsv"
   fi
-  for cell in wan cold many; do
+  for cell in connector wan cold many; do
     if want "$cell"; then printf '\n'; cat "$work/$cell.md"; fi
   done
 } | tee "$out/results.md"

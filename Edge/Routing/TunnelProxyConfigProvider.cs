@@ -35,7 +35,39 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
 
     public IProxyConfig GetConfig() => _current;
 
+    private int _requested;
+    private int _building;
+
+    /// <summary>
+    /// Rebuilds on the caller's thread when no rebuild runs; a change that arrives during one is folded into the next
+    /// pass of the caller already building, so a burst of registrations (an edge restart brings back every tunnel's
+    /// connections at once) costs a few rebuilds of the whole table and of YARP's matcher, not one per connection.
+    /// </summary>
     private void Rebuild()
+    {
+        Volatile.Write(ref _requested, 1);
+        while (Interlocked.CompareExchange(ref _building, 1, 0) == 0)
+        {
+            try
+            {
+                while (Interlocked.Exchange(ref _requested, 0) == 1)
+                {
+                    RebuildNow();
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref _building, 0);
+            }
+
+            if (Volatile.Read(ref _requested) == 0)
+            {
+                return; // nothing arrived between the last pass and letting go
+            }
+        }
+    }
+
+    private void RebuildNow()
     {
         Snapshot previous;
         lock (_lock)

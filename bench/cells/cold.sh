@@ -43,7 +43,7 @@ cold_variant "DOTNET_TieredCompilation=0" "$edge_dll" "$connector_dll" DOTNET_Ti
 r2r="$work/r2r"
 if dotnet publish "$root/Edge" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true --artifacts-path "$r2r/artifacts" \
      -o "$r2r/edge" -nologo -v quiet -clp:ErrorsOnly >"$work/r2r.log" 2>&1 \
-   && dotnet publish "$root/Connector" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true --artifacts-path "$r2r/artifacts" \
+   && dotnet publish "$root/Connector" -c Release -r linux-x64 --self-contained false -p:PublishAot=false -p:PublishReadyToRun=true --artifacts-path "$r2r/artifacts" \
      -o "$r2r/connector" -nologo -v quiet -clp:ErrorsOnly >>"$work/r2r.log" 2>&1; then
   cold_variant "ReadyToRun (edge and connector)" "$r2r/edge/Tunnel.Edge.dll" "$r2r/connector/tunnel.dll"
 else
