@@ -29,4 +29,8 @@ fi
 # The development OIDC provider's npm packages, from its lock file.
 (cd deploy/dev-oidc-provider && npm ci --no-audit --no-fund --loglevel=error)
 
+# The native connector, published up front rather than inside the test run, where it would compete with the
+# end-to-end tests for the CPU; NativeConnectorTests' own publish then finds it up to date.
+dotnet publish Connector -c Release -r linux-x64 -o Connector/bin/native -nologo -v quiet -clp:ErrorsOnly
+
 exec dotnet test Tunnel.sln "$@"

@@ -124,6 +124,10 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
             }
 
             var rules = choice.Rules;
+            // A last rule with no hostname and no path (validated rule sets always end so) routes every name of the
+            // tunnel: the "#no-rule" route would never be chosen, and each route costs every rebuild of ASP.NET's host
+            // matcher, whose build grows with routes × names (2,000 tunnels: seconds per config change).
+            var endsWithCatchAll = rules.Count > 0 && rules[^1].Hostname.Length == 0 && rules[^1].Path.Length == 0;
             foreach (var hostname in tunnel.Hostnames)
             {
                 for (var i = 0; i < rules.Count; i++)
@@ -186,6 +190,11 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
                             ? new Dictionary<string, string> { ["RequestHeaderOriginalHost"] = "true" }
                             : new Dictionary<string, string> { ["RequestHeader"] = "Host", ["Set"] = rule.HttpHostHeader }],
                     });
+                }
+
+                if (endsWithCatchAll)
+                {
+                    continue;
                 }
 
                 clusters.TryAdd(StatusCluster.ClusterId, StatusCluster);
