@@ -25,8 +25,9 @@ internal static class KestrelSetup
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
             // A download flows connector -> edge, so this window is what one transfer may have in flight on a
             // wide-area leg: Kestrel returns credit after half of it is read, so 4 MiB held a 50 ms round trip to
-            // ~38 MB/s (as `ssh -R`'s 2 MiB channel window does). One stream may use the whole connection window; what
-            // a connection (a public one too) can make the edge buffer stays the connection window, as before.
+            // ~38 MB/s (as `ssh -R`'s 2 MiB channel window does). One stream may use the whole connection window. The
+            // cost, since the limits are per server: a public HTTP/2 request whose origin does not read its body can
+            // hold 16 MiB (was 4) until the request ends; the public bounds count requests in flight (RequestLimits).
             kestrel.Limits.Http2.InitialConnectionWindowSize = 16 * 1024 * 1024;
             kestrel.Limits.Http2.InitialStreamWindowSize = 16 * 1024 * 1024;
             kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(options.MinRequestBodyBytesPerSecond, TimeSpan.FromSeconds(5));

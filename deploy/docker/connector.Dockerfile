@@ -4,7 +4,9 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 RUN apt-get update && apt-get install -y --no-install-recommends clang zlib1g-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN dotnet publish Connector/Tunnel.Connector.csproj -c Release -r linux-x64 -o /app
+# The build platform's architecture: NativeAOT does not cross-compile, so build each platform on its own (buildx).
+ARG TARGETARCH
+RUN dotnet publish Connector/Tunnel.Connector.csproj -c Release -a "$TARGETARCH" -o /app
 
 FROM mcr.microsoft.com/dotnet/runtime-deps:10.0
 WORKDIR /app

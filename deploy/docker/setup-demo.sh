@@ -1,7 +1,7 @@
 #!/bin/sh
 # Run once by docker-compose.yml's `setup` service: the demo tunnel behind Access, and its token for the connector.
 set -eu
-tunnel() { dotnet /app/tunnel.dll "$@"; }
+tunnel() { /app/tunnel "$@"; }
 until tunnel list >/dev/null 2>&1; do sleep 1; done
 tunnel token demo >/shared/token 2>/dev/null || { tunnel create demo >/dev/null; tunnel token demo >/shared/token; }
 tunnel route dns demo demo.localhost >/dev/null 2>&1 || true

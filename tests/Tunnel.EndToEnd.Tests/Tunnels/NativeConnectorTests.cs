@@ -18,6 +18,8 @@ public class NativeConnectorTests(SqliteStackFixture fixture) : IClassFixture<Sq
     public async Task The_native_connector_serves_http_and_tcp_services_from_its_config_file()
     {
         var tunnel = await NativeConnector.PathAsync();
+        // Native, not an apphost in front of a managed tunnel.dll (what the same publish gives without PublishAot).
+        Assert.False(File.Exists(Path.ChangeExtension(tunnel, ".dll")), "the published connector is not a native binary");
         await using var echo = new TcpEchoServer();
         var (name, web, token) = await Stack.NewRoutedTunnelAsync();
         var tcp = $"tcp-{web}";
@@ -67,9 +69,10 @@ public class NativeConnectorTests(SqliteStackFixture fixture) : IClassFixture<Sq
         }, c => c is not null, TimeSpan.FromSeconds(20), "native access listener up");
         var stream = client!.GetStream();
         var message = Encoding.ASCII.GetBytes("hello through the native binary\n");
-        await stream.WriteAsync(message);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await stream.WriteAsync(message, timeout.Token);
         var answer = new byte[message.Length];
-        await stream.ReadExactlyAsync(answer);
+        await stream.ReadExactlyAsync(answer, timeout.Token);
         Assert.Equal(message, answer);
     }
 
