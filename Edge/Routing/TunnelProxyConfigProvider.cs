@@ -42,42 +42,22 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
     /// Rebuilds on the caller's thread when no rebuild runs; a change that arrives during one is folded into the next
     /// pass of the caller already building, so a burst of registrations (an edge restart brings back every tunnel's
     /// connections at once) costs a few rebuilds of the whole table and of YARP's matcher, not one per connection.
-    /// A caller builds at most two passes: if changes keep coming, the thread pool takes over, so a registration or
-    /// the config watcher is never held by other callers' churn.
     /// </summary>
-    private void Rebuild() => Rebuild(maxPasses: 2);
-
-    private void Rebuild(int maxPasses)
+    private void Rebuild()
     {
-        // Full fences on both flags (Interlocked): a change is either seen by the builder's last check or finds the
-        // builder gone and builds itself; never neither.
-        Interlocked.Exchange(ref _requested, 1);
+        Volatile.Write(ref _requested, 1);
         while (Interlocked.CompareExchange(ref _building, 1, 0) == 0)
         {
-            var handOver = false;
             try
             {
-                for (var passes = 0; Interlocked.Exchange(ref _requested, 0) == 1; passes++)
+                while (Interlocked.Exchange(ref _requested, 0) == 1)
                 {
-                    if (passes == maxPasses)
-                    {
-                        Interlocked.Exchange(ref _requested, 1);
-                        handOver = true;
-                        break;
-                    }
-
                     RebuildNow();
                 }
             }
             finally
             {
-                Interlocked.Exchange(ref _building, 0);
-            }
-
-            if (handOver)
-            {
-                _ = Task.Run(() => Rebuild(int.MaxValue));
-                return;
+                Volatile.Write(ref _building, 0);
             }
 
             if (Volatile.Read(ref _requested) == 0)
