@@ -45,7 +45,9 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
     /// </summary>
     private void Rebuild()
     {
-        Volatile.Write(ref _requested, 1);
+        // Full fences on both flags (Interlocked, not Volatile): a release store followed by a load of the other flag
+        // may be reordered, and then a change could find the builder still busy while the builder missed the change.
+        Interlocked.Exchange(ref _requested, 1);
         while (Interlocked.CompareExchange(ref _building, 1, 0) == 0)
         {
             try
@@ -57,7 +59,7 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
             }
             finally
             {
-                Volatile.Write(ref _building, 0);
+                Interlocked.Exchange(ref _building, 0);
             }
 
             if (Volatile.Read(ref _requested) == 0)

@@ -246,17 +246,18 @@ public sealed class EdgeClusterTests(ThreeEdgeFixture fixture) : IClassFixture<T
         Assert.True(lastFailure - killedAt < TimeSpan.FromSeconds(5), $"requests failed until {(lastFailure - killedAt).TotalSeconds:0.0} s after the kill");
         Assert.Contains(after, o => o.Ok && o.At > lastFailure);
 
-        // The connector replaced the lost connections on the edge that is left.
-        // (A's rows stay listed until they go stale; C's count is what the connector did.)
-        await WaitConnectionsAsync(name, c => c.Count(e => e == fixture.C.Id) == 4, "4 connections on C");
-
-        // B's failed calls to A show as its peer health, in `tunnel edges` and `tunnel info`.
+        // B's failed calls to A show as its peer health, in `tunnel edges` and `tunnel info`: read first, since a failure
+        // counts as "failing" for 15 s (PeerHealth) and B stops calling A once the connector has left it.
         var edges = await Eventually.Until(() => Stack.CliAsync("edges"),
             r => r.Output.Split('\n').Any(l => l.StartsWith(fixture.B.Id, StringComparison.Ordinal) && l.Contains($"{fixture.A.Id} failing")),
             TimeSpan.FromSeconds(30), "edge B reporting its failed peer A");
         Assert.Equal(0, edges.ExitCode);
         var (_, info) = await Stack.CliAsync("tunnel", "info", name);
         Assert.Contains($"peer links of {fixture.B.Id}: {fixture.A.Id} failing", info);
+        // The connector replaced the lost connections on the edge that is left.
+        // (A's rows stay listed until they go stale; C's count is what the connector did.)
+        await WaitConnectionsAsync(name, c => c.Count(e => e == fixture.C.Id) == 4, "4 connections on C");
+
         await fixture.A.RestartAsync();
     }
 
