@@ -40,6 +40,7 @@ builder.Services.AddSingleton<Tunnel.Edge.Peering.PeerChannels>();
 builder.Services.AddSingleton<Tunnel.Edge.Peering.PeerHealth>();
 builder.Services.AddSingleton<Tunnel.Edge.Peering.PeerDialer>();
 builder.Services.AddSingleton<MatcherPolicy, IngressPathMatcherPolicy>();
+builder.Services.AddSingleton<MatcherPolicy, TunnelHostMatcherPolicy>();
 builder.Services.AddSingleton<IProxyConfigProvider, TunnelProxyConfigProvider>();
 builder.Services.AddReverseProxy().AddTransforms(RequestIdTransform.Apply);
 builder.Services.AddSingleton<IForwarderHttpClientFactory, TunnelHttpClientFactory>();

@@ -81,11 +81,20 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
         previous.SignalChanged();
     }
 
+    private static readonly RouteMatch AnyPath = new() { Path = "/{**path}" };
+
+    /// <summary>The route's name, matched by TunnelHostMatcherPolicy (a dictionary) instead of YARP's Hosts.</summary>
+    private static Dictionary<string, string> WithHost(Dictionary<string, string> metadata, string hostname)
+    {
+        metadata[TunnelRouteMetadata.Host] = RouteHost(hostname);
+        return metadata;
+    }
+
     /// <summary>
-    /// Names are stored in their ASCII (punycode) form; YARP refuses a whole config holding one and matches
-    /// requests for it under the Unicode form.
+    /// Names are stored in their ASCII (punycode) form; requests carry them as <see cref="HttpRequest.Host"/> gives
+    /// them, in the Unicode form.
     /// </summary>
-    private static string YarpHost(string hostname) =>
+    private static string RouteHost(string hostname) =>
         hostname.Contains("xn--", StringComparison.OrdinalIgnoreCase) ? Idn.GetUnicode(hostname) : hostname;
 
     private static readonly System.Globalization.IdnMapping Idn = new();
@@ -117,8 +126,8 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
                         RouteId = $"{hostname}#offline",
                         Order = OrderOf(hostname, 0),
                         ClusterId = StatusCluster.ClusterId,
-                        Match = new RouteMatch { Hosts = [YarpHost(hostname)], Path = "/{**path}" },
-                        Metadata = metadata,
+                        Match = AnyPath,
+                        Metadata = WithHost(metadata, hostname),
                     });
                 }
 
@@ -185,8 +194,8 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
                         RouteId = $"{hostname}#{i}#{routeHost}",
                         Order = OrderOf(routeHost, i),
                         ClusterId = clusterId,
-                        Match = new RouteMatch { Hosts = [YarpHost(routeHost)], Path = "/{**path}" },
-                        Metadata = metadata,
+                        Match = AnyPath,
+                        Metadata = WithHost(metadata, routeHost),
                         // The origin sees the public Host, as with cloudflared, unless the rule sets httpHostHeader.
                         Transforms = [string.IsNullOrEmpty(rule.HttpHostHeader)
                             ? new Dictionary<string, string> { ["RequestHeaderOriginalHost"] = "true" }
@@ -205,8 +214,8 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
                     RouteId = $"{hostname}#no-rule",
                     Order = OrderOf(hostname, NoRuleIndex),
                     ClusterId = StatusCluster.ClusterId,
-                    Match = new RouteMatch { Hosts = [YarpHost(hostname)], Path = "/{**path}" },
-                    Metadata = new Dictionary<string, string> { [TunnelRouteMetadata.TunnelId] = tunnel.Id, [TunnelRouteMetadata.NoRule] = tunnel.Name },
+                    Match = AnyPath,
+                    Metadata = WithHost(new Dictionary<string, string> { [TunnelRouteMetadata.TunnelId] = tunnel.Id, [TunnelRouteMetadata.NoRule] = tunnel.Name }, hostname),
                 });
             }
         }

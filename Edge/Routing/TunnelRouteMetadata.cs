@@ -4,6 +4,8 @@ namespace Tunnel.Edge.Routing;
 public static class TunnelRouteMetadata
 {
     public const string TunnelId = "tunnel.id";
+    /// <summary>The name (or *.wildcard) a route serves, matched by TunnelHostMatcherPolicy rather than YARP's Hosts.</summary>
+    public const string Host = "tunnel.host";
     public const string Service = "tunnel.service";
     public const string PathRegex = "tunnel.path";
     public const string Status = "tunnel.status";
