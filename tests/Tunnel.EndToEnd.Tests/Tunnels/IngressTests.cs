@@ -169,6 +169,32 @@ public class IngressTests(SqliteStackFixture fixture) : IClassFixture<SqliteStac
     }
 
     [Fact]
+    public async Task Nested_wildcards_each_own_the_names_below_them_and_no_more()
+    {
+        var zone = $"n{Guid.NewGuid():N}"[..12] + ".localhost";
+        var (wide, narrow) = ($"wide-{Guid.NewGuid():N}"[..14], $"narrow-{Guid.NewGuid():N}"[..15]);
+        var (_, wideToken) = await Stack.CreateTunnelAsync(wide);
+        await Stack.CreateTunnelAsync(narrow);
+        await Stack.RouteAsync(narrow, $"*.a.{zone}");
+        await Stack.RouteAsync(wide, $"*.{zone}");
+        Stack.StartConnector(wideToken);
+
+        await Stack.WaitServedAsync($"x.{zone}");
+        // x.zone is below *.zone only: the wide tunnel's, never the narrow tunnel's (ASP.NET Core's host matcher
+        // offered *.a.zone's routes for it too, at the same rule order).
+        foreach (var name in new[] { $"x.{zone}", $"a.{zone}", $"b.c.{zone}" })
+        {
+            var page = await Stack.Public.GetAsync(Stack.PublicUrl(name));
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            Assert.Contains($"You reached {name}", await page.Content.ReadAsStringAsync());
+        }
+
+        var narrowPage = await Stack.Public.GetAsync(Stack.PublicUrl($"y.a.{zone}", "/small"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, narrowPage.StatusCode); // the narrow tunnel has no connector
+        Assert.Contains($"Tunnel '{narrow}'", await narrowPage.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task A_unix_socket_origin_is_served()
     {
         var socket = Stack.TempPath($"origin-{Guid.NewGuid():N}.sock");
