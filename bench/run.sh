@@ -56,6 +56,14 @@ fi
 echo "Building (Release)…"
 dotnet build "$root/Tunnel.sln" -c Release -nologo -v quiet -clp:ErrorsOnly
 bin() { echo "$root/$1/bin/Release/net10.0/$2.dll"; }
+# The connector as it ships (README's `dotnet publish Connector -r linux-x64`: one native binary): every cell's
+# `tunnel run` and `tunnel access tcp` is this binary; the connector cell sets it beside the JIT build.
+if want main || want connector || want wan; then
+  echo "Publishing the native connector…"
+  native="$work/native"
+  dotnet publish "$root/Connector" -c Release -r linux-x64 -o "$native" -nologo -v quiet -clp:ErrorsOnly >"$work/native.log" 2>&1 \
+    || { echo "native publish failed:" >&2; tail -5 "$work/native.log" >&2; exit 1; }
+fi
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_http() { for _ in $(seq 1 150); do curl -ksf -o /dev/null -H "Host: ${2:-localhost}" "$1" && return 0; sleep 0.2; done; echo "error: $1 never answered" >&2; exit 1; }
 # An edge: DLL DIR ID PUBLIC_HTTPS PUBLIC_HTTP CONNECTOR MANAGEMENT CP_PORT CP_KEY CP_DIR [VAR=value…, its environment].
@@ -69,7 +77,7 @@ start_edge() {
 }
 
 origin=$(free_port); nginx_port=$(free_port); ssh_port=$(free_port); ssh_fwd=$(free_port); ssh_tcp=$(free_port)
-tcp_source=$(free_port); access_port=$(free_port)
+tcp_source=$(free_port); access_port=$(free_port); access_ws_port=$(free_port)
 cp_port=$(free_port); pub_https=$(free_port); pub_http=$(free_port); conn_port=$(free_port); mgmt=$(free_port)
 yarp_port=$(free_port)
 peer_a=$(free_port); pub_http_b=$(free_port); pub_https_b=$(free_port); conn_b=$(free_port); mgmt_b=$(free_port); peer_b=$(free_port)
@@ -173,14 +181,18 @@ ingress:
     service: tcp://127.0.0.1:$tcp_source
   - service: http://127.0.0.1:$origin
 YML
-dotnet "$(bin Connector tunnel)" run --token "$token" --config "$work/connector.yml" --edge-ca "$work/edge/certs/dev-ca.pem" \
+"$native/tunnel" run --token "$token" --config "$work/connector.yml" --edge-ca "$work/edge/certs/dev-ca.pem" \
   >"$work/connector.log" 2>&1 & pids+=($!)
 hop["tunnel (http)"]="$edge_pid $!"; hop["tunnel (https)"]="$edge_pid $!"; hop["tunnel via peer edge"]="$edge_b_pid $edge_pid $!"
 wait_http "http://127.0.0.1:$pub_http/small" bench.localhost
 if want main; then
 wait_http "http://127.0.0.1:$pub_http_b/small" bench.localhost
-dotnet "$(bin Connector tunnel)" access tcp --hostname "benchtcp.localhost:$pub_https" --url "127.0.0.1:$access_port" \
+# `access tcp` over the public HTTPS port (what users get) and over the plain HTTP one (like-for-like with `ssh -R`,
+# whose forwarded port is plain TCP, as the tunnel (http) rows are).
+"$native/tunnel" access tcp --hostname "benchtcp.localhost:$pub_https" --url "127.0.0.1:$access_port" \
   --edge-address "127.0.0.1:$pub_https" --edge-ca "$work/edge/certs/dev-ca.pem" >"$work/access.log" 2>&1 & pids+=($!)
+"$native/tunnel" access tcp --hostname "ws://benchtcp.localhost:$pub_http" --url "127.0.0.1:$access_ws_port" \
+  --edge-address "127.0.0.1:$pub_http" >"$work/access-ws.log" 2>&1 & pids+=($!)
 fi
 
 # --- measure ---
@@ -236,7 +248,8 @@ tcp() { benchtool tcp-bulk "$2" 1024 | awk -v t="$1" '{print t "\t" $2}' >>"$wor
 : >"$work/tcp.tsv"
 tcp direct "127.0.0.1:$tcp_source"
 tcp "ssh -R" "127.0.0.1:$ssh_tcp"
-tcp "tunnel (access tcp)" "127.0.0.1:$access_port"
+tcp "tunnel (access tcp, ws)" "127.0.0.1:$access_ws_port"
+tcp "tunnel (access tcp, wss)" "127.0.0.1:$access_port"
 
 sse() { benchtool sse-latency "$2" "$3" 40 | awk -v t="$1" '{print t "\t" $2 "\t" $3}' >>"$work/sse.tsv"; echo "measured sse $1"; }
 : >"$work/sse.tsv"

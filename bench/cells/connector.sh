@@ -2,9 +2,7 @@
 # binary, README's `dotnet publish Connector -r linux-x64`) beside the framework-dependent JIT build: size, start-up
 # time of a CLI call, resident memory idle (4 connections registered, 5 s after) and after a 1 GiB download through
 # it, that download's MB/s and the connector's CPU for it. One tunnel of its own (benchconn). Writes $work/connector.md.
-native="$work/native"
-dotnet publish "$root/Connector" -c Release -r linux-x64 -o "$native" -nologo -v quiet -clp:ErrorsOnly >"$work/native.log" 2>&1 \
-  || { echo "native publish failed:" >&2; tail -5 "$work/native.log" >&2; exit 1; }
+# The native binary is $native/tunnel (published by bench/run.sh).
 dotnet "$(bin Connector tunnel)" create benchconn >/dev/null
 dotnet "$(bin Connector tunnel)" route dns benchconn benchconn.localhost >/dev/null
 conn_token=$(dotnet "$(bin Connector tunnel)" token benchconn)

@@ -14,7 +14,7 @@ wait_http "http://127.0.0.1:$relay_origin/small"
 dotnet "$(bin Connector tunnel)" create benchwan >/dev/null
 dotnet "$(bin Connector tunnel)" route dns benchwan benchwan.localhost >/dev/null
 wan_token=$(dotnet "$(bin Connector tunnel)" token benchwan)
-dotnet "$(bin Connector tunnel)" run --token "$wan_token" --url "http://127.0.0.1:$origin" \
+"$native/tunnel" run --token "$wan_token" --url "http://127.0.0.1:$origin" \
   --edge "https://localhost:$relay_conn" --edge-ca "$work/edge/certs/dev-ca.pem" >"$work/connector-wan.log" 2>&1 & pids+=($!); wan_pids+=($!)
 ssh -N -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ExitOnForwardFailure=yes -i "$work/ssh/client_key" \
   -p "$relay_ssh" -R "127.0.0.1:$ssh_wan_fwd:127.0.0.1:$origin" "$(id -un)@127.0.0.1" 2>"$work/ssh-wan.log" & pids+=($!); wan_pids+=($!)
