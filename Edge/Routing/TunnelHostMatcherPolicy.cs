@@ -1,23 +1,29 @@
 using Microsoft.AspNetCore.Routing.Matching;
+using Tunnel.Edge.RequestTarget;
 using Yarp.ReverseProxy.Model;
 
 namespace Tunnel.Edge.Routing;
 
 /// <summary>
-/// Host matching for tunnel routes (their <see cref="TunnelRouteMetadata.Host"/>): the request's <c>Host</c> as
-/// <see cref="HttpRequest.Host"/> gives it (port ignored, case-insensitive), an exact name first, else the narrowest
-/// wildcard (<c>*.example.com</c>: every name under example.com, not example.com itself). ASP.NET Core's host matching
-/// compares every route with every name when it builds (seconds of CPU per config change or registration at 2,000
-/// names), and under a broader wildcard offers a narrower one's routes too (x.example.com could reach the tunnel of
-/// *.a.example.com); this one builds from dictionaries. Endpoints without a tunnel host (the edge's own) match any host.
+/// Host matching for tunnel routes (their <see cref="TunnelRouteMetadata.Host"/>, in HostnameForm's normal form), on
+/// the request's canonical host: the bytes the Access gate decides on, compared ordinally (a request with no canonical
+/// target matches no tunnel route). The host's own name wins: its exact name, else the narrowest wildcard over it
+/// (<c>*.example.com</c>: every name under example.com, not example.com itself); after that name's routes come those of
+/// the broader wildcards over it of the same tunnel (a connector's rule for *.b.example.com under its tunnel's
+/// *.example.com falls through to the tunnel's later rules, as in cloudflared). ASP.NET Core's host matching built in
+/// routes × names (seconds per config change at 2,000 names) and, under a broader wildcard, offered a narrower one's
+/// routes too; this one builds from dictionaries. Endpoints without a tunnel host (the edge's own) match any host.
 /// </summary>
 internal sealed class TunnelHostMatcherPolicy : MatcherPolicy, INodeBuilderPolicy
 {
     // Before the path-regex and listener selector policies, like ASP.NET Core's own host policy.
     public override int Order => -100;
 
-    public static string? HostOf(Endpoint endpoint) =>
-        endpoint.Metadata.GetMetadata<RouteModel>()?.Config.Metadata?.GetValueOrDefault(TunnelRouteMetadata.Host);
+    private static Dictionary<string, string>? MetadataOf(Endpoint endpoint) => endpoint.Metadata.GetMetadata<RouteModel>()?.Config.Metadata;
+
+    private static string? HostOf(Endpoint endpoint) => MetadataOf(endpoint)?.GetValueOrDefault(TunnelRouteMetadata.Host);
+
+    private static bool IsWildcard(string host) => host.StartsWith("*.", StringComparison.Ordinal);
 
     public bool AppliesToEndpoints(IReadOnlyList<Endpoint> endpoints)
     {
@@ -33,133 +39,129 @@ internal sealed class TunnelHostMatcherPolicy : MatcherPolicy, INodeBuilderPolic
     }
 
     /// <summary>
-    /// One edge per exact name and per wildcard suffix, and one for a host no tunnel route names. An exact name's edge
-    /// holds its routes and those of the narrowest wildcard over it (a connector's rule for a name under its tunnel's
-    /// wildcard falls through to the wildcard's later rules); a wildcard's edge holds its own routes only, as the
-    /// narrowest wildcard that covers a host owns it (every name's routes end with one that claims every path). Each
-    /// edge keeps the builder's order of endpoints, and the endpoints that match any host.
+    /// One edge per exact name and per wildcard, and one for a host no tunnel route names, each holding the endpoints
+    /// that may answer there in the builder's order, with the endpoints that match any host.
     /// </summary>
     public IReadOnlyList<PolicyNodeEdge> GetEdges(IReadOnlyList<Endpoint> endpoints)
     {
-        var exact = new Dictionary<string, List<Endpoint>>(StringComparer.OrdinalIgnoreCase);
-        var wildcards = new Dictionary<string, List<Endpoint>>(StringComparer.OrdinalIgnoreCase); // key: ".example.com"
-        var anyHost = new List<Endpoint>();
+        var lists = new Dictionary<string, List<Endpoint>>(StringComparer.Ordinal); // key: a.example.com or *.example.com
+        var tunnels = new Dictionary<string, string?>(StringComparer.Ordinal);
         var hosts = new string?[endpoints.Count];
         for (var i = 0; i < endpoints.Count; i++)
         {
-            var host = hosts[i] = HostOf(endpoints[i]);
-            if (host is null)
+            if ((hosts[i] = HostOf(endpoints[i])) is { } host && lists.TryAdd(host, []))
             {
-                continue;
-            }
-
-            if (host.StartsWith("*.", StringComparison.Ordinal))
-            {
-                wildcards.TryAdd(host[1..], []);
-            }
-            else
-            {
-                exact.TryAdd(host, []);
+                tunnels[host] = MetadataOf(endpoints[i])?.GetValueOrDefault(TunnelRouteMetadata.TunnelId);
             }
         }
 
-        // The narrowest wildcard that covers each exact name, by walking the name's labels (a.b.example.com:
-        // .b.example.com, then .example.com, then .com): never route × name.
-        var underWildcard = new Dictionary<string, List<List<Endpoint>>>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, list) in wildcards.Count > 0 ? exact : [])
+        // For each key, the wildcards over it whose routes it falls through to: walking its labels (a.b.example.com:
+        // *.b.example.com, then *.example.com, ...) while they belong to the key's own tunnel. Another tunnel's
+        // wildcard never answers for a name (its routes share the wildcard order band: they could come before the
+        // name's own last route). Never route × name.
+        var fallsTo = new Dictionary<string, List<List<Endpoint>>>(StringComparer.Ordinal); // wildcard -> lists
+        foreach (var (key, list) in lists)
         {
-            for (var dot = name.IndexOf('.'); dot >= 0; dot = name.IndexOf('.', dot + 1))
+            var tunnel = tunnels[key];
+            for (var dot = key.IndexOf('.', IsWildcard(key) ? 2 : 0); dot >= 0 && tunnel is not null; dot = key.IndexOf('.', dot + 1))
             {
-                if (wildcards.ContainsKey(name[dot..]))
+                var wildcard = "*" + key[dot..];
+                if (!lists.ContainsKey(wildcard))
                 {
-                    (underWildcard.TryGetValue(name[dot..], out var lists) ? lists : underWildcard[name[dot..]] = []).Add(list);
+                    continue;
+                }
+
+                if (tunnels[wildcard] != tunnel)
+                {
                     break;
                 }
+
+                (fallsTo.TryGetValue(wildcard, out var into) ? into : fallsTo[wildcard] = []).Add(list);
             }
         }
 
-        // One pass in the builder's order, so every edge's list stays sorted as the DFA's candidate scores assume.
+        // One pass in the builder's order, so every edge's list keeps it.
+        var anyHost = new List<Endpoint>();
         for (var i = 0; i < endpoints.Count; i++)
         {
             var endpoint = endpoints[i];
             if (hosts[i] is not { } host)
             {
                 anyHost.Add(endpoint);
-                foreach (var list in exact.Values)
+                foreach (var list in lists.Values)
                 {
                     list.Add(endpoint);
                 }
 
-                foreach (var list in wildcards.Values)
-                {
-                    list.Add(endpoint);
-                }
+                continue;
             }
-            else if (host.StartsWith("*.", StringComparison.Ordinal))
+
+            lists[host].Add(endpoint);
+            foreach (var list in fallsTo.GetValueOrDefault(host) ?? [])
             {
-                wildcards[host[1..]].Add(endpoint);
-                foreach (var list in underWildcard.GetValueOrDefault(host[1..]) ?? [])
-                {
-                    list.Add(endpoint);
-                }
-            }
-            else
-            {
-                exact[host].Add(endpoint);
+                list.Add(endpoint);
             }
         }
 
-        var edges = new List<PolicyNodeEdge>(exact.Count + wildcards.Count + 1);
-        edges.AddRange(exact.Select(e => new PolicyNodeEdge(new EdgeKey(false, e.Key), e.Value)));
-        edges.AddRange(wildcards.Select(w => new PolicyNodeEdge(new EdgeKey(true, w.Key), w.Value)));
-        edges.Add(new PolicyNodeEdge(new EdgeKey(false, ""), anyHost));
+        var edges = new List<PolicyNodeEdge>(lists.Count + 1);
+        edges.AddRange(lists.Select(l => new PolicyNodeEdge(new EdgeKey(l.Key), l.Value)));
+        edges.Add(new PolicyNodeEdge(EdgeKey.NoTunnelHost, anyHost));
         return edges;
     }
 
     public PolicyJumpTable BuildJumpTable(int exitDestination, IReadOnlyList<PolicyJumpTableEdge> edges)
     {
-        var exact = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-        var wildcards = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var exact = new Dictionary<string, int>(StringComparer.Ordinal);
+        var wildcards = new Dictionary<string, int>(StringComparer.Ordinal); // key: ".example.com"
         var noMatch = exitDestination;
         foreach (var edge in edges)
         {
             var key = (EdgeKey)edge.State;
-            if (key.Wildcard)
-            {
-                wildcards[key.Name] = edge.Destination;
-            }
-            else if (key.Name.Length == 0)
+            if (key == EdgeKey.NoTunnelHost)
             {
                 noMatch = edge.Destination;
             }
+            else if (IsWildcard(key.Host!))
+            {
+                wildcards[key.Host![1..]] = edge.Destination;
+            }
             else
             {
-                exact[key.Name] = edge.Destination;
+                exact[key.Host!] = edge.Destination;
             }
         }
 
         return new HostJumpTable(exact, wildcards, noMatch);
     }
 
-    private readonly record struct EdgeKey(bool Wildcard, string Name);
+    /// <summary>An edge's host; null for the edge of hosts no tunnel route names.</summary>
+    private sealed record EdgeKey(string? Host)
+    {
+        public static readonly EdgeKey NoTunnelHost = new((string?)null);
+    }
 
     private sealed class HostJumpTable(Dictionary<string, int> exact, Dictionary<string, int> wildcards, int noMatch) : PolicyJumpTable
     {
-        private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _exact = exact.GetAlternateLookup<ReadOnlySpan<char>>();
         private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _wildcards = wildcards.GetAlternateLookup<ReadOnlySpan<char>>();
 
         public override int GetDestination(HttpContext httpContext)
         {
-            ReadOnlySpan<char> host = httpContext.Request.Host.Host;
-            if (_exact.TryGetValue(host, out var destination))
+            // The canonical host (RequestTargetMiddleware); requests without one (the connector and peer listeners)
+            // reach no tunnel route.
+            if (httpContext.Features.Get<CanonicalTarget>()?.Host is not { } host)
+            {
+                return noMatch;
+            }
+
+            if (exact.TryGetValue(host, out var destination))
             {
                 return destination;
             }
 
-            // The longest wildcard suffix that covers the host (as ASP.NET Core's: the host ends with ".example.com").
-            for (var dot = wildcards.Count > 0 ? host.IndexOf('.') : -1; dot >= 0; dot = NextDot(host, dot))
+            // The narrowest wildcard over the host.
+            for (var dot = wildcards.Count > 0 ? host.IndexOf('.') : -1; dot >= 0; dot = host.IndexOf('.', dot + 1))
             {
-                if (_wildcards.TryGetValue(host[dot..], out destination))
+                if (_wildcards.TryGetValue(host.AsSpan(dot), out destination))
                 {
                     return destination;
                 }
@@ -167,7 +169,5 @@ internal sealed class TunnelHostMatcherPolicy : MatcherPolicy, INodeBuilderPolic
 
             return noMatch;
         }
-
-        private static int NextDot(ReadOnlySpan<char> host, int dot) => host[(dot + 1)..].IndexOf('.') is var next and >= 0 ? dot + 1 + next : -1;
     }
 }

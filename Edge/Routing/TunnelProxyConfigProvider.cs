@@ -83,21 +83,15 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
 
     private static readonly RouteMatch AnyPath = new() { Path = "/{**path}" };
 
-    /// <summary>The route's name, matched by TunnelHostMatcherPolicy (a dictionary) instead of YARP's Hosts.</summary>
-    private static Dictionary<string, string> WithHost(Dictionary<string, string> metadata, string hostname)
+    /// <summary>
+    /// The route's name in its normal form (HostnameForm: lower-case ASCII, punycode for international names), the
+    /// form the gate and TunnelHostMatcherPolicy read from the request's canonical target: one comparison, same bytes.
+    /// </summary>
+    private static Dictionary<string, string> WithHost(Dictionary<string, string> metadata, string normalHost)
     {
-        metadata[TunnelRouteMetadata.Host] = RouteHost(hostname);
+        metadata[TunnelRouteMetadata.Host] = normalHost;
         return metadata;
     }
-
-    /// <summary>
-    /// Names are stored in their ASCII (punycode) form; requests carry them as <see cref="HttpRequest.Host"/> gives
-    /// them, in the Unicode form.
-    /// </summary>
-    private static string RouteHost(string hostname) =>
-        hostname.Contains("xn--", StringComparison.OrdinalIgnoreCase) ? Idn.GetUnicode(hostname) : hostname;
-
-    private static readonly System.Globalization.IdnMapping Idn = new();
 
     private Snapshot Build()
     {
@@ -109,10 +103,13 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
             // edge's own connections, else those on peer edges (streams then go through a peer).
             var choice = IngressSelection.Choose(tunnel, _registry.ConnectionsFor(tunnel.Id), _config.ParseRemoteIngress)
                 ?? IngressSelection.ChooseFromPeers(tunnel, PeerPlacements(tunnel), _config.RemoteIngressFor(tunnel.Id));
+            // Names in their normal form, as requests are matched; one that has none (stored before names were
+            // checked, or by an older control plane) is left unrouted rather than failing every route of the edge.
+            var names = tunnel.Hostnames.Select(HostnameForm.Normalize).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
             if (choice is null || (choice.Rules.Count == 0 && choice.Refusal is not null))
             {
                 // Still claim the tunnel's names, so a wildcard route of another tunnel cannot take them.
-                foreach (var hostname in tunnel.Hostnames)
+                foreach (var hostname in names)
                 {
                     clusters.TryAdd(StatusCluster.ClusterId, StatusCluster);
                     var metadata = new Dictionary<string, string> { [TunnelRouteMetadata.TunnelId] = tunnel.Id, [TunnelRouteMetadata.Offline] = tunnel.Name };
@@ -139,7 +136,10 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
             // tunnel: the "#no-rule" route would never be chosen, and each route costs every rebuild of ASP.NET's host
             // matcher, whose build grows with routes × names (2,000 tunnels: seconds per config change).
             var endsWithCatchAll = rules.Count > 0 && rules[^1].Hostname.Length == 0 && rules[^1].Path.Length == 0;
-            foreach (var hostname in tunnel.Hostnames)
+            // A rule reaches a name once: through the name itself or a wildcard name of the same tunnel over it
+            // (api.example.com and *.example.com both routed here), never as two routes of one order (a 500).
+            var routed = new HashSet<(string Host, int Rule)>();
+            foreach (var hostname in names)
             {
                 for (var i = 0; i < rules.Count; i++)
                 {
@@ -154,7 +154,7 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
                         : ruleHost is not null && IngressMatching.HostMatches(hostname, ruleHost.TrimStart('*', '.'))
                           && _config.FindByHostname(ruleHost)?.Id == tunnel.Id ? ruleHost
                         : null;
-                    if (routeHost is null)
+                    if (routeHost is null || !routed.Add((routeHost, i)))
                     {
                         continue;
                     }

@@ -2,125 +2,148 @@ using CsCheck;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Matching;
-using Yarp.ReverseProxy.Configuration;
-using Yarp.ReverseProxy.Model;
-using Yarp.ReverseProxy.Forwarder;
+using Tunnel.Edge.RequestTarget;
 using Tunnel.Edge.Routing;
+using Tunnel.Shared.Ingress;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Model;
 
 namespace Tunnel.Edge.Tests.Routing;
 
 /// <summary>
-/// The edge's host matching, against its definition on random names, wildcards and Host headers: the exact name's
-/// routes, then the narrowest covering wildcard's, in the edge's order. (ASP.NET Core's own policy is no oracle: under a
-/// broader wildcard it offers a narrower one's routes, so x.example.com could reach the tunnel of *.a.example.com.)
+/// The edge's host matching against its definition, on random names, wildcards, tunnels and Host headers: the
+/// host's own name (exact, else the narrowest wildcard over it), then the broader wildcards over that name of the same
+/// tunnel, in the edge's order; names compared in their normal form, as the Access gate compares them. (ASP.NET Core's
+/// own policy is no oracle: under a broader wildcard it offers a narrower one's routes, a 500 for nested wildcards.)
 /// </summary>
 public sealed class TunnelHostMatcherPolicyTests
 {
-    private static readonly Gen<string> Label = Gen.OneOfConst("a", "b", "A", "xn--b", "é", "É", "app", "");
+    // σ and ς are two names in IDNA (xn--4xa, xn--3xa) that a case-insensitive comparison of the Unicode forms merges.
+    private static readonly Gen<string> Label = Gen.OneOfConst("a", "b", "A", "xn--4xa", "xn--3xa", "σ", "ς", "Σ", "é", "app", "");
     private static readonly Gen<string> Name = Label.Array[1, 4].Select(labels => string.Join('.', labels));
 
-    /// <summary>A route's host: none (an edge endpoint: any host), an exact name or a wildcard; lower case, as the edge normalizes names.</summary>
+    /// <summary>A route's host in the normal form the edge stores: none (an edge endpoint: any host), a name or a wildcard.</summary>
     private static readonly Gen<string?> RouteHost = Gen.Frequency(
         (1, Gen.Const((string?)null)),
-        (4, Name.Where(n => n.Length > 0 && !n.StartsWith('.') && !n.EndsWith('.') && !n.Contains("..")).Select(n => (string?)n.ToLowerInvariant())),
-        (2, Name.Where(n => n.Length > 0 && !n.StartsWith('.') && !n.EndsWith('.') && !n.Contains("..")).Select(n => (string?)("*." + n.ToLowerInvariant()))));
+        (4, Name.Select(n => HostnameForm.Normalize(n))),
+        (2, Name.Select(n => HostnameForm.Normalize("*." + n))));
 
-    private static readonly Gen<string> RequestHost = Gen.Select(Name, Gen.OneOfConst("", ":443", ":8080"), (n, port) => n + port);
+    private static readonly Gen<string> RequestHost = Gen.Select(Name, Gen.OneOfConst("", ":443", ":8080", "."), (n, tail) => n + tail);
 
     [Fact]
-    public void Chooses_the_exact_names_routes_then_the_narrowest_wildcards()
+    public void Chooses_the_hosts_own_name_then_its_tunnels_broader_wildcards()
     {
-        Gen.Select(RouteHost.Array[0, 12], RequestHost.Array[1, 8]).Sample(input =>
+        Gen.Select(RouteHost.Array[0, 12], Gen.Int[1, 3].Array[12], RequestHost.Array[1, 8]).Sample(input =>
         {
-            var (routeHosts, requests) = input;
-            var ours = routeHosts.Select((h, i) => OurEndpoint(h, i)).ToList();
+            var (routeHosts, tunnelPicks, requests) = input;
+            // A name belongs to one tunnel, as in the control plane.
+            var tunnelOf = routeHosts.OfType<string>().Distinct().Select((h, i) => (h, t: $"t{tunnelPicks[i % tunnelPicks.Length]}")).ToDictionary(x => x.h, x => x.t);
+            var endpoints = routeHosts.Select((h, i) => Endpoint(h, h is null ? null : tunnelOf[h], i)).ToList();
             foreach (var request in requests)
             {
-                var actual = Choose(new TunnelHostMatcherPolicy(), ours, request);
-                var expected = Oracle(routeHosts, request);
-                var why = $"routes [{string.Join(", ", routeHosts.Select(h => h ?? "(any)"))}], Host {request}: "
-                    + $"expected [{string.Join(", ", expected ?? ["(the request fails)"])}], ours [{string.Join(", ", actual)}]";
-                Assert.True((expected ?? ["(bad punycode: the request fails)"]).SequenceEqual(actual), why);
+                var canonical = Canonical(request);
+                var actual = Choose(new TunnelHostMatcherPolicy(), endpoints, canonical);
+                var expected = Oracle(routeHosts, tunnelOf, canonical);
+                Assert.True(expected.SequenceEqual(actual),
+                    $"routes [{string.Join(", ", routeHosts.Select(h => h is null ? "(any)" : $"{h}@{tunnelOf[h]}"))}], Host {request} ({canonical ?? "refused"}): "
+                    + $"expected [{string.Join(", ", expected)}], ours [{string.Join(", ", actual)}]");
             }
-        }, iter: 3_000);
+        }, iter: 5_000);
     }
 
-    /// <summary>
-    /// The oracle, by the definition: endpoints in order that match any host, the exact name's, and the narrowest
-    /// covering wildcard's (null when the Host cannot be read: the request fails either way).
-    /// </summary>
-    private static List<string>? Oracle(string?[] routeHosts, string request)
+    [Fact]
+    public void Sigma_and_final_sigma_are_two_names()
     {
-        if (routeHosts.All(h => h is null))
-        {
-            return routeHosts.Select((h, i) => $"{i}:*").ToList(); // no tunnel route here: the policy stays out
-        }
-
-        if (HostOf(request) is not { } host)
-        {
-            return null;
-        }
-
-        var owner = routeHosts.Where(h => h is not null && h.StartsWith("*.", StringComparison.Ordinal) && Covers(h, host)).MaxBy(h => h!.Length);
-        return routeHosts.Select((h, i) => (h, i)).Where(r => r.h is null || host.Equals(r.h, StringComparison.OrdinalIgnoreCase) || r.h == owner)
-            .Select(r => $"{r.i}:{r.h ?? "*"}").ToList();
-    }
-
-    private static bool Covers(string? routeHost, string host) =>
-        routeHost is null || (routeHost.StartsWith("*.", StringComparison.Ordinal)
-            ? host.EndsWith(routeHost[1..], StringComparison.OrdinalIgnoreCase)
-            : host.Equals(routeHost, StringComparison.OrdinalIgnoreCase));
-
-    /// <summary>The host as the edge reads it from the header; null when it cannot (bad punycode: the request fails).</summary>
-    private static string? HostOf(string header)
-    {
-        var context = new DefaultHttpContext();
-        context.Request.Headers.Host = header;
-        try
-        {
-            return context.Request.Host.Host;
-        }
-        catch (ArgumentException)
-        {
-            return null;
-        }
+        var endpoints = new List<Endpoint> { Endpoint("xn--4xa.example.com", "t1", 0) };
+        Assert.Equal(["0:xn--4xa.example.com"], Choose(new TunnelHostMatcherPolicy(), endpoints, "xn--4xa.example.com"));
+        Assert.Empty(Choose(new TunnelHostMatcherPolicy(), endpoints, "xn--3xa.example.com"));
     }
 
     [Fact]
     public void Does_not_apply_to_the_edges_own_endpoints()
     {
-        Assert.False(new TunnelHostMatcherPolicy().AppliesToEndpoints([OurEndpoint(null, 0), OurEndpoint(null, 1)]));
-        Assert.True(new TunnelHostMatcherPolicy().AppliesToEndpoints([OurEndpoint(null, 0), OurEndpoint("a.example.com", 1)]));
+        Assert.False(new TunnelHostMatcherPolicy().AppliesToEndpoints([Endpoint(null, null, 0), Endpoint(null, null, 1)]));
+        Assert.True(new TunnelHostMatcherPolicy().AppliesToEndpoints([Endpoint(null, null, 0), Endpoint("a.example.com", "t1", 1)]));
     }
 
+    /// <summary>The canonical host as RequestTargetMiddleware sets it; null when it refuses the Host (400 before routing).</summary>
+    private static string? Canonical(string header)
+    {
+        var colon = header.LastIndexOf(':');
+        var host = HostnameForm.Normalize(colon >= 0 ? header[..colon] : header);
+        return host is null || host.StartsWith('*') ? null : host;
+    }
+
+    private static List<string> Oracle(string?[] routeHosts, Dictionary<string, string> tunnelOf, string? host)
+    {
+        if (routeHosts.All(h => h is null))
+        {
+            return routeHosts.Select((_, i) => $"{i}:*").ToList(); // no tunnel route here: the policy stays out
+        }
+
+        if (host is null)
+        {
+            return AnyHost(routeHosts); // a request with no canonical target reaches only the edge's own endpoints
+        }
+
+        // The host's own name, then the broader wildcards over it of the same tunnel, up to one of another tunnel.
+        var chain = WildcardsOver(host).Where(tunnelOf.ContainsKey).ToList();
+        var own = tunnelOf.ContainsKey(host) ? host : chain.FirstOrDefault();
+        var names = new HashSet<string>();
+        if (own is not null)
+        {
+            names.Add(own);
+            foreach (var wildcard in WildcardsOver(own).Where(tunnelOf.ContainsKey))
+            {
+                if (tunnelOf[wildcard] != tunnelOf[own])
+                {
+                    break;
+                }
+
+                names.Add(wildcard);
+            }
+        }
+
+        return routeHosts.Select((h, i) => (h, i)).Where(r => r.h is null || names.Contains(r.h)).Select(r => $"{r.i}:{r.h ?? "*"}").ToList();
+    }
+
+    /// <summary>Wildcards that cover a name or a narrower wildcard, narrowest first: a.b.c → *.b.c, *.c.</summary>
+    private static IEnumerable<string> WildcardsOver(string name)
+    {
+        var labels = (name.StartsWith("*.", StringComparison.Ordinal) ? name[2..] : name).Split('.');
+        for (var i = 1; i < labels.Length; i++)
+        {
+            yield return "*." + string.Join('.', labels[i..]);
+        }
+    }
+
+    private static List<string> AnyHost(string?[] routeHosts) =>
+        routeHosts.Select((h, i) => (h, i)).Where(r => r.h is null).Select(r => $"{r.i}:*").ToList();
+
     /// <summary>The names of the endpoints the policy's jump table sends the request to, in the edge's order.</summary>
-    private static List<string> Choose(INodeBuilderPolicy policy, IReadOnlyList<Endpoint> endpoints, string host)
+    private static List<string> Choose(INodeBuilderPolicy policy, IReadOnlyList<Endpoint> endpoints, string? canonicalHost)
     {
         if (!policy.AppliesToEndpoints(endpoints))
         {
-            return endpoints.Select(e => e.DisplayName!).ToList(); // no host metadata at all: every endpoint stays
+            return endpoints.Select(e => e.DisplayName!).ToList();
         }
 
         var edges = policy.GetEdges(endpoints);
         var table = policy.BuildJumpTable(-1, edges.Select((e, i) => new PolicyJumpTableEdge(e.State, i)).ToList());
         var context = new DefaultHttpContext();
-        context.Request.Headers.Host = host; // the header as it arrived, as Kestrel sets it
-        int destination;
-        try
+        if (canonicalHost is not null)
         {
-            destination = table.GetDestination(context);
-        }
-        catch (ArgumentException)
-        {
-            return ["(bad punycode: the request fails)"]; // HttpRequest.Host throws, for either policy
+            context.Features.Set(new CanonicalTarget(canonicalHost, "/", "/"));
         }
 
+        var destination = table.GetDestination(context);
         return destination < 0 ? [] : edges[destination].Endpoints.Select(e => e.DisplayName!).ToList();
     }
 
-    private static Endpoint OurEndpoint(string? host, int index)
+    private static Endpoint Endpoint(string? host, string? tunnel, int index)
     {
-        var metadata = host is null ? null : new Dictionary<string, string> { [TunnelRouteMetadata.Host] = host };
+        var metadata = host is null ? null : new Dictionary<string, string> { [TunnelRouteMetadata.Host] = host, [TunnelRouteMetadata.TunnelId] = tunnel! };
         var route = new RouteConfig { RouteId = $"r{index}", Match = new RouteMatch { Path = "/{**path}" }, Metadata = metadata };
         return new Endpoint(null, new EndpointMetadataCollection(new RouteModel(route, null, HttpTransformer.Default)), $"{index}:{host ?? "*"}");
     }

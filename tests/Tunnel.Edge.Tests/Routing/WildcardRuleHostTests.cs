@@ -53,6 +53,35 @@ public sealed class WildcardRuleHostTests : IDisposable
             && r.Metadata![TunnelRouteMetadata.Host] == "x.zone.example.com");
     }
 
+    [Fact]
+    public void A_rule_reached_through_a_name_and_a_wildcard_of_the_same_tunnel_is_one_route()
+    {
+        // Two routes of one host and order are an AmbiguousMatchException: a 500 for every request to the name.
+        var both = Tunnel("both", "*.dup.example.com", "api.dup.example.com", "Bad..Name.example.com");
+        var placement = new Placement { EdgeId = "edge-2", IngressVersion = "local", Connections = 1 };
+        placement.LocalIngress.AddRange(
+        [
+            new IngressRule { Hostname = "api.dup.example.com", Service = "http://127.0.0.1:1" },
+            new IngressRule { Hostname = "*.b.dup.example.com", Path = "^/api", Service = "http://127.0.0.1:2" },
+            new IngressRule { Service = "http://127.0.0.1:3" },
+        ]);
+        both.Placements.Add(placement);
+        var snapshot = new ConfigSnapshot { Version = 1 };
+        snapshot.Tunnels.Add(both);
+        snapshot.Edges.Add(new EdgeInfo { EdgeId = "edge-2", PeerUrl = "https://edge-2:7846" });
+
+        var options = Options.Create(new EdgeOptions { Id = "edge-1", DataDirectory = _dir });
+        var store = new ConfigStore(options, NullLogger<ConfigStore>.Instance);
+        store.Apply(snapshot);
+        var routes = new TunnelProxyConfigProvider(store, new ConnectorRegistry(), options).GetConfig().Routes;
+
+        var keys = routes.Select(r => (Host: r.Metadata![TunnelRouteMetadata.Host], r.Order)).ToList();
+        Assert.Equal(keys.Count, keys.Distinct().Count());
+        Assert.Contains(("api.dup.example.com", (int?)0), keys);
+        // A name with no normal form is left unrouted; the rest of the table stands.
+        Assert.DoesNotContain(keys, k => k.Host.Contains("..", StringComparison.Ordinal));
+    }
+
     public void Dispose()
     {
         try

@@ -208,6 +208,25 @@ public sealed class GateBypassTests(AccessFixture fixture)
     }
 
     [Fact]
+    public async Task A_name_that_differs_only_in_a_final_sigma_is_another_name_for_the_gate_and_the_router_alike()
+    {
+        // σ (xn--4xa…) and ς (xn--3xa…) are two IDNA names that a case-insensitive comparison of their Unicode forms
+        // merges: routing once compared those while the gate compared the ASCII forms, so the unprotected spelling
+        // reached the protected name's origin.
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var idn = new System.Globalization.IdnMapping();
+        var sigma = idn.GetAscii($"σ{suffix}.localhost");
+        var finalSigma = idn.GetAscii($"ς{suffix}.localhost");
+        Assert.NotEqual(sigma, finalSigma);
+        await _s.ServedHostnameAsync(sigma);
+        await _s.CreateAppAsync($"sigma-{suffix}", [sigma], SecurityScenario.Allow("example.com"));
+        await _s.WaitStatusAsync(sigma, "/", 401);
+
+        var response = await _s.RawGetAsync(finalSigma, "/");
+        Assert.Equal(404, response.Status); // not routed: never the protected name's origin
+    }
+
+    [Fact]
     public async Task Credentials_the_edge_consumes_never_reach_the_origin_on_any_path()
     {
         var host = await _s.ServedHostnameAsync();
