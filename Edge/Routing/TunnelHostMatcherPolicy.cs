@@ -19,7 +19,7 @@ internal sealed class TunnelHostMatcherPolicy : MatcherPolicy, INodeBuilderPolic
     // Before the path-regex and listener selector policies, like ASP.NET Core's own host policy.
     public override int Order => -100;
 
-    private static Dictionary<string, string>? MetadataOf(Endpoint endpoint) => endpoint.Metadata.GetMetadata<RouteModel>()?.Config.Metadata;
+    private static IReadOnlyDictionary<string, string>? MetadataOf(Endpoint endpoint) => endpoint.Metadata.GetMetadata<RouteModel>()?.Config.Metadata;
 
     private static string? HostOf(Endpoint endpoint) => MetadataOf(endpoint)?.GetValueOrDefault(TunnelRouteMetadata.Host);
 

@@ -20,7 +20,10 @@ namespace Tunnel.Edge.Tests.Routing;
 public sealed class TunnelHostMatcherPolicyTests
 {
     // σ and ς are two names in IDNA (xn--4xa, xn--3xa) that a case-insensitive comparison of the Unicode forms merges.
-    private static readonly Gen<string> Label = Gen.OneOfConst("a", "b", "A", "xn--4xa", "xn--3xa", "σ", "ς", "Σ", "é", "app", "");
+    // Mostly two labels, so names nest deeply (wildcards over wildcards of different tunnels); sometimes the odd ones.
+    private static readonly Gen<string> Label = Gen.Frequency(
+        (6, Gen.OneOfConst("a", "b")),
+        (1, Gen.OneOfConst("A", "xn--4xa", "xn--3xa", "σ", "ς", "Σ", "é", "app", "")));
     private static readonly Gen<string> Name = Label.Array[1, 4].Select(labels => string.Join('.', labels));
 
     /// <summary>A route's host in the normal form the edge stores: none (an edge endpoint: any host), a name or a wildcard.</summary>
@@ -34,7 +37,7 @@ public sealed class TunnelHostMatcherPolicyTests
     [Fact]
     public void Chooses_the_hosts_own_name_then_its_tunnels_broader_wildcards()
     {
-        Gen.Select(RouteHost.Array[0, 12], Gen.Int[1, 3].Array[12], RequestHost.Array[1, 8]).Sample(input =>
+        Gen.Select(RouteHost.Array[0, 12], Gen.Int[1, 2].Array[12], RequestHost.Array[1, 8]).Sample(input =>
         {
             var (routeHosts, tunnelPicks, requests) = input;
             // A name belongs to one tunnel, as in the control plane.
