@@ -8,9 +8,9 @@ namespace Tunnel.Edge.Routing;
 /// Host matching for tunnel routes (their <see cref="TunnelRouteMetadata.Host"/>, in HostnameForm's normal form), on
 /// the request's canonical host: the bytes the Access gate decides on, compared ordinally (a request with no canonical
 /// target matches no tunnel route). The host's own name wins: its exact name, else the narrowest wildcard over it
-/// (<c>*.example.com</c>: every name under example.com, not example.com itself); after that name's routes come those of
-/// the broader wildcards over it of the same tunnel (a connector's rule for *.b.example.com under its tunnel's
-/// *.example.com falls through to the tunnel's later rules, as in cloudflared). ASP.NET Core's host matching built in
+/// (<c>*.example.com</c>: every name under example.com, not example.com itself). A name the tunnel does not own (a
+/// connector's rule for *.b.example.com under its tunnel's *.example.com) is followed by the tunnel's wildcards over it
+/// up to one it owns, so the rule falls through to the tunnel's later rules, as in cloudflared. ASP.NET Core's host matching built in
 /// routes × names (seconds per config change at 2,000 names) and, under a broader wildcard, offered a narrower one's
 /// routes too; this one builds from dictionaries. Endpoints without a tunnel host (the edge's own) match any host.
 /// </summary>
@@ -46,24 +46,37 @@ internal sealed class TunnelHostMatcherPolicy : MatcherPolicy, INodeBuilderPolic
     {
         var lists = new Dictionary<string, List<Endpoint>>(StringComparer.Ordinal); // key: a.example.com or *.example.com
         var tunnels = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var owned = new HashSet<string>(StringComparer.Ordinal); // names of their tunnel: a route of each claims every path
         var hosts = new string?[endpoints.Count];
         for (var i = 0; i < endpoints.Count; i++)
         {
-            if ((hosts[i] = HostOf(endpoints[i])) is { } host && lists.TryAdd(host, []))
+            var metadata = MetadataOf(endpoints[i]);
+            if ((hosts[i] = metadata?.GetValueOrDefault(TunnelRouteMetadata.Host)) is not { } host)
             {
-                tunnels[host] = MetadataOf(endpoints[i])?.GetValueOrDefault(TunnelRouteMetadata.TunnelId);
+                continue;
+            }
+
+            if (lists.TryAdd(host, []))
+            {
+                tunnels[host] = metadata!.GetValueOrDefault(TunnelRouteMetadata.TunnelId);
+            }
+
+            if (!metadata!.ContainsKey(TunnelRouteMetadata.DerivedHost))
+            {
+                owned.Add(host);
             }
         }
 
-        // For each key, the wildcards over it whose routes it falls through to: walking its labels (a.b.example.com:
-        // *.b.example.com, then *.example.com, ...) while they belong to the key's own tunnel. Another tunnel's
-        // wildcard never answers for a name (its routes share the wildcard order band: they could come before the
-        // name's own last route). Never route × name.
+        // A name the tunnel does not own (a connector's narrower rule under the tunnel's wildcard) falls through to the
+        // tunnel's wildcards over it, walking its labels (a.b.example.com: *.b.example.com, then *.example.com, ...) up
+        // to the first the tunnel owns, whose routes end with one that claims every path. Never another tunnel's
+        // wildcard (its routes share the wildcard order band), never past an owned one (two routes of one rule order
+        // would tie: a 500), never route × name.
         var fallsTo = new Dictionary<string, List<List<Endpoint>>>(StringComparer.Ordinal); // wildcard -> lists
         foreach (var (key, list) in lists)
         {
             var tunnel = tunnels[key];
-            for (var dot = key.IndexOf('.', IsWildcard(key) ? 2 : 0); dot >= 0 && tunnel is not null; dot = key.IndexOf('.', dot + 1))
+            for (var dot = key.IndexOf('.', IsWildcard(key) ? 2 : 0); dot >= 0 && tunnel is not null && !owned.Contains(key); dot = key.IndexOf('.', dot + 1))
             {
                 var wildcard = "*" + key[dot..];
                 if (!lists.ContainsKey(wildcard))
@@ -77,6 +90,10 @@ internal sealed class TunnelHostMatcherPolicy : MatcherPolicy, INodeBuilderPolic
                 }
 
                 (fallsTo.TryGetValue(wildcard, out var into) ? into : fallsTo[wildcard] = []).Add(list);
+                if (owned.Contains(wildcard))
+                {
+                    break;
+                }
             }
         }
 

@@ -149,8 +149,16 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
                     // routed exactly to another tunnel. That name is the connector's text (here or, through placements,
                     // on every edge): only its normal form becomes a route host, since a "host:port" or bad punycode
                     // there breaks the route table, and with it every request of the edge.
-                    var ruleHost = hostname.StartsWith("*.", StringComparison.Ordinal) ? HostnameForm.Normalize(rule.Hostname) : null;
-                    var routeHost = IngressMatching.HostMatches(rule.Hostname, hostname) ? hostname
+                    // The rule's name in the normal form the route names have (bücher.example.com, a trailing dot);
+                    // one that has none matches nothing.
+                    var ruleName = rule.Hostname is "" or "*" ? rule.Hostname : HostnameForm.Normalize(rule.Hostname);
+                    if (ruleName is null)
+                    {
+                        continue;
+                    }
+
+                    var ruleHost = hostname.StartsWith("*.", StringComparison.Ordinal) && ruleName is not ("" or "*") ? ruleName : null;
+                    var routeHost = IngressMatching.HostMatches(ruleName, hostname) ? hostname
                         : ruleHost is not null && IngressMatching.HostMatches(hostname, ruleHost.TrimStart('*', '.'))
                           && _config.FindByHostname(ruleHost)?.Id == tunnel.Id ? ruleHost
                         : null;
@@ -195,7 +203,7 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
                         Order = OrderOf(routeHost, i),
                         ClusterId = clusterId,
                         Match = AnyPath,
-                        Metadata = WithHost(metadata, routeHost),
+                        Metadata = WithHost(routeHost == hostname ? metadata : new Dictionary<string, string>(metadata) { [TunnelRouteMetadata.DerivedHost] = "true" }, routeHost),
                         // The origin sees the public Host, as with cloudflared, unless the rule sets httpHostHeader.
                         Transforms = [string.IsNullOrEmpty(rule.HttpHostHeader)
                             ? new Dictionary<string, string> { ["RequestHeaderOriginalHost"] = "true" }

@@ -6,6 +6,11 @@ public static class TunnelRouteMetadata
     public const string TunnelId = "tunnel.id";
     /// <summary>The name (or *.wildcard) a route serves, matched by TunnelHostMatcherPolicy rather than YARP's Hosts.</summary>
     public const string Host = "tunnel.host";
+    /// <summary>
+    /// On routes of a name the tunnel does not own (a connector's narrower rule under the tunnel's wildcard): no route
+    /// of it claims every path, so the tunnel's wildcards over it follow (TunnelHostMatcherPolicy).
+    /// </summary>
+    public const string DerivedHost = "tunnel.derived";
     public const string Service = "tunnel.service";
     public const string PathRegex = "tunnel.path";
     public const string Status = "tunnel.status";

@@ -13,8 +13,8 @@ namespace Tunnel.Edge.Tests.Routing;
 
 /// <summary>
 /// The edge's host matching against its definition, on random names, wildcards, tunnels and Host headers: the
-/// host's own name (exact, else the narrowest wildcard over it), then the broader wildcards over that name of the same
-/// tunnel, in the edge's order; names compared in their normal form, as the Access gate compares them. (ASP.NET Core's
+/// host's own name (exact, else the narrowest wildcard over it) and, when that name is derived from a connector's rule,
+/// the tunnel's wildcards over it up to one it owns, in the edge's order; names compared in their normal form, as the Access gate compares them. (ASP.NET Core's
 /// own policy is no oracle: under a broader wildcard it offers a narrower one's routes, a 500 for nested wildcards.)
 /// </summary>
 public sealed class TunnelHostMatcherPolicyTests
@@ -35,21 +35,23 @@ public sealed class TunnelHostMatcherPolicyTests
     private static readonly Gen<string> RequestHost = Gen.Select(Name, Gen.OneOfConst("", ":443", ":8080", "."), (n, tail) => n + tail);
 
     [Fact]
-    public void Chooses_the_hosts_own_name_then_its_tunnels_broader_wildcards()
+    public void Chooses_the_hosts_own_name_and_after_a_derived_one_its_tunnels_wildcards_up_to_an_owned_one()
     {
-        Gen.Select(RouteHost.Array[0, 12], Gen.Int[1, 2].Array[12], RequestHost.Array[1, 8]).Sample(input =>
+        Gen.Select(RouteHost.Array[0, 12], Gen.Int[1, 2].Array[12], Gen.Bool.Array[12], RequestHost.Array[1, 8]).Sample(input =>
         {
-            var (routeHosts, tunnelPicks, requests) = input;
-            // A name belongs to one tunnel, as in the control plane.
-            var tunnelOf = routeHosts.OfType<string>().Distinct().Select((h, i) => (h, t: $"t{tunnelPicks[i % tunnelPicks.Length]}")).ToDictionary(x => x.h, x => x.t);
-            var endpoints = routeHosts.Select((h, i) => Endpoint(h, h is null ? null : tunnelOf[h], i)).ToList();
+            var (routeHosts, tunnelPicks, derivedPicks, requests) = input;
+            // A name belongs to one tunnel, as in the control plane; it is the tunnel's own, or derived from a rule.
+            var distinct = routeHosts.OfType<string>().Distinct().ToList();
+            var tunnelOf = distinct.Select((h, i) => (h, t: $"t{tunnelPicks[i % tunnelPicks.Length]}")).ToDictionary(x => x.h, x => x.t);
+            var derived = distinct.Where((h, i) => derivedPicks[i % derivedPicks.Length]).ToHashSet();
+            var endpoints = routeHosts.Select((h, i) => Endpoint(h, h is null ? null : tunnelOf[h], i, h is not null && derived.Contains(h))).ToList();
             foreach (var request in requests)
             {
                 var canonical = Canonical(request);
                 var actual = Choose(new TunnelHostMatcherPolicy(), endpoints, canonical);
-                var expected = Oracle(routeHosts, tunnelOf, canonical);
+                var expected = Oracle(routeHosts, tunnelOf, derived, canonical);
                 Assert.True(expected.SequenceEqual(actual),
-                    $"routes [{string.Join(", ", routeHosts.Select(h => h is null ? "(any)" : $"{h}@{tunnelOf[h]}"))}], Host {request} ({canonical ?? "refused"}): "
+                    $"routes [{string.Join(", ", routeHosts.Select(h => h is null ? "(any)" : $"{h}@{tunnelOf[h]}{(derived.Contains(h) ? " derived" : "")}"))}], Host {request} ({canonical ?? "refused"}): "
                     + $"expected [{string.Join(", ", expected)}], ours [{string.Join(", ", actual)}]");
             }
         }, iter: 5_000);
@@ -78,7 +80,7 @@ public sealed class TunnelHostMatcherPolicyTests
         return host is null || host.StartsWith('*') ? null : host;
     }
 
-    private static List<string> Oracle(string?[] routeHosts, Dictionary<string, string> tunnelOf, string? host)
+    private static List<string> Oracle(string?[] routeHosts, Dictionary<string, string> tunnelOf, HashSet<string> derived, string? host)
     {
         if (routeHosts.All(h => h is null))
         {
@@ -90,14 +92,14 @@ public sealed class TunnelHostMatcherPolicyTests
             return AnyHost(routeHosts); // a request with no canonical target reaches only the edge's own endpoints
         }
 
-        // The host's own name, then the broader wildcards over it of the same tunnel, up to one of another tunnel.
-        var chain = WildcardsOver(host).Where(tunnelOf.ContainsKey).ToList();
-        var own = tunnelOf.ContainsKey(host) ? host : chain.FirstOrDefault();
+        // The host's own name; after a derived one, the broader wildcards over it of the same tunnel up to the first it
+        // owns, stopping at one of another tunnel.
+        var own = tunnelOf.ContainsKey(host) ? host : WildcardsOver(host).FirstOrDefault(tunnelOf.ContainsKey);
         var names = new HashSet<string>();
         if (own is not null)
         {
             names.Add(own);
-            foreach (var wildcard in WildcardsOver(own).Where(tunnelOf.ContainsKey))
+            foreach (var wildcard in derived.Contains(own) ? WildcardsOver(own).Where(tunnelOf.ContainsKey) : [])
             {
                 if (tunnelOf[wildcard] != tunnelOf[own])
                 {
@@ -105,6 +107,10 @@ public sealed class TunnelHostMatcherPolicyTests
                 }
 
                 names.Add(wildcard);
+                if (!derived.Contains(wildcard))
+                {
+                    break;
+                }
             }
         }
 
@@ -144,9 +150,14 @@ public sealed class TunnelHostMatcherPolicyTests
         return destination < 0 ? [] : edges[destination].Endpoints.Select(e => e.DisplayName!).ToList();
     }
 
-    private static Endpoint Endpoint(string? host, string? tunnel, int index)
+    private static Endpoint Endpoint(string? host, string? tunnel, int index, bool derived = false)
     {
         var metadata = host is null ? null : new Dictionary<string, string> { [TunnelRouteMetadata.Host] = host, [TunnelRouteMetadata.TunnelId] = tunnel! };
+        if (derived)
+        {
+            metadata![TunnelRouteMetadata.DerivedHost] = "true";
+        }
+
         var route = new RouteConfig { RouteId = $"r{index}", Match = new RouteMatch { Path = "/{**path}" }, Metadata = metadata };
         return new Endpoint(null, new EndpointMetadataCollection(new RouteModel(route, null, HttpTransformer.Default)), $"{index}:{host ?? "*"}");
     }

@@ -82,6 +82,53 @@ public sealed class WildcardRuleHostTests : IDisposable
         Assert.DoesNotContain(keys, k => k.Host.Contains("..", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Every_host_of_nested_wildcards_of_one_tunnel_gets_candidates_of_distinct_orders()
+    {
+        // Equal orders among a request's candidates are an AmbiguousMatchException: a 500.
+        var nested = Tunnel("nested", "*.n.example.com", "*.b.n.example.com", "a.n.example.com");
+        var placement = new Placement { EdgeId = "edge-2", IngressVersion = "local", Connections = 1 };
+        placement.LocalIngress.AddRange(
+        [
+            new IngressRule { Hostname = "*.c.b.n.example.com", Path = "^/api", Service = "http://127.0.0.1:1" },
+            new IngressRule { Hostname = "d.b.n.example.com", Path = "^/d", Service = "http://127.0.0.1:2" },
+            new IngressRule { Service = "http://127.0.0.1:3" },
+        ]);
+        nested.Placements.Add(placement);
+        var offline = Tunnel("offline", "*.o.example.com", "*.b.o.example.com");
+        var snapshot = new ConfigSnapshot { Version = 1 };
+        snapshot.Tunnels.AddRange([nested, offline]);
+        snapshot.Edges.Add(new EdgeInfo { EdgeId = "edge-2", PeerUrl = "https://edge-2:7846" });
+        var options = Options.Create(new EdgeOptions { Id = "edge-1", DataDirectory = _dir });
+        var store = new ConfigStore(options, NullLogger<ConfigStore>.Instance);
+        store.Apply(snapshot);
+
+        // Endpoints as the route table's builder sorts them (by order), then the edge's host matching.
+        var endpoints = new TunnelProxyConfigProvider(store, new ConnectorRegistry(), options).GetConfig().Routes
+            .OrderBy(r => r.Order)
+            .Select(r => (Microsoft.AspNetCore.Http.Endpoint)new Microsoft.AspNetCore.Http.Endpoint(null,
+                new Microsoft.AspNetCore.Http.EndpointMetadataCollection(new Yarp.ReverseProxy.Model.RouteModel(r, null, Yarp.ReverseProxy.Forwarder.HttpTransformer.Default)), r.RouteId))
+            .ToList();
+        var policy = (Microsoft.AspNetCore.Routing.Matching.INodeBuilderPolicy)new TunnelHostMatcherPolicy();
+        var edges = policy.GetEdges(endpoints);
+        var table = policy.BuildJumpTable(-1, edges.Select((e, i) => new Microsoft.AspNetCore.Routing.Matching.PolicyJumpTableEdge(e.State, i)).ToList());
+        foreach (var host in new[] { "x.n.example.com", "a.n.example.com", "x.b.n.example.com", "y.c.b.n.example.com", "d.b.n.example.com", "x.o.example.com", "x.b.o.example.com" })
+        {
+            var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+            context.Features.Set(new Tunnel.Edge.RequestTarget.CanonicalTarget(host, "/", "/"));
+            var candidates = edges[table.GetDestination(context)].Endpoints
+                .Select(e => e.Metadata.GetMetadata<Yarp.ReverseProxy.Model.RouteModel>()!.Config).ToList();
+            Assert.NotEmpty(candidates);
+            Assert.True(candidates.Select(c => c.Order).Distinct().Count() == candidates.Count,
+                $"{host}: {string.Join(", ", candidates.Select(c => $"{c.RouteId} ({c.Order})"))}");
+        }
+
+        // A connector's narrower rule falls through to its tunnel's later rules: y.c.b.n reaches the catch-all too.
+        var deep = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        deep.Features.Set(new Tunnel.Edge.RequestTarget.CanonicalTarget("y.c.b.n.example.com", "/", "/"));
+        Assert.Contains(edges[table.GetDestination(deep)].Endpoints, e => e.DisplayName!.EndsWith("#2#*.b.n.example.com", StringComparison.Ordinal));
+    }
+
     public void Dispose()
     {
         try
