@@ -144,8 +144,10 @@ public sealed class ConfigStore
             Snapshot = snapshot;
             var tunnels = snapshot?.Tunnels ?? Enumerable.Empty<TunnelConfig>();
             ById = tunnels.ToFrozenDictionary(t => t.Id, StringComparer.OrdinalIgnoreCase);
-            ByHostname = tunnels.SelectMany(t => t.Hostnames.Select(h => (h, t)))
-                .ToFrozenDictionary(p => p.h, p => p.t, StringComparer.OrdinalIgnoreCase);
+            // By the normal form routes and requests use (a name stored in another spelling still finds its tunnel).
+            ByHostname = tunnels.SelectMany(t => t.Hostnames.Select(h => (h: Shared.Ingress.HostnameForm.Normalize(h), t)))
+                .Where(p => p.h is not null).DistinctBy(p => p.h, StringComparer.Ordinal)
+                .ToFrozenDictionary(p => p.h!, p => p.t, StringComparer.OrdinalIgnoreCase);
             EdgesById = (snapshot?.Edges ?? Enumerable.Empty<EdgeInfo>()).ToFrozenDictionary(e => e.EdgeId, StringComparer.Ordinal);
             RemoteIngress = tunnels.Where(t => t.IngressJson.Length > 0)
                 .Select(t => (t.Id, Rules: ParseIngress(t.IngressJson, t.Name, logger)))

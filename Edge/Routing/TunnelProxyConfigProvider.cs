@@ -197,13 +197,16 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
                         clusters.TryAdd(clusterId, Cluster(clusterId, metadata, rule.Service, _originIdleTimeout));
                     }
 
+                    // A name derived from a rule (not one of the tunnel's names) orders with the name it came from, so a rule
+                    // written before it under that wildcard still comes first, as in cloudflared (first match wins).
+                    var derived = !names.Contains(routeHost);
                     routes.Add(new RouteConfig
                     {
                         RouteId = $"{hostname}#{i}#{routeHost}",
-                        Order = OrderOf(routeHost, i),
+                        Order = OrderOf(derived ? hostname : routeHost, i),
                         ClusterId = clusterId,
                         Match = AnyPath,
-                        Metadata = WithHost(routeHost == hostname ? metadata : new Dictionary<string, string>(metadata) { [TunnelRouteMetadata.DerivedHost] = "true" }, routeHost),
+                        Metadata = WithHost(derived ? new Dictionary<string, string>(metadata) { [TunnelRouteMetadata.DerivedHost] = "true" } : metadata, routeHost),
                         // The origin sees the public Host, as with cloudflared, unless the rule sets httpHostHeader.
                         Transforms = [string.IsNullOrEmpty(rule.HttpHostHeader)
                             ? new Dictionary<string, string> { ["RequestHeaderOriginalHost"] = "true" }

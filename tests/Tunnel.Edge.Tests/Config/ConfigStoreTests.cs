@@ -31,6 +31,22 @@ public class ConfigStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_name_stored_in_another_spelling_is_found_by_its_normal_form()
+    {
+        // Routes and requests use the normal form (lower-case ASCII, no trailing dot); an older control plane may have
+        // stored the name otherwise, and a derived rule route must still see whose it is.
+        var store = NewStore();
+        var snapshot = new ConfigSnapshot { Version = 1 };
+        var tunnel = new TunnelConfig { Id = Guid.NewGuid().ToString(), Name = "old", SecretHash = ByteString.CopyFrom(new byte[32]) };
+        tunnel.Hostnames.AddRange(["App.Example.com.", "bücher.example.com", "a:b.example.com"]);
+        snapshot.Tunnels.Add(tunnel);
+        store.Apply(snapshot);
+
+        Assert.Equal("old", store.FindByHostname("app.example.com")?.Name);
+        Assert.Equal("old", store.FindByHostname("xn--bcher-kva.example.com")?.Name);
+    }
+
+    [Fact]
     public void A_resend_of_the_same_content_does_not_signal_a_change()
     {
         var store = NewStore();

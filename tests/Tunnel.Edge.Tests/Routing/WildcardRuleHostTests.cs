@@ -129,6 +129,42 @@ public sealed class WildcardRuleHostTests : IDisposable
         Assert.Contains(edges[table.GetDestination(deep)].Endpoints, e => e.DisplayName!.EndsWith("#2#*.b.n.example.com", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void A_rule_for_a_name_under_the_tunnels_wildcard_keeps_its_place_among_the_rules()
+    {
+        // cloudflared takes the first rule that matches: a block written before a narrower name's rule still applies.
+        var wide = Tunnel("wide", "*.w.example.com");
+        var placement = new Placement { EdgeId = "edge-2", IngressVersion = "local", Connections = 1 };
+        placement.LocalIngress.AddRange(
+        [
+            new IngressRule { Hostname = "*.w.example.com", Path = "^/admin", Service = "http_status:403" },
+            new IngressRule { Hostname = "app.w.example.com", Service = "http://127.0.0.1:1" },
+            new IngressRule { Service = "http://127.0.0.1:2" },
+        ]);
+        wide.Placements.Add(placement);
+        var snapshot = new ConfigSnapshot { Version = 1 };
+        snapshot.Tunnels.Add(wide);
+        snapshot.Edges.Add(new EdgeInfo { EdgeId = "edge-2", PeerUrl = "https://edge-2:7846" });
+        var options = Options.Create(new EdgeOptions { Id = "edge-1", DataDirectory = _dir });
+        var store = new ConfigStore(options, NullLogger<ConfigStore>.Instance);
+        store.Apply(snapshot);
+
+        var endpoints = new TunnelProxyConfigProvider(store, new ConnectorRegistry(), options).GetConfig().Routes
+            .OrderBy(r => r.Order)
+            .Select(r => new Microsoft.AspNetCore.Http.Endpoint(null,
+                new Microsoft.AspNetCore.Http.EndpointMetadataCollection(new Yarp.ReverseProxy.Model.RouteModel(r, null, Yarp.ReverseProxy.Forwarder.HttpTransformer.Default)), r.RouteId))
+            .ToList();
+        var policy = (Microsoft.AspNetCore.Routing.Matching.INodeBuilderPolicy)new TunnelHostMatcherPolicy();
+        var edges = policy.GetEdges(endpoints);
+        var table = policy.BuildJumpTable(-1, edges.Select((e, i) => new Microsoft.AspNetCore.Routing.Matching.PolicyJumpTableEdge(e.State, i)).ToList());
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Features.Set(new Tunnel.Edge.RequestTarget.CanonicalTarget("app.w.example.com", "/admin", "/admin"));
+        var rules = edges[table.GetDestination(context)].Endpoints
+            .Select(e => e.Metadata.GetMetadata<Yarp.ReverseProxy.Model.RouteModel>()!.Config)
+            .OrderBy(c => c.Order).Select(c => c.Metadata![TunnelRouteMetadata.Rule]).ToList();
+        Assert.Equal(["1", "2", "3"], rules);
+    }
+
     public void Dispose()
     {
         try
