@@ -133,8 +133,7 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
 
             var rules = choice.Rules;
             // A last rule with no hostname and no path (validated rule sets always end so) routes every name of the
-            // tunnel: the "#no-rule" route would never be chosen, and each route costs every rebuild of ASP.NET's host
-            // matcher, whose build grows with routes × names (2,000 tunnels: seconds per config change).
+            // tunnel: the "#no-rule" route would never be chosen, and every route costs each rebuild of the matchers.
             var endsWithCatchAll = rules.Count > 0 && rules[^1].Hostname.Length == 0 && rules[^1].Path.Length == 0;
             // A rule reaches a name once: through the name itself or a wildcard name of the same tunnel over it
             // (api.example.com and *.example.com both routed here), never as two routes of one order (a 500).
@@ -200,13 +199,18 @@ public sealed class TunnelProxyConfigProvider : IProxyConfigProvider
                     // A name derived from a rule (not one of the tunnel's names) orders with the name it came from, so a rule
                     // written before it under that wildcard still comes first, as in cloudflared (first match wins).
                     var derived = !names.Contains(routeHost);
+                    if (derived)
+                    {
+                        metadata[TunnelRouteMetadata.DerivedHost] = "true";
+                    }
+
                     routes.Add(new RouteConfig
                     {
                         RouteId = $"{hostname}#{i}#{routeHost}",
                         Order = OrderOf(derived ? hostname : routeHost, i),
                         ClusterId = clusterId,
                         Match = AnyPath,
-                        Metadata = WithHost(derived ? new Dictionary<string, string>(metadata) { [TunnelRouteMetadata.DerivedHost] = "true" } : metadata, routeHost),
+                        Metadata = WithHost(metadata, routeHost),
                         // The origin sees the public Host, as with cloudflared, unless the rule sets httpHostHeader.
                         Transforms = [string.IsNullOrEmpty(rule.HttpHostHeader)
                             ? new Dictionary<string, string> { ["RequestHeaderOriginalHost"] = "true" }

@@ -58,14 +58,6 @@ public sealed class TunnelHostMatcherPolicyTests
     }
 
     [Fact]
-    public void Sigma_and_final_sigma_are_two_names()
-    {
-        var endpoints = new List<Endpoint> { Endpoint("xn--4xa.example.com", "t1", 0) };
-        Assert.Equal(["0:xn--4xa.example.com"], Choose(new TunnelHostMatcherPolicy(), endpoints, "xn--4xa.example.com"));
-        Assert.Empty(Choose(new TunnelHostMatcherPolicy(), endpoints, "xn--3xa.example.com"));
-    }
-
-    [Fact]
     public void Does_not_apply_to_the_edges_own_endpoints()
     {
         Assert.False(new TunnelHostMatcherPolicy().AppliesToEndpoints([Endpoint(null, null, 0), Endpoint(null, null, 1)]));

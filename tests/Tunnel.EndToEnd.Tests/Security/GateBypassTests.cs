@@ -224,6 +224,14 @@ public sealed class GateBypassTests(AccessFixture fixture)
 
         var response = await _s.RawGetAsync(finalSigma, "/");
         Assert.Equal(404, response.Status); // not routed: never the protected name's origin
+
+        // The same over HTTP/2, where the name travels as :authority (and TLS names the protected one).
+        foreach (var (authority, expected) in new[] { (sigma, 401), (finalSigma, 404), (finalSigma.ToUpperInvariant() + ".", 404) })
+        {
+            var h2 = await RawHttp2Client.SendAsync(Stack.PublicPort, sigma,
+                [(":method", "GET"), (":scheme", "https"), (":authority", authority), (":path", "/")]);
+            Assert.True(h2.Status == expected, $":authority {authority} answered {h2.Status}, expected {expected}");
+        }
     }
 
     [Fact]
