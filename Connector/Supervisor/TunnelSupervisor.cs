@@ -42,6 +42,7 @@ public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory 
                 await stop.CancelAsync();
             }
         }).ToList();
+        var trimming = IdleMemoryTrimmer.RunAsync(TimeSpan.FromSeconds(2), stop.Token);
 
         _logger.LogInformation("Starting tunnel {TunnelId}: connector {ConnectorId} (version {Version}), {Count} connections to {EdgeUrl} (and the other edges it tells of)",
             settings.Token.TunnelId, settings.ConnectorId, ConnectorSettings.Version, settings.HaConnections, settings.EdgeUrl);
@@ -50,6 +51,9 @@ public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory 
         {
             await Task.WhenAll(connections);
         }
+
+        await stop.CancelAsync();
+        await trimming;
 
         if (draining is not null)
         {
