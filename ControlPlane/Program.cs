@@ -44,6 +44,7 @@ builder.Services.AddScoped<AuditLog>();
 builder.Services.AddScoped<TunnelCatalog>();
 builder.Services.AddScoped<ApiTokenStore>();
 builder.Services.AddScoped<Tunnel.ControlPlane.Access.AccessCatalog>();
+builder.Services.AddScoped<Tunnel.ControlPlane.Access.PolicyTester>();
 builder.Services.AddScoped<Tunnel.ControlPlane.Access.AccessSnapshotBuilder>();
 builder.Services.AddHttpClient<Tunnel.ControlPlane.Access.ProviderDiscovery>();
 

@@ -42,6 +42,14 @@ public static class AccessApi
             return outcome.Succeeded ? TypedResults.NoContent() : Problems.From(outcome);
         });
 
+        // A GET: testing changes nothing, so viewers may test too.
+        access.MapGet("/test", async Task<Results<Ok<PolicyTester.Answer>, ProblemHttpResult>> (string? url, string? email, string? groups, string? serviceToken,
+            string? clientIp, PolicyTester tester, CancellationToken ct) =>
+        {
+            var outcome = await tester.TestAsync(new PolicyTester.Question(url, email, groups?.Split(','), serviceToken, clientIp), ct);
+            return outcome.Succeeded ? TypedResults.Ok(outcome.Value!) : Problems.From(outcome);
+        });
+
         access.MapGet("/service-tokens", async (AccessCatalog catalog, CancellationToken ct) =>
             TypedResults.Ok((await catalog.ListServiceTokensAsync(ct)).Select(ToResponse).ToList()));
         access.MapPost("/service-tokens", async Task<Results<Created<CreatedServiceTokenResponse>, ProblemHttpResult>> (CreateServiceTokenRequest r, AccessCatalog catalog, CancellationToken ct) =>

@@ -29,7 +29,7 @@ public sealed class AccessGate(AccessState state, AccessTokens tokens, OneTimeUs
             return;
         }
 
-        if (state.Matcher.Find(target) is not { } app)
+        if (state.Matcher.Find(target.Host, target.Path, target.PathKey) is not { } app)
         {
             await next();
             return;

@@ -1,8 +1,6 @@
-using Tunnel.Edge.RequestTarget;
-using Tunnel.Shared.Access;
 using Tunnel.Shared.Ingress;
 
-namespace Tunnel.Edge.Access;
+namespace Tunnel.Shared.Access;
 
 /// <summary>
 /// Which application covers a request, decided on its canonical target: exact hostnames before wildcards, longer
@@ -11,6 +9,7 @@ namespace Tunnel.Edge.Access;
 /// matches on the path's key, so every reading an origin may have of the path (/ADMIN, /admin;x, /admin.) stays
 /// covered; a prefix that only opens (every policy bypass) must match the canonical path exactly, so folding can
 /// never open more than was written.
+/// <para>The edge's gate and the dashboard's policy tester both pick applications with it.</para>
 /// </summary>
 public sealed class AccessApplicationMatcher
 {
@@ -39,8 +38,6 @@ public sealed class AccessApplicationMatcher
 
         return new AccessApplicationMatcher(entries);
     }
-
-    public AccessApplication? Find(CanonicalTarget target) => Find(target.Host, target.Path, target.PathKey);
 
     public AccessApplication? Find(string host, string path, string pathKey)
     {

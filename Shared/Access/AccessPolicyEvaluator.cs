@@ -17,14 +17,32 @@ public enum AccessDecision
 /// service_auth (service tokens), then deny (deny wins over allow), then allow. Within a policy, include is OR,
 /// require is AND, and any exclude match takes the policy out. A person who matches no policy is refused; nobody
 /// at all is asked to log in.
+/// <para>
+/// One evaluation serves the edge and the dashboard's policy tester: given a trace, it also writes down each policy
+/// it looked at and the condition that decided it, so the tester cannot disagree with the gate.
+/// </para>
 /// </summary>
 public static class AccessPolicyEvaluator
 {
-    public static (AccessDecision Decision, AccessPolicy? Policy) Evaluate(AccessApplication app, AccessIdentity who)
+    public static (AccessDecision Decision, AccessPolicy? Policy) Evaluate(AccessApplication app, AccessIdentity who) =>
+        Evaluate(app, who, trace: null);
+
+    /// <summary>The decision and, policy by policy in the application's order, what the evaluation saw.</summary>
+    public static AccessExplanation Explain(AccessApplication app, AccessIdentity who)
     {
-        foreach (var policy in app.Policies.Where(p => p.Action == AccessActions.Bypass))
+        var trace = new Dictionary<AccessPolicy, AccessPolicyStep>(ReferenceEqualityComparer.Instance);
+        var (decision, policy) = Evaluate(app, who, trace);
+        var steps = app.Policies.Select((p, i) => trace.TryGetValue(p, out var step)
+            ? step with { Index = i + 1, Decided = ReferenceEquals(p, policy) }
+            : new AccessPolicyStep(i + 1, p.Name, p.Action, AccessPolicyOutcome.NotReached, NotReachedReason(p, decision, policy, who), false)).ToList();
+        return new AccessExplanation(decision, policy?.Name, steps);
+    }
+
+    private static (AccessDecision Decision, AccessPolicy? Policy) Evaluate(AccessApplication app, AccessIdentity who, Dictionary<AccessPolicy, AccessPolicyStep>? trace)
+    {
+        foreach (var policy in app.Policies)
         {
-            if (Matches(policy, who, bypass: true))
+            if (policy.Action == AccessActions.Bypass && Matches(policy, who, bypass: true, trace))
             {
                 return (AccessDecision.Bypass, policy);
             }
@@ -32,10 +50,12 @@ public static class AccessPolicyEvaluator
 
         if (who.IsServiceToken)
         {
-            var serviceAuth = app.Policies.FirstOrDefault(p => p.Action == AccessActions.ServiceAuth && Matches(p, who, bypass: false));
-            if (serviceAuth is not null)
+            foreach (var policy in app.Policies)
             {
-                return (AccessDecision.Allow, serviceAuth);
+                if (policy.Action == AccessActions.ServiceAuth && Matches(policy, who, bypass: false, trace))
+                {
+                    return (AccessDecision.Allow, policy);
+                }
             }
         }
 
@@ -44,20 +64,50 @@ public static class AccessPolicyEvaluator
             return (AccessDecision.LoginRequired, null);
         }
 
-        var deny = app.Policies.FirstOrDefault(p => p.Action == AccessActions.Deny && Matches(p, who, bypass: false));
-        if (deny is not null)
+        foreach (var policy in app.Policies)
         {
-            return (AccessDecision.Deny, deny);
+            if (policy.Action == AccessActions.Deny && Matches(policy, who, bypass: false, trace))
+            {
+                return (AccessDecision.Deny, policy);
+            }
         }
 
-        var allow = app.Policies.FirstOrDefault(p => p.Action == AccessActions.Allow && Matches(p, who, bypass: false));
-        return allow is not null ? (AccessDecision.Allow, allow) : (AccessDecision.Deny, null);
+        foreach (var policy in app.Policies)
+        {
+            if (policy.Action == AccessActions.Allow && Matches(policy, who, bypass: false, trace))
+            {
+                return (AccessDecision.Allow, policy);
+            }
+        }
+
+        return (AccessDecision.Deny, null);
     }
 
-    private static bool Matches(AccessPolicy policy, AccessIdentity who, bool bypass) =>
-        policy.Include.Any(s => Matches(s, who, bypass))
-        && !(policy.Exclude ?? []).Any(s => Matches(s, who, bypass))
-        && (policy.Require ?? []).All(s => Matches(s, who, bypass));
+    private static bool Matches(AccessPolicy policy, AccessIdentity who, bool bypass, Dictionary<AccessPolicy, AccessPolicyStep>? trace)
+    {
+        var include = policy.Include.FirstOrDefault(s => Matches(s, who, bypass));
+        var exclude = include is null ? null : (policy.Exclude ?? []).FirstOrDefault(s => Matches(s, who, bypass));
+        var missing = include is null || exclude is not null ? null : (policy.Require ?? []).FirstOrDefault(s => !Matches(s, who, bypass));
+        var matched = include is not null && exclude is null && missing is null;
+        if (trace is not null)
+        {
+            var reason = include is null ? "no include condition matched"
+                : exclude is not null ? $"excluded by {AccessSelectors.Describe(exclude)}"
+                : missing is not null ? $"require {AccessSelectors.Describe(missing)} not met"
+                : $"included by {AccessSelectors.Describe(include)}" + ((policy.Require ?? []).Count > 0 ? ", every require met" : "");
+            trace[policy] = new AccessPolicyStep(0, policy.Name, policy.Action, matched ? AccessPolicyOutcome.Matched : AccessPolicyOutcome.NotMatched, reason, false);
+        }
+
+        return matched;
+    }
+
+    private static string NotReachedReason(AccessPolicy p, AccessDecision decision, AccessPolicy? decided, AccessIdentity who) => p.Action switch
+    {
+        AccessActions.ServiceAuth when !who.IsServiceToken => "applies to service tokens only",
+        _ when decided is not null => $"not evaluated: policy '{decided.Name}' decided first",
+        _ when decision == AccessDecision.LoginRequired => "not evaluated: nobody is signed in",
+        _ => "not evaluated",
+    };
 
     private static bool Matches(AccessSelector s, AccessIdentity who, bool bypass)
     {
