@@ -45,6 +45,7 @@ builder.Services.AddScoped<TunnelCatalog>();
 builder.Services.AddScoped<ApiTokenStore>();
 builder.Services.AddScoped<Tunnel.ControlPlane.Access.AccessCatalog>();
 builder.Services.AddScoped<Tunnel.ControlPlane.Access.PolicyTester>();
+builder.Services.AddScoped<Tunnel.ControlPlane.Access.AccessDecisionStore>();
 builder.Services.AddScoped<Tunnel.ControlPlane.Access.AccessSnapshotBuilder>();
 builder.Services.AddHttpClient<Tunnel.ControlPlane.Access.ProviderDiscovery>();
 

@@ -22,6 +22,10 @@ public static class AccessApi
 
     public sealed record IdentityProviderResponse(string? AuthHostname, string? Authority, string? ClientId, bool HasClientSecret, string Scopes, string GroupClaim, string? RedirectUri);
 
+    public sealed record AccessDecisionResponse(string RequestId, string EdgeId, DateTimeOffset At, string Method, string Host, string Path,
+        Guid? ApplicationId, string Application, string ReasonCode, string? Email, IReadOnlyList<string> Groups, string? ServiceToken, string? ClientIp,
+        AccessExplanation? Explanation);
+
     public static RouteGroupBuilder MapAccessApi(this RouteGroupBuilder api)
     {
         var access = api.MapGroup("/access").WithTags("Access");
@@ -48,6 +52,13 @@ public static class AccessApi
         {
             var outcome = await tester.TestAsync(new PolicyTester.Question(url, email, groups?.Split(','), serviceToken, clientIp), ct);
             return outcome.Succeeded ? TypedResults.Ok(outcome.Value!) : Problems.From(outcome);
+        });
+
+        access.MapGet("/decisions/{requestId}", async Task<Results<Ok<List<AccessDecisionResponse>>, ProblemHttpResult>> (string requestId,
+            AccessDecisionStore store, CancellationToken ct) =>
+        {
+            var found = await store.FindAsync(requestId.Trim(), ct);
+            return found.Count > 0 ? TypedResults.Ok(found.Select(ToResponse).ToList()) : Problems.NotFound(NoDecision(requestId));
         });
 
         access.MapGet("/service-tokens", async (AccessCatalog catalog, CancellationToken ct) =>
@@ -79,6 +90,13 @@ public static class AccessApi
         });
         return api;
     }
+
+    public static string NoDecision(string requestId) =>
+        $"no refused request has id '{requestId}': copy it from the refusal page; refusals are kept {AccessDecisionStore.Retention.TotalDays:0} days, and reach the control plane within seconds";
+
+    public static AccessDecisionResponse ToResponse(AccessDecisionEntity d) =>
+        new(d.RequestId, d.EdgeId, d.At, d.Method, d.Host, d.Path, d.ApplicationId, d.Application, d.ReasonCode, d.Email,
+            d.Groups?.Split(',') ?? [], d.ServiceToken, d.ClientIp, AccessJson.Deserialize<AccessExplanation>(d.ExplanationJson));
 
     private static ServiceTokenResponse ToResponse(ServiceTokenEntity t) => new(t.Id, t.Name, t.ClientId, t.CreatedAt, t.ExpiresAt, t.RevokedAt);
 

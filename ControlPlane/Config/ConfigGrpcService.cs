@@ -36,6 +36,14 @@ public sealed class ConfigGrpcService(
         }
     }
 
+    public override async Task<AccessDecisionReportAck> ReportAccessDecisions(AccessDecisionReport request, ServerCallContext context)
+    {
+        Authorize(context);
+        await using var scope = scopes.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<Access.AccessDecisionStore>().SaveAsync(request, context.CancellationToken);
+        return new AccessDecisionReportAck();
+    }
+
     public override async Task<ConnectionReportAck> ReportConnections(ConnectionReport request, ServerCallContext context)
     {
         Authorize(context);

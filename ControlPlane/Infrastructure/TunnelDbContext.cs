@@ -19,6 +19,7 @@ public abstract class TunnelDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<AccessApplicationEntity> AccessApplications => Set<AccessApplicationEntity>();
     public DbSet<ServiceTokenEntity> ServiceTokens => Set<ServiceTokenEntity>();
     public DbSet<AccessSettingsEntity> AccessSettings => Set<AccessSettingsEntity>();
+    public DbSet<AccessDecisionEntity> AccessDecisions => Set<AccessDecisionEntity>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -91,6 +92,24 @@ public abstract class TunnelDbContext(DbContextOptions options) : DbContext(opti
             b.Property(e => e.RemoteAddress).HasMaxLength(64);
             b.Property(e => e.Detail).HasMaxLength(1024);
             b.HasIndex(e => e.TunnelId);
+        });
+        modelBuilder.Entity<AccessDecisionEntity>(b =>
+        {
+            b.ToTable("access_decisions");
+            b.HasKey(d => d.Id);
+            b.Property(d => d.RequestId).HasMaxLength(128);
+            b.Property(d => d.EdgeId).HasMaxLength(128);
+            b.Property(d => d.Method).HasMaxLength(32);
+            b.Property(d => d.Host).HasMaxLength(253);
+            b.Property(d => d.Path).HasMaxLength(2048);
+            b.Property(d => d.Application).HasMaxLength(64);
+            b.Property(d => d.ReasonCode).HasMaxLength(64);
+            b.Property(d => d.Email).HasMaxLength(320);
+            b.Property(d => d.Groups).HasMaxLength(2048);
+            b.Property(d => d.ServiceToken).HasMaxLength(128);
+            b.Property(d => d.ClientIp).HasMaxLength(64);
+            b.HasIndex(d => d.RequestId);
+            b.HasIndex(d => d.At);
         });
         modelBuilder.Entity<AccessApplicationEntity>(b =>
         {

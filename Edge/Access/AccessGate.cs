@@ -16,7 +16,7 @@ namespace Tunnel.Edge.Access;
 /// Paths under /.tunnel/ belong to the edge on every hostname (login callback, logout, the troubleshooting guide),
 /// whatever the applications.
 /// </summary>
-public sealed class AccessGate(AccessState state, AccessTokens tokens, OneTimeUse oneTimeUse, TimeProvider clock, ILogger<AccessGate> logger)
+public sealed class AccessGate(AccessState state, AccessTokens tokens, OneTimeUse oneTimeUse, TimeProvider clock, AccessDecisionLog decisions, ILogger<AccessGate> logger)
 {
     private static readonly TimeSpan LoginNonceLifetime = TimeSpan.FromMinutes(15);
 
@@ -53,12 +53,17 @@ public sealed class AccessGate(AccessState state, AccessTokens tokens, OneTimeUs
                 await next();
                 return;
             case AccessDecision.Deny:
-                logger.LogInformation("Access denied to {App} for {Who} by {Policy}", app.Name, who.Email ?? who.ServiceTokenClientId, policy?.Name ?? "no matching allow policy");
+                // The page names no policy: the request id leads an admin to the whole decision in the dashboard.
+                var reason = policy is null ? "no allow policy matched" : "a deny policy matched";
+                logger.LogInformation("Access denied to {App} for {Who} by {Policy} (request {RequestId})", app.Name, who.Email ?? who.ServiceTokenClientId,
+                    policy?.Name ?? "no matching allow policy", context.TraceIdentifier);
+                decisions.Refused(context, app, who, AccessPolicyEvaluator.Explain(app, who), ErrorCodes.AccessDenied);
                 await ErrorPages.WriteAsync(context, StatusCodes.Status403Forbidden, ErrorCodes.AccessDenied, "Forbidden",
-                    $"{who.Email ?? who.ServiceTokenClientId} may not use {app.Name}" + (policy is null ? ": no policy allows it." : $" (policy '{policy.Name}').")
+                    $"{who.Email ?? who.ServiceTokenClientId} may not use {app.Name}: {reason}."
                     + (who.ServiceTokenClientId is not null && policy is null && !app.Policies.Any(p => p.Action == AccessActions.ServiceAuth)
                         ? " Service tokens are admitted only by a policy with action service_auth (allow policies are for people who log in): add one to the application."
-                        : ""));
+                        : "")
+                    + $" Request id {context.TraceIdentifier}: an administrator can look it up in the dashboard's policy tester.");
                 return;
             default:
                 await AskToLogInAsync(context, app, tokenError);

@@ -17,6 +17,8 @@ public static class AccessSetup
         builder.Services.AddSingleton<AccessState>();
         builder.Services.AddSingleton<AccessTokens>();
         builder.Services.AddSingleton<AccessGate>();
+        builder.Services.AddSingleton<AccessDecisionLog>();
+        builder.Services.AddHostedService<AccessDecisionReporter>();
         builder.Services.AddSingleton<AuthHostEndpoints>();
         builder.Services.AddSingleton<OneTimeUse>();
         builder.Services.AddSingleton<LoopbackLoginCodes>();

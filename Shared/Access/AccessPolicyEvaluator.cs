@@ -1,5 +1,8 @@
+using System.Text.Json.Serialization;
+
 namespace Tunnel.Shared.Access;
 
+[JsonConverter(typeof(JsonStringEnumConverter<AccessDecision>))]
 public enum AccessDecision
 {
     /// <summary>Public path: forwarded without identity or assertion.</summary>

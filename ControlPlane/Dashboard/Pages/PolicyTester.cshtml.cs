@@ -9,7 +9,7 @@ namespace Tunnel.ControlPlane.Dashboard.Pages;
 /// The policy tester: a URL and an identity in, the application that covers it and each policy's verdict out. A GET
 /// form (testing changes nothing), so viewers may use it and a result can be shared as a link.
 /// </summary>
-public sealed class PolicyTesterModel(PolicyTester tester, AccessCatalog catalog) : PageModel
+public sealed class PolicyTesterModel(PolicyTester tester, AccessCatalog catalog, AccessDecisionStore decisions) : PageModel
 {
     [BindProperty(Name = "Url", SupportsGet = true)]
     public string? Target { get; set; }
@@ -26,6 +26,13 @@ public sealed class PolicyTesterModel(PolicyTester tester, AccessCatalog catalog
     [BindProperty(SupportsGet = true)]
     public string? ClientIp { get; set; }
 
+    /// <summary>A request id from an edge's refusal page: the decision the edge made then.</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? RequestId { get; set; }
+
+    public List<Apis.AccessApi.AccessDecisionResponse> Decisions { get; private set; } = [];
+    public string? LookupError { get; private set; }
+
     public PolicyTester.Answer? Answer { get; private set; }
     public string? Error { get; private set; }
     public List<ServiceTokenEntity> ServiceTokens { get; private set; } = [];
@@ -33,6 +40,12 @@ public sealed class PolicyTesterModel(PolicyTester tester, AccessCatalog catalog
     public async Task OnGetAsync(CancellationToken ct)
     {
         ServiceTokens = (await catalog.ListServiceTokensAsync(ct)).Where(t => t.RevokedAt is null).ToList();
+        if (!string.IsNullOrWhiteSpace(RequestId))
+        {
+            Decisions = (await decisions.FindAsync(RequestId.Trim(), ct)).Select(Apis.AccessApi.ToResponse).ToList();
+            LookupError = Decisions.Count == 0 ? Apis.AccessApi.NoDecision(RequestId.Trim()) : null;
+        }
+
         if (Target is null)
         {
             return; // the empty form

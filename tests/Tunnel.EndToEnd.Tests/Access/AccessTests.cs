@@ -370,7 +370,7 @@ public sealed class AccessTests(AccessFixture fixture) : IClassFixture<AccessFix
         await fixture.LogInAtProviderAsync(page, AccessFixture.Mallory);
         await page.WaitForURLAsync(url => url.StartsWith(Stack.PublicUrl(hostname, "/").AbsoluteUri, StringComparison.Ordinal));
         Assert.Contains("403", await page.TitleAsync());
-        Assert.Contains("no policy allows it", await page.InnerTextAsync("body"));
+        Assert.Contains("no allow policy matched", await page.InnerTextAsync("body"));
         _ = response;
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Tunnel.EndToEnd.Tests.Infrastructure;
 
@@ -154,5 +155,57 @@ public sealed class PolicyTesterTests(AccessFixture fixture) : IClassFixture<Acc
         await page.ClickAsync("#run-test");
         Assert.Contains("the edge refuses this path", await page.InnerTextAsync("#url-error"));
         Assert.Equal("url-error", await page.GetAttributeAsync("#Url", "aria-describedby"));
+    }
+
+    [Fact]
+    public async Task A_refused_person_sees_a_request_id_and_no_policy_and_the_dashboard_shows_the_edges_decision()
+    {
+        var hostname = await ServedHostnameAsync();
+        await CreateAppAsync($"payroll-{hostname}", [hostname], [
+            new { name = "keep out the contractors", action = "deny", include = new[] { new { group = "contractors" } } },
+            new { name = "staff", action = "allow", include = new[] { new { emailDomain = "example.com" } } },
+        ]);
+        await Eventually.Until(() => Stack.Public.GetAsync(Stack.PublicUrl(hostname, "/small")), r => r.StatusCode == HttpStatusCode.Unauthorized,
+            TimeSpan.FromSeconds(10), "the edge enforcing the application");
+
+        var page = await fixture.NewPageAsync();
+        await page.GotoAsync(Stack.PublicUrl(hostname, "/small").AbsoluteUri);
+        await fixture.LogInAtProviderAsync(page, AccessFixture.Mallory);
+        await page.WaitForURLAsync(Stack.PublicUrl(hostname, "/small").AbsoluteUri);
+        var refusal = await page.InnerTextAsync("body");
+        Assert.Contains("a deny policy matched", refusal);
+        Assert.Contains("access_denied", await page.ContentAsync()); // the code, in the page's help link
+        Assert.DoesNotContain("keep out", refusal);                   // never the policy itself
+        Assert.DoesNotContain("contractors", refusal);
+        var requestId = Regex.Match(refusal, @"Request id (\S+):").Groups[1].Value;
+        Assert.NotEmpty(requestId);
+
+        // The edge reports the refusal within seconds; the API and the dashboard show its decision whole.
+        var found = await Eventually.Until(() => Stack.Api.GetAsync($"api/access/decisions/{Uri.EscapeDataString(requestId)}"),
+            r => r.StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(10), "the refusal reaching the control plane");
+        var decision = (await found.Content.ReadFromJsonAsync<JsonElement>())[0];
+        Assert.Equal((AccessFixture.Mallory, $"payroll-{hostname}", "access_denied", "/small"),
+            (decision.GetProperty("email").GetString(), decision.GetProperty("application").GetString(), decision.GetProperty("reasonCode").GetString(), decision.GetProperty("path").GetString()));
+        Assert.Contains("contractors", decision.GetProperty("groups").EnumerateArray().Select(g => g.GetString()));
+        Assert.Equal("keep out the contractors", decision.GetProperty("explanation").GetProperty("decidingPolicy").GetString());
+        Assert.Equal("Deny", decision.GetProperty("explanation").GetProperty("decision").GetString());
+
+        var admin = await fixture.NewPageAsync();
+        await admin.GotoAsync(new Uri(Stack.Api.BaseAddress!, "login").AbsoluteUri);
+        await admin.FillAsync("#token", Stack.AdminKey);
+        await admin.ClickAsync("#sign-in-token");
+        await admin.GotoAsync(new Uri(Stack.Api.BaseAddress!, "access/test").AbsoluteUri);
+        await admin.FillAsync("#RequestId", requestId);
+        await admin.ClickAsync("#run-lookup");
+        var shown = await admin.InnerTextAsync($".decision[data-request='{requestId}']");
+        Assert.Contains(AccessFixture.Mallory, shown);
+        Assert.Contains("included by group contractors", await admin.InnerTextAsync("tr[data-policy='keep out the contractors']"));
+        Assert.Contains("(decided)", await admin.InnerTextAsync("tr[data-policy='keep out the contractors']"));
+
+        // An id that is not one: said so, next to the field.
+        await admin.FillAsync("#RequestId", "0HNOTAREQUEST:00000001");
+        await admin.ClickAsync("#run-lookup");
+        Assert.Contains("no refused request has id", await admin.InnerTextAsync("#lookup-error"));
+        Assert.Equal(HttpStatusCode.NotFound, (await Stack.Api.GetAsync("api/access/decisions/nope")).StatusCode);
     }
 }

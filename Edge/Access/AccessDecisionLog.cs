@@ -1,0 +1,53 @@
+using System.Diagnostics.Metrics;
+using System.Threading.Channels;
+using Google.Protobuf.WellKnownTypes;
+using Tunnel.Edge.Telemetry;
+using Tunnel.Shared.Access;
+using Tunnel.Shared.Protocol;
+
+namespace Tunnel.Edge.Access;
+
+/// <summary>
+/// Requests the gate refused, on their way to the control plane, where an admin finds one by the request id the
+/// refused person was shown. Off the request's path: a bounded queue that drops (and counts) what does not fit,
+/// so a flood of refusals never slows the gate nor grows the edge's memory.
+/// </summary>
+public sealed class AccessDecisionLog
+{
+    public const int Capacity = 2048;
+
+    private readonly Channel<AccessDecisionRecord> _queue = Channel.CreateBounded<AccessDecisionRecord>(
+        new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly Counter<long> _dropped;
+
+    public AccessDecisionLog(IMeterFactory meters) =>
+        _dropped = meters.Create(EdgeMetrics.MeterName).CreateCounter<long>("tunnel.edge.access_decisions_dropped", "{decision}",
+            "Refusals not sent to the control plane because the queue was full");
+
+    public ChannelReader<AccessDecisionRecord> Reader => _queue.Reader;
+
+    public void Refused(HttpContext context, AccessApplication app, AccessIdentity who, AccessExplanation explanation, string reasonCode)
+    {
+        var target = RequestTarget.CanonicalTarget.Of(context);
+        var record = new AccessDecisionRecord
+        {
+            RequestId = context.TraceIdentifier,
+            At = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+            Method = context.Request.Method,
+            Host = target.Host,
+            Path = target.Path,
+            ApplicationId = app.Id.ToString(),
+            Application = app.Name,
+            ReasonCode = reasonCode,
+            Email = who.Email ?? "",
+            ServiceToken = who.ServiceTokenClientId ?? "",
+            ClientIp = who.ClientIp?.ToString() ?? "",
+            ExplanationJson = AccessJson.Serialize(explanation),
+        };
+        record.Groups.AddRange(who.Groups);
+        if (!_queue.Writer.TryWrite(record))
+        {
+            _dropped.Add(1);
+        }
+    }
+}
