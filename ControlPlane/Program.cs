@@ -41,6 +41,7 @@ builder.Services.AddSingleton<TokenIssuer>();
 builder.Services.AddSingleton<ConfigChangeSignal>();
 builder.Services.AddScoped<ConfigSnapshotBuilder>();
 builder.Services.AddScoped<AuditLog>();
+builder.Services.AddScoped<Tunnel.ControlPlane.Auth.UserDirectory>();
 builder.Services.AddScoped<TunnelCatalog>();
 builder.Services.AddScoped<ApiTokenStore>();
 builder.Services.AddScoped<Tunnel.ControlPlane.Access.AccessCatalog>();

@@ -28,6 +28,8 @@ fi
 
 # The development OIDC provider's npm packages, from its lock file.
 (cd deploy/dev-oidc-provider && npm ci --no-audit --no-fund --loglevel=error)
+# axe-core, which the dashboard's accessibility tests inject into every page.
+(cd tests/accessibility && npm ci --no-audit --no-fund --loglevel=error)
 
 # The native connector, published up front rather than inside the test run, where it would compete with the
 # end-to-end tests for the CPU; NativeConnectorTests' own publish then finds it up to date.

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Tunnel.ControlPlane.Infrastructure;
 using Tunnel.ControlPlane.Model;
@@ -13,16 +14,20 @@ public sealed class AccessDecisionStore(TunnelDbContext db, TimeProvider clock)
     /// <summary>At most this many are kept, whatever their age: a flood of refusals cannot fill the database.</summary>
     public const int MaxKept = 100_000;
 
-    /// <summary>Stores an edge's batch (fields cut to the columns' sizes) and drops what is past retention.</summary>
+    /// <summary>
+    /// Stores an edge's batch (fields cut to the columns' sizes) and drops what is past retention. Times are the
+    /// control plane's (an edge reports within seconds), so an edge's wrong clock cannot age out others' records.
+    /// </summary>
     public async Task SaveAsync(AccessDecisionReport report, CancellationToken ct)
     {
+        var now = clock.GetUtcNow();
         foreach (var d in report.Decisions)
         {
             db.AccessDecisions.Add(new AccessDecisionEntity
             {
                 RequestId = Cut(d.RequestId, 128),
                 EdgeId = Cut(report.EdgeId, 128),
-                At = d.At?.ToDateTimeOffset() ?? clock.GetUtcNow(),
+                At = now,
                 Method = Cut(d.Method, 32),
                 Host = Cut(d.Host, 253),
                 Path = Cut(d.Path, 2048),
@@ -30,7 +35,7 @@ public sealed class AccessDecisionStore(TunnelDbContext db, TimeProvider clock)
                 Application = Cut(d.Application, 64),
                 ReasonCode = Cut(d.ReasonCode, 64),
                 Email = NullIfEmpty(Cut(d.Email, 320)),
-                Groups = NullIfEmpty(Cut(string.Join(",", d.Groups), 2048)),
+                Groups = d.Groups.Count == 0 ? null : Cut(JsonSerializer.Serialize(d.Groups.Take(64)), 2048),
                 ServiceToken = NullIfEmpty(Cut(d.ServiceToken, 128)),
                 ClientIp = NullIfEmpty(Cut(d.ClientIp, 64)),
                 ExplanationJson = d.ExplanationJson,
@@ -45,11 +50,11 @@ public sealed class AccessDecisionStore(TunnelDbContext db, TimeProvider clock)
     /// Drops the oldest rows past retention or past <see cref="MaxKept"/>, by id (ids grow with time): SQLite cannot
     /// compare DateTimeOffset columns in SQL, so ages are read for the oldest few and compared here.
     /// </summary>
-    private async Task PruneAsync(CancellationToken ct)
+    public async Task PruneAsync(CancellationToken ct)
     {
         var cutoff = clock.GetUtcNow() - Retention;
         var oldest = await db.AccessDecisions.AsNoTracking().OrderBy(d => d.Id).Take(1000).Select(d => new { d.Id, d.At }).ToListAsync(ct);
-        var expired = oldest.Where(d => d.At < cutoff).Select(d => d.Id).DefaultIfEmpty(0).Max();
+        var expired = oldest.TakeWhile(d => d.At < cutoff).Select(d => d.Id).DefaultIfEmpty(0).Max();
         var newest = await db.AccessDecisions.MaxAsync(d => (long?)d.Id, ct) ?? 0;
         var last = Math.Max(expired, newest - MaxKept);
         if (last > 0)
@@ -58,10 +63,28 @@ public sealed class AccessDecisionStore(TunnelDbContext db, TimeProvider clock)
         }
     }
 
-    public Task<List<AccessDecisionEntity>> FindAsync(string requestId, CancellationToken ct) =>
-        db.AccessDecisions.AsNoTracking().Where(d => d.RequestId == requestId).OrderByDescending(d => d.Id).Take(10).ToListAsync(ct);
+    public async Task<List<AccessDecisionEntity>> FindAsync(string requestId, CancellationToken ct)
+    {
+        await PruneAsync(ct); // also when no edge has reported for a while
+        return await db.AccessDecisions.AsNoTracking().Where(d => d.RequestId == requestId).OrderByDescending(d => d.Id).Take(10).ToListAsync(ct);
+    }
 
-    private static string Cut(string value, int max) => value.Length <= max ? value : value[..max];
+    /// <summary>The groups as stored (a JSON array).</summary>
+    public static IReadOnlyList<string> GroupsOf(AccessDecisionEntity d)
+    {
+        try
+        {
+            return d.Groups is null ? [] : JsonSerializer.Deserialize<List<string>>(d.Groups) ?? [];
+        }
+        catch (JsonException)
+        {
+            return [d.Groups!]; // cut at the column's size
+        }
+    }
+
+    /// <summary>At most <paramref name="max"/> characters, never half of a surrogate pair (Postgres refuses those).</summary>
+    private static string Cut(string value, int max) =>
+        value.Length <= max ? value : value[..(char.IsHighSurrogate(value[max - 1]) ? max - 1 : max)];
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 }

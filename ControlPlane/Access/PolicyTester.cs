@@ -19,13 +19,18 @@ public sealed class PolicyTester(AccessCatalog catalog, TimeProvider clock)
     /// <param name="ClientIp">The client's address, for ip conditions.</param>
     public sealed record Question(string? Url, string? Email, IReadOnlyList<string>? Groups, string? ServiceToken, string? ClientIp);
 
-    /// <param name="Result">allow, bypass, deny, login_required, or public (no application covers the URL).</param>
+    /// <param name="Result">allow, bypass, deny, login_required, public (no application covers the URL) or edge (the edge's own path).</param>
     /// <param name="Notes">What the tester assumed on the way (a service token the edge would ignore, and why).</param>
     public sealed record Answer(string Host, string Path, Guid? ApplicationId, string? Application, string Result, string Summary,
         AccessExplanation? Explanation, IReadOnlyList<string> Notes);
 
     public async Task<Outcome<Answer>> TestAsync(Question q, CancellationToken ct)
     {
+        if (q.Url?.Contains('\\') == true)
+        {
+            return Invalid("the edge refuses '\\' in a URL (400): browsers send it as '/', write it so");
+        }
+
         if (!Uri.TryCreate(q.Url?.Trim(), UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
         {
             return Invalid("url must be an absolute http or https URL, like https://app.example.com/admin");
@@ -56,20 +61,41 @@ public sealed class PolicyTester(AccessCatalog catalog, TimeProvider clock)
         }
 
         var notes = new List<string>();
-        var clientId = await ServiceTokenClientIdAsync(q.ServiceToken, notes, ct);
-        if (clientId is null && !string.IsNullOrWhiteSpace(q.ServiceToken) && notes.Count == 0)
-        {
-            return Invalid($"there is no service token named '{q.ServiceToken}' (by name or client id)");
-        }
-
         var groups = (q.Groups ?? []).Select(g => g.Trim()).Where(g => g.Length > 0).ToList();
-        if (email is null && groups.Count > 0)
+        AccessIdentity who;
+        if (!string.IsNullOrWhiteSpace(q.ServiceToken))
         {
-            notes.Add("groups without an email are ignored: only a signed-in person has groups");
-            groups = [];
+            // As at the edge: a request that carries a service token is that token alone (or, when the edge would
+            // not accept it, nobody), whatever login session it also carries.
+            var (clientId, known) = await ServiceTokenClientIdAsync(q.ServiceToken, notes, ct);
+            if (!known)
+            {
+                return Invalid($"there is no service token named '{q.ServiceToken}' (by name or client id)");
+            }
+
+            if (email is not null || groups.Count > 0)
+            {
+                notes.Add("a request with a service token is judged as the token alone: the edge reads the token and not the login session, so the email and groups are ignored");
+            }
+
+            who = clientId is null ? AccessIdentity.Anonymous(ip) : new AccessIdentity(null, [], clientId, ip);
+        }
+        else
+        {
+            if (email is null && groups.Count > 0)
+            {
+                notes.Add("groups without an email are ignored: only a signed-in person has groups");
+                groups = [];
+            }
+
+            who = new AccessIdentity(email, groups, null, ip);
         }
 
-        var who = new AccessIdentity(email, groups, clientId, ip);
+        if (PathForm.Covers(EdgePaths, path))
+        {
+            return new Answer(host, path, null, null, "edge", $"{EdgePaths}/… is the edge's own (login, logout, troubleshooting): it answers these itself, before any application.", null, notes);
+        }
+
         var applications = await catalog.ListApplicationsAsync(ct);
         if (AccessApplicationMatcher.Build(applications).Find(host, path, key) is not { } app)
         {
@@ -89,34 +115,33 @@ public sealed class PolicyTester(AccessCatalog catalog, TimeProvider clock)
     }
 
     /// <summary>The client id the edge would accept for a token given by name or client id; none (with a note) when it would not.</summary>
-    private async Task<string?> ServiceTokenClientIdAsync(string? given, List<string> notes, CancellationToken ct)
+    private async Task<(string? ClientId, bool Known)> ServiceTokenClientIdAsync(string given, List<string> notes, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(given))
-        {
-            return null;
-        }
-
         given = given.Trim();
-        var token = (await catalog.ListServiceTokensAsync(ct)).FirstOrDefault(t => t.ClientId == given || t.Name == given);
+        // Names need not be unique: a live token of that name before a revoked one.
+        var token = (await catalog.ListServiceTokensAsync(ct)).Where(t => t.ClientId == given || t.Name == given).OrderBy(t => t.RevokedAt is not null).FirstOrDefault();
         if (token is null)
         {
-            return null;
+            return (null, false);
         }
 
         if (token.RevokedAt is not null)
         {
-            notes.Add($"service token '{token.Name}' is revoked: the edge ignores it, so it is tested as absent");
-            return null;
+            notes.Add($"service token '{token.Name}' is revoked: the edge refuses it, so the request is judged as nobody signed in");
+            return (null, true);
         }
 
         if (token.ExpiresAt is { } expires && expires <= clock.GetUtcNow())
         {
-            notes.Add($"service token '{token.Name}' expired at {expires:u}: the edge ignores it, so it is tested as absent");
-            return null;
+            notes.Add($"service token '{token.Name}' expired at {expires:u}: the edge refuses it, so the request is judged as nobody signed in");
+            return (null, true);
         }
 
-        return token.ClientId;
+        return (token.ClientId, true);
     }
+
+    /// <summary>The edge's own paths on every hostname (Edge/Access/AccessHeaders.PathPrefix).</summary>
+    private const string EdgePaths = "/.tunnel";
 
     private static Outcome<Answer> Invalid(string error) => Outcome<Answer>.Fail(FailureKind.Invalid, error);
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Tunnel.ControlPlane.Access;
+using Tunnel.ControlPlane.Auth;
 using Tunnel.ControlPlane.Model;
 using Tunnel.Shared.Access;
 
@@ -59,7 +60,7 @@ public static class AccessApi
         {
             var found = await store.FindAsync(requestId.Trim(), ct);
             return found.Count > 0 ? TypedResults.Ok(found.Select(ToResponse).ToList()) : Problems.NotFound(NoDecision(requestId));
-        });
+        }).RequireAuthorization(Roles.CanWrite); // people's emails, groups and addresses: admins only
 
         access.MapGet("/service-tokens", async (AccessCatalog catalog, CancellationToken ct) =>
             TypedResults.Ok((await catalog.ListServiceTokensAsync(ct)).Select(ToResponse).ToList()));
@@ -96,7 +97,19 @@ public static class AccessApi
 
     public static AccessDecisionResponse ToResponse(AccessDecisionEntity d) =>
         new(d.RequestId, d.EdgeId, d.At, d.Method, d.Host, d.Path, d.ApplicationId, d.Application, d.ReasonCode, d.Email,
-            d.Groups?.Split(',') ?? [], d.ServiceToken, d.ClientIp, AccessJson.Deserialize<AccessExplanation>(d.ExplanationJson));
+            AccessDecisionStore.GroupsOf(d), d.ServiceToken, d.ClientIp, ExplanationOf(d));
+
+    private static AccessExplanation? ExplanationOf(AccessDecisionEntity d)
+    {
+        try
+        {
+            return AccessJson.Deserialize<AccessExplanation>(d.ExplanationJson);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null; // an edge of another version: the record without its steps
+        }
+    }
 
     private static ServiceTokenResponse ToResponse(ServiceTokenEntity t) => new(t.Id, t.Name, t.ClientId, t.CreatedAt, t.ExpiresAt, t.RevokedAt);
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Tunnel.ControlPlane.Audit;
 using Tunnel.ControlPlane.Infrastructure;
 using Tunnel.ControlPlane.Model;
 
@@ -13,44 +14,24 @@ public static class AuditApi
         return api;
     }
 
-    /// <summary>Newest first; `after` is the id of the last event of the previous page.</summary>
+    /// <summary>Newest first; `after` is the id of the last event of the previous page; `from` and `to` bound the time (inclusive).</summary>
     private static async Task<Results<Ok<Page<AuditEventResponse>>, ProblemHttpResult>> ListAsync(
-        TunnelDbContext db, int? limit, long? after, Guid? tunnel, string? actor, string? action, CancellationToken ct)
+        TunnelDbContext db, int? limit, long? after, Guid? tunnel, string? actor, string? action, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct)
     {
         if (Paging.LimitError(limit) is { } error)
         {
             return Problems.BadRequest(error);
         }
 
+        if (from > to)
+        {
+            return Problems.BadRequest("from must not be later than to");
+        }
+
         var take = limit ?? Paging.DefaultLimit;
-        var rows = await Query(db, after, tunnel, actor, action).Take(take + 1).ToListAsync(ct);
+        var query = await new AuditFilter(after, tunnel, actor, action, from, to).QueryAsync(db, ct);
+        var rows = await query.Take(take + 1).ToListAsync(ct);
         return TypedResults.Ok(Paging.Of(rows.Select(ToResponse).ToList(), take, e => e.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-    }
-
-    internal static IQueryable<AuditEventEntity> Query(TunnelDbContext db, long? after, Guid? tunnel, string? actor, string? action)
-    {
-        var query = db.AuditEvents.AsNoTracking();
-        if (after is { } id)
-        {
-            query = query.Where(e => e.Id < id);
-        }
-
-        if (tunnel is { } tunnelId)
-        {
-            query = query.Where(e => e.TunnelId == tunnelId);
-        }
-
-        if (!string.IsNullOrEmpty(actor))
-        {
-            query = query.Where(e => e.Actor == actor);
-        }
-
-        if (!string.IsNullOrEmpty(action))
-        {
-            query = query.Where(e => e.Action == action);
-        }
-
-        return query.OrderByDescending(e => e.Id);
     }
 
     internal static AuditEventResponse ToResponse(AuditEventEntity e) =>

@@ -7,6 +7,7 @@ public sealed class AccessDecisionEntity
     /// <summary>The edge's request id (unique within an edge; with the edge id, everywhere).</summary>
     public required string RequestId { get; set; }
     public required string EdgeId { get; set; }
+    /// <summary>When the control plane received it (within seconds of the refusal).</summary>
     public DateTimeOffset At { get; set; }
     public required string Method { get; set; }
     public required string Host { get; set; }
@@ -15,7 +16,7 @@ public sealed class AccessDecisionEntity
     public required string Application { get; set; }
     public required string ReasonCode { get; set; }
     public string? Email { get; set; }
-    /// <summary>The person's groups at login, comma-separated.</summary>
+    /// <summary>The person's groups at login, a JSON array.</summary>
     public string? Groups { get; set; }
     public string? ServiceToken { get; set; }
     public string? ClientIp { get; set; }

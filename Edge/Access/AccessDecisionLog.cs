@@ -16,18 +16,31 @@ public sealed class AccessDecisionLog
 {
     public const int Capacity = 2048;
 
+    /// <summary>Refusals recorded per identity and application in a minute; one person's loop cannot push out everyone else's records.</summary>
+    public const int PerIdentityPerMinute = 20;
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<(Guid App, string Who), int> _thisMinute = [];
+    private long _minute;
+
     private readonly Channel<AccessDecisionRecord> _queue = Channel.CreateBounded<AccessDecisionRecord>(
         new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private readonly Counter<long> _dropped;
 
     public AccessDecisionLog(IMeterFactory meters) =>
         _dropped = meters.Create(EdgeMetrics.MeterName).CreateCounter<long>("tunnel.edge.access_decisions_dropped", "{decision}",
-            "Refusals not sent to the control plane because the queue was full");
+            "Refusals not sent to the control plane, by reason (queue_full, per_identity_limit)");
 
     public ChannelReader<AccessDecisionRecord> Reader => _queue.Reader;
 
     public void Refused(HttpContext context, AccessApplication app, AccessIdentity who, AccessExplanation explanation, string reasonCode)
     {
+        if (!WithinShare(app.Id, who.Email ?? who.ServiceTokenClientId ?? ""))
+        {
+            _dropped.Add(1, new KeyValuePair<string, object?>("reason", "per_identity_limit"));
+            return;
+        }
+
         var target = RequestTarget.CanonicalTarget.Of(context);
         var record = new AccessDecisionRecord
         {
@@ -47,7 +60,24 @@ public sealed class AccessDecisionLog
         record.Groups.AddRange(who.Groups);
         if (!_queue.Writer.TryWrite(record))
         {
-            _dropped.Add(1);
+            _dropped.Add(1, new KeyValuePair<string, object?>("reason", "queue_full"));
+        }
+    }
+
+    private bool WithinShare(Guid app, string who)
+    {
+        var minute = Environment.TickCount64 / 60_000;
+        lock (_lock)
+        {
+            if (minute != _minute || _thisMinute.Count >= 10_000)
+            {
+                _minute = minute;
+                _thisMinute.Clear();
+            }
+
+            var count = _thisMinute.GetValueOrDefault((app, who)) + 1;
+            _thisMinute[(app, who)] = count;
+            return count <= PerIdentityPerMinute;
         }
     }
 }

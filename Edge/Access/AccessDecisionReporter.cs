@@ -36,8 +36,9 @@ public sealed class AccessDecisionReporter(AccessDecisionLog log, ControlPlaneCh
                 }
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception) when (stoppingToken.IsCancellationRequested)
         {
+            // Stopping (gRPC reports a cancelled call as RpcException, not OperationCanceledException).
         }
     }
 }

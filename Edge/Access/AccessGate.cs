@@ -57,7 +57,15 @@ public sealed class AccessGate(AccessState state, AccessTokens tokens, OneTimeUs
                 var reason = policy is null ? "no allow policy matched" : "a deny policy matched";
                 logger.LogInformation("Access denied to {App} for {Who} by {Policy} (request {RequestId})", app.Name, who.Email ?? who.ServiceTokenClientId,
                     policy?.Name ?? "no matching allow policy", context.TraceIdentifier);
-                decisions.Refused(context, app, who, AccessPolicyEvaluator.Explain(app, who), ErrorCodes.AccessDenied);
+                try
+                {
+                    decisions.Refused(context, app, who, AccessPolicyEvaluator.Explain(app, who), ErrorCodes.AccessDenied);
+                }
+                catch (Exception ex)
+                {
+                    logger.LogWarning(ex, "Could not record the refusal of request {RequestId}", context.TraceIdentifier); // never changes the answer
+                }
+
                 await ErrorPages.WriteAsync(context, StatusCodes.Status403Forbidden, ErrorCodes.AccessDenied, "Forbidden",
                     $"{who.Email ?? who.ServiceTokenClientId} may not use {app.Name}: {reason}."
                     + (who.ServiceTokenClientId is not null && policy is null && !app.Policies.Any(p => p.Action == AccessActions.ServiceAuth)

@@ -40,7 +40,7 @@ public sealed class PolicyTesterModel(PolicyTester tester, AccessCatalog catalog
     public async Task OnGetAsync(CancellationToken ct)
     {
         ServiceTokens = (await catalog.ListServiceTokensAsync(ct)).Where(t => t.RevokedAt is null).ToList();
-        if (!string.IsNullOrWhiteSpace(RequestId))
+        if (!string.IsNullOrWhiteSpace(RequestId) && User.IsInRole(Auth.Roles.Admin))
         {
             Decisions = (await decisions.FindAsync(RequestId.Trim(), ct)).Select(Apis.AccessApi.ToResponse).ToList();
             LookupError = Decisions.Count == 0 ? Apis.AccessApi.NoDecision(RequestId.Trim()) : null;

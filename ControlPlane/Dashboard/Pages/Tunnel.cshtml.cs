@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using Tunnel.ControlPlane.Apis;
+using Tunnel.ControlPlane.Audit;
 using Tunnel.ControlPlane.Auth;
 using Tunnel.ControlPlane.Infrastructure;
 using Tunnel.ControlPlane.Model;
@@ -117,7 +118,7 @@ public sealed class TunnelModel(TunnelDbContext db, TunnelCatalog catalog) : Pag
         var live = await LiveConnections.ListAsync(db, tunnel.Id, ct);
         Status = DashboardStatus.Describe(tunnel.Id, live);
         Ingress = IngressRollout.Of(tunnel, live);
-        Audit = await AuditApi.Query(db, null, tunnel.Id, null, null).Take(20).ToListAsync(ct);
+        Audit = await (await new AuditFilter(Tunnel: tunnel.Id).QueryAsync(db, ct)).Take(20).ToListAsync(ct);
         return true;
     }
 }

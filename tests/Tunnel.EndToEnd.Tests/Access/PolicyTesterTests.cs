@@ -89,6 +89,14 @@ public sealed class PolicyTesterTests(AccessFixture fixture) : IClassFixture<Acc
 
         var probe = await TestAsync(Stack.PublicUrl(team, "/small").AbsoluteUri, serviceToken: $"probe-{team}");
         Assert.Equal(("allow", "machines"), (probe.GetProperty("result").GetString(), probe.GetProperty("explanation").GetProperty("decidingPolicy").GetString()));
+        var both = await TestAsync(Stack.PublicUrl(office, "/small").AbsoluteUri, AccessFixture.Alice, "staff", serviceToken: clientId);
+        // Judged as the token alone, and `everyone` takes in valid service tokens: the edge agrees, below.
+        Assert.Equal(("allow", "everyone but alice"), (both.GetProperty("result").GetString(), both.GetProperty("explanation").GetProperty("decidingPolicy").GetString()));
+        Assert.Contains("judged as the token alone", both.GetProperty("notes")[0].GetString());
+        var officeByToken = new HttpRequestMessage(HttpMethod.Get, Stack.PublicUrl(office, "/small"));
+        officeByToken.Headers.Add("Tunnel-Access-Client-Id", clientId);
+        officeByToken.Headers.Add("Tunnel-Access-Client-Secret", secret);
+        Assert.Equal(HttpStatusCode.OK, (await Stack.Public.SendAsync(officeByToken)).StatusCode);
         var tokenRequest = new HttpRequestMessage(HttpMethod.Get, Stack.PublicUrl(team, "/small"));
         tokenRequest.Headers.Add("Tunnel-Access-Client-Id", clientId);
         tokenRequest.Headers.Add("Tunnel-Access-Client-Secret", secret);
@@ -189,6 +197,10 @@ public sealed class PolicyTesterTests(AccessFixture fixture) : IClassFixture<Acc
         Assert.Contains("contractors", decision.GetProperty("groups").EnumerateArray().Select(g => g.GetString()));
         Assert.Equal("keep out the contractors", decision.GetProperty("explanation").GetProperty("decidingPolicy").GetString());
         Assert.Equal("Deny", decision.GetProperty("explanation").GetProperty("decision").GetString());
+
+        var viewerToken = (await (await Stack.Api.PostAsJsonAsync("api/tokens", new { name = $"v-{Guid.NewGuid():N}"[..20], role = "viewer" })).Content.ReadFromJsonAsync<JsonElement>())
+            .GetProperty("token").GetString();
+        Assert.Equal(HttpStatusCode.Forbidden, (await Stack.ApiAs(viewerToken).GetAsync($"api/access/decisions/{Uri.EscapeDataString(requestId)}")).StatusCode);
 
         var admin = await fixture.NewPageAsync();
         await admin.GotoAsync(new Uri(Stack.Api.BaseAddress!, "login").AbsoluteUri);

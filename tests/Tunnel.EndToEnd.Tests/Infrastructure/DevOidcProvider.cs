@@ -81,7 +81,7 @@ public sealed class DevOidcProvider : IAsyncDisposable
         await InstallLock.WaitAsync();
         try
         {
-            if (System.IO.Directory.Exists(Path.Combine(dir, "node_modules", "oidc-provider")))
+            if (File.Exists(Path.Combine(dir, "node_modules", ".package-lock.json"))) // npm writes it last
             {
                 return;
             }

@@ -1,0 +1,135 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+using Tunnel.EndToEnd.Tests.Infrastructure;
+
+namespace Tunnel.EndToEnd.Tests.ControlPlane;
+
+/// <summary>Every dashboard page for admins and viewers: accessibility (axe-core), the audit log's filters and pages, users and roles.</summary>
+public sealed class DashboardPagesTests(DashboardFixture fixture) : IClassFixture<DashboardFixture>
+{
+    private TunnelStack Stack => fixture.Stack;
+
+    [Fact]
+    public async Task No_page_has_serious_accessibility_violations_signed_in_as_admin_or_viewer_or_signed_out()
+    {
+        var (name, hostname, _) = await Stack.NewRoutedTunnelAsync();
+        string[] pages =
+        [
+            "/", $"/tunnels/{name}", "/access", "/access/test",
+            $"/access/test?Url={Uri.EscapeDataString($"https://{hostname}/x")}&Email=a%40example.com&Groups=staff", "/access/test?RequestId=unknown",
+            "/tokens", "/users", "/audit", "/audit?From=not-a-time",
+        ];
+        var problems = new List<string>();
+        foreach (var login in new[] { DashboardFixture.Admin, DashboardFixture.Viewer })
+        {
+            var page = await fixture.SignInAsync(login);
+            foreach (var path in pages)
+            {
+                Assert.Equal(200, (await page.GotoAsync(fixture.DashboardUrl(path)))!.Status);
+                problems.AddRange((await Axe.SeriousViolationsAsync(page)).Select(v => $"{login} {path}: {v}"));
+            }
+        }
+
+        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { IgnoreHTTPSErrors = true });
+        var anonymous = await context.NewPageAsync();
+        foreach (var path in new[] { "/login", "/denied" })
+        {
+            await anonymous.GotoAsync(fixture.DashboardUrl(path));
+            problems.AddRange((await Axe.SeriousViolationsAsync(anonymous)).Select(v => $"anonymous {path}: {v}"));
+        }
+
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    [Fact]
+    public async Task The_audit_log_filters_by_actor_action_tunnel_and_time_and_pages_through_older_events()
+    {
+        var prefix = $"aud{Guid.NewGuid():N}"[..9];
+        var names = Enumerable.Range(0, 53).Select(i => $"{prefix}-{i}").ToList();
+        foreach (var n in names)
+        {
+            (await Stack.Api.PostAsJsonAsync("api/tunnels", new { name = n })).EnsureSuccessStatusCode();
+        }
+
+        (await Stack.Api.PostAsJsonAsync($"api/tunnels/{names[7]}/hostnames", new { hostname = $"{names[7]}.localhost" })).EnsureSuccessStatusCode();
+
+        var page = await fixture.SignInAsync(DashboardFixture.Viewer);
+        await page.ClickAsync("#nav >> text=Audit log");
+        await page.SelectOptionAsync("#Action", "tunnel.create");
+        await page.ClickAsync("#apply-filters");
+        Assert.Equal(50, await page.Locator("#audit tbody tr").CountAsync());
+        Assert.All(await page.Locator("#audit tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.action)"), a => Assert.Equal("tunnel.create", a));
+        var firstPage = await page.InnerTextAsync("#audit tbody");
+        Assert.Contains(names[^1], firstPage); // newest first
+
+        await page.ClickAsync("#older");
+        var secondPage = await page.InnerTextAsync("#audit tbody");
+        Assert.Contains(names[0], secondPage);
+        Assert.DoesNotContain(names[^1], secondPage);
+        Assert.Equal("tunnel.create", await page.InputValueAsync("#Action")); // the filters stay on the next page
+
+        // One tunnel's trail: its creation and its route, nothing else.
+        await page.GotoAsync(fixture.DashboardUrl($"/audit?Tunnel={names[7]}"));
+        Assert.Equal(["hostname.route", "tunnel.create"], await page.Locator("#audit tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.action)"));
+
+        // By actor; by time: nothing after an hour from now, everything of the last hour.
+        await page.GotoAsync(fixture.DashboardUrl($"/audit?Actor=nobody%40example.com"));
+        Assert.Contains("No events", await page.InnerTextAsync("#audit-empty"));
+        var soon = DateTime.UtcNow.AddHours(1).ToString("yyyy-MM-ddTHH:mm");
+        var hourAgo = DateTime.UtcNow.AddHours(-1).ToString("yyyy-MM-ddTHH:mm");
+        await page.GotoAsync(fixture.DashboardUrl($"/audit?From={soon}"));
+        Assert.Equal(1, await page.Locator("#audit-empty").CountAsync());
+        await page.GotoAsync(fixture.DashboardUrl($"/audit?Tunnel={names[7]}&From={hourAgo}&To={soon}"));
+        Assert.Equal(2, await page.Locator("#audit tbody tr").CountAsync());
+        var api = await Stack.Api.GetFromJsonAsync<JsonElement>($"api/audit?action=tunnel.create&from={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddHours(1).ToString("O"))}");
+        Assert.Equal(0, api.GetProperty("items").GetArrayLength());
+
+        // Bad input is named.
+        await page.GotoAsync(fixture.DashboardUrl($"/audit?From={soon}&To={hourAgo}"));
+        Assert.Contains("From must not be later than To", await page.InnerTextAsync("#audit-error"));
+        await page.GotoAsync(fixture.DashboardUrl("/audit?To=yesterday"));
+        Assert.Contains("'yesterday' is not a date and time", await page.InnerTextAsync("#audit-error"));
+        await page.GotoAsync(fixture.DashboardUrl("/audit?Tunnel=no-such-tunnel"));
+        Assert.Contains("no tunnel named 'no-such-tunnel'", await page.InnerTextAsync("#audit-error"));
+    }
+
+    [Fact]
+    public async Task An_admin_sets_a_role_on_the_users_page_and_a_viewer_can_only_look()
+    {
+        var newcomer = $"bob-{Guid.NewGuid():N}"[..12] + "@example.com";
+        var admin = await fixture.SignInAsync(DashboardFixture.Admin);
+        await admin.ClickAsync("#nav >> text=Users");
+        await admin.FillAsync("#grant-login", newcomer);
+        await admin.SelectOptionAsync("#grant-role", "viewer");
+        await admin.ClickAsync("#grant-role-button");
+        Assert.Contains("viewer", await admin.InnerTextAsync($"#users tr[data-login='{newcomer}']"));
+        var users = await Stack.Api.GetFromJsonAsync<JsonElement>("api/users");
+        Assert.Equal("viewer", users.EnumerateArray().Single(u => u.GetProperty("login").GetString() == newcomer).GetProperty("role").GetString());
+        Assert.Contains("user.set_role", await Stack.Api.GetStringAsync("api/audit?action=user.set_role"));
+
+        await admin.FillAsync("#grant-login", "not an email");
+        await admin.EvaluateAsync("() => document.querySelector('#grant-login').type = 'text'"); // past the browser's own check
+        await admin.FillAsync("#grant-login", new string('x', 330));
+        await admin.ClickAsync("#grant-role-button");
+        Assert.Contains("at most 320 characters", await admin.InnerTextAsync("#users-error"));
+
+        var viewer = await fixture.SignInAsync(DashboardFixture.Viewer);
+        await viewer.GotoAsync(fixture.DashboardUrl("/users"));
+        Assert.Contains(newcomer, await viewer.InnerTextAsync("#users"));
+        Assert.Equal(0, await viewer.Locator("#users form, #grant").CountAsync());
+        // Even with a valid antiforgery token (the sign-out form's), the server refuses a viewer's change.
+        var landed = await viewer.EvaluateAsync<string>("""
+            async login => {
+                const token = document.querySelector('input[name=__RequestVerificationToken]').value;
+                const body = new URLSearchParams({ Login: login, Role: 'admin', __RequestVerificationToken: token });
+                const r = await fetch('/users?handler=Role', { method: 'POST', body });
+                return r.status + ' ' + new URL(r.url).pathname;
+            }
+            """, newcomer);
+        Assert.Equal("200 /denied", landed); // refused: sent to the page that says the role does not allow it
+        users = await Stack.Api.GetFromJsonAsync<JsonElement>("api/users");
+        Assert.Equal("viewer", users.EnumerateArray().Single(u => u.GetProperty("login").GetString() == newcomer).GetProperty("role").GetString());
+    }
+}
