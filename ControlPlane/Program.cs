@@ -47,6 +47,7 @@ builder.Services.AddScoped<ApiTokenStore>();
 builder.Services.AddScoped<Tunnel.ControlPlane.Access.AccessCatalog>();
 builder.Services.AddScoped<Tunnel.ControlPlane.Access.PolicyTester>();
 builder.Services.AddScoped<Tunnel.ControlPlane.Access.AccessDecisionStore>();
+builder.Services.AddScoped<Tunnel.ControlPlane.Traffic.TrafficStore>();
 builder.Services.AddScoped<Tunnel.ControlPlane.Access.AccessSnapshotBuilder>();
 builder.Services.AddHttpClient<Tunnel.ControlPlane.Access.ProviderDiscovery>();
 
@@ -61,6 +62,7 @@ _ = app.Services.GetRequiredService<ControlPlaneKeys>(); // create missing keys 
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseStaticFiles(); // the dashboard's vendored scripts (wwwroot/lib), before sign-in: they hold nothing private
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapDefaultEndpoints();
@@ -77,6 +79,7 @@ api.MapUsersApi();
 api.MapAuditApi();
 api.MapIngressApi();
 api.MapAccessApi();
+api.MapTrafficApi();
 
 app.Run();
 

@@ -7,6 +7,7 @@ using Tunnel.Edge.Connectors;
 using Tunnel.Edge.Hosting;
 using Tunnel.Edge.RequestTarget;
 using Tunnel.Edge.Routing;
+using Tunnel.Edge.Traffic;
 using Tunnel.Shared.Hosting;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
@@ -29,6 +30,8 @@ builder.Services.AddGrpc(o => o.IgnoreUnknownServices = true);
 builder.Services.AddSingleton<ConnectorRegistry>();
 builder.Services.AddSingleton<ConnectorAuthenticator>();
 builder.Services.AddHostedService<ConnectionReporter>();
+builder.Services.AddSingleton<TrafficRecorder>();
+builder.Services.AddHostedService<TrafficReporter>();
 builder.Services.AddHostedService<RevokedTunnelDisconnector>();
 builder.Services.AddHostedService<RemoteIngressPublisher>();
 builder.Services.AddHostedService<ConnectorDrain>();
@@ -53,6 +56,7 @@ var app = builder.Build();
 // Public requests: one canonical host and path, before routing, so routes, gate and forwarder share it.
 app.UseCanonicalRequestTarget(options);
 app.UseRouting();
+app.UseTrafficRecording(options);
 app.UseRequestLimits(options);
 app.UseEdgeAccess(options);
 // Each endpoint is served on one listener only (ListenerEndpointPolicy), whatever the request says.

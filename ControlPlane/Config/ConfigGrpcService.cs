@@ -44,6 +44,14 @@ public sealed class ConfigGrpcService(
         return new AccessDecisionReportAck();
     }
 
+    public override async Task<TrafficReportAck> ReportTraffic(TrafficReport request, ServerCallContext context)
+    {
+        Authorize(context);
+        await using var scope = scopes.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<Traffic.TrafficStore>().SaveAsync(request, context.CancellationToken);
+        return new TrafficReportAck();
+    }
+
     public override async Task<ConnectionReportAck> ReportConnections(ConnectionReport request, ServerCallContext context)
     {
         Authorize(context);

@@ -31,6 +31,10 @@ public static class DashboardSetup
     {
         app.MapRazorPages();
         app.MapGet("/dashboard/status.json", DashboardStatus.GetAsync).RequireAuthorization(Roles.CanRead);
+        // The charts' data, for the cookie session (/api takes bearer tokens only); the same code as the API.
+        app.MapGet("/dashboard/tunnels/{tunnel}/traffic.json", Apis.TrafficApi.GetAsync).RequireAuthorization(Roles.CanRead);
+        app.MapGet("/dashboard/traffic.json", async (Traffic.TrafficStore store, CancellationToken ct) =>
+            TypedResults.Ok((await store.LastHourPerMinuteAsync(ct)).ToDictionary(p => p.Key.ToString(), p => p.Value))).RequireAuthorization(Roles.CanRead);
         app.MapGet("/login/oidc", async (string? returnUrl, HttpContext context, ILogger<ControlPlaneOptions> logger) =>
         {
             if (context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<ControlPlaneOptions>>().Value.Oidc is not { Enabled: true })

@@ -20,6 +20,7 @@ public abstract class TunnelDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<ServiceTokenEntity> ServiceTokens => Set<ServiceTokenEntity>();
     public DbSet<AccessSettingsEntity> AccessSettings => Set<AccessSettingsEntity>();
     public DbSet<AccessDecisionEntity> AccessDecisions => Set<AccessDecisionEntity>();
+    public DbSet<TrafficSampleEntity> TrafficSamples => Set<TrafficSampleEntity>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -92,6 +93,17 @@ public abstract class TunnelDbContext(DbContextOptions options) : DbContext(opti
             b.Property(e => e.RemoteAddress).HasMaxLength(64);
             b.Property(e => e.Detail).HasMaxLength(1024);
             b.HasIndex(e => e.TunnelId);
+        });
+        modelBuilder.Entity<TrafficSampleEntity>(b =>
+        {
+            // No foreign key: samples of a deleted tunnel age out with the rest.
+            b.ToTable("traffic_samples");
+            b.HasKey(t => t.Id);
+            b.Property(t => t.Hostname).HasMaxLength(253);
+            b.Property(t => t.EdgeId).HasMaxLength(128);
+            b.Property(t => t.Latency).HasMaxLength(512);
+            b.HasIndex(t => new { t.TunnelId, t.At });
+            b.HasIndex(t => t.At);
         });
         modelBuilder.Entity<AccessDecisionEntity>(b =>
         {

@@ -420,6 +420,71 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
                     b.ToTable("service_tokens", (string)null);
                 });
 
+            modelBuilder.Entity("Tunnel.ControlPlane.Model.TrafficSampleEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("AccessRefused")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("At")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("BytesIn")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("BytesOut")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("EdgeId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<string>("Hostname")
+                        .IsRequired()
+                        .HasMaxLength(253)
+                        .HasColumnType("character varying(253)");
+
+                    b.Property<string>("Latency")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)");
+
+                    b.Property<long>("NoConnector")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("OriginUnreachable")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("OtherEdge")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Requests")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Status4xx")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Status5xx")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("TunnelId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.HasIndex("TunnelId", "At");
+
+                    b.ToTable("traffic_samples", (string)null);
+                });
+
             modelBuilder.Entity("Tunnel.ControlPlane.Model.TunnelEntity", b =>
                 {
                     b.Property<Guid>("Id")

@@ -411,6 +411,69 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
                     b.ToTable("service_tokens", (string)null);
                 });
 
+            modelBuilder.Entity("Tunnel.ControlPlane.Model.TrafficSampleEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("AccessRefused")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("BytesIn")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("BytesOut")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("EdgeId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Hostname")
+                        .IsRequired()
+                        .HasMaxLength(253)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Latency")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("NoConnector")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OriginUnreachable")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OtherEdge")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Requests")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Status4xx")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Status5xx")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("TunnelId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.HasIndex("TunnelId", "At");
+
+                    b.ToTable("traffic_samples", (string)null);
+                });
+
             modelBuilder.Entity("Tunnel.ControlPlane.Model.TunnelEntity", b =>
                 {
                     b.Property<Guid>("Id")
