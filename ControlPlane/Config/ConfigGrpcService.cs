@@ -99,13 +99,15 @@ public sealed class ConfigGrpcService(
                     IngressRejectedVersion = NullIfEmpty(c.IngressRejectedVersion),
                     IngressRejectedReason = NullIfEmpty(c.IngressRejectedReason is { Length: > 1000 } r ? r[..1000] : c.IngressRejectedReason),
                     LocalIngressJson = EdgePlacements.LocalRulesJson(c.LocalIngress),
+                    Draining = c.Draining,
+                    RegistrationsLastHour = Math.Max(0, c.RegistrationsLastHour),
                     ReportedAt = now,
                 });
             }
 
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
-            placementsChanged = before != EdgePlacements.Describe(request, rows.Select(r => r.Report));
+            placementsChanged = before != EdgePlacements.Describe(request, rows.Where(r => !r.Report.Draining).Select(r => r.Report));
         }, context.CancellationToken);
 
         // Which edge holds which tunnel is part of the snapshot: every edge hears of a change at once.

@@ -60,7 +60,7 @@ public static class EdgePlacements
             return null;
         }
 
-        var rows = await db.Connections.AsNoTracking().Where(c => c.EdgeId == edgeId).ToListAsync(ct);
+        var rows = await db.Connections.AsNoTracking().Where(c => c.EdgeId == edgeId && !c.Draining).ToListAsync(ct);
         var report = new ConnectionReport { PeerUrl = edge.PeerUrl ?? "", ConnectorUrl = edge.ConnectorUrl ?? "" };
         return Describe(report, rows.Select(r =>
         {
@@ -94,7 +94,7 @@ public static class EdgePlacements
         var edges = (await db.Edges.AsNoTracking().ToListAsync(ct)).Where(e => e.ReportedAt >= cutoff).OrderBy(e => e.EdgeId, StringComparer.Ordinal).ToList();
         snapshot.Edges.AddRange(edges.Select(e => new EdgeInfo { EdgeId = e.EdgeId, PeerUrl = e.PeerUrl ?? "", ConnectorUrl = e.ConnectorUrl ?? "" }));
         var live = edges.Select(e => e.EdgeId).ToHashSet(StringComparer.Ordinal);
-        var connections = (await db.Connections.AsNoTracking().ToListAsync(ct)).Where(c => c.ReportedAt >= cutoff && live.Contains(c.EdgeId)).ToList();
+        var connections = (await db.Connections.AsNoTracking().Where(c => !c.Draining).ToListAsync(ct)).Where(c => c.ReportedAt >= cutoff && live.Contains(c.EdgeId)).ToList();
         var byTunnel = snapshot.Tunnels.ToDictionary(t => t.Id, StringComparer.OrdinalIgnoreCase);
         foreach (var group in connections.GroupBy(c => (c.TunnelId, c.EdgeId, Version: c.IngressVersion ?? "")).OrderBy(g => g.Key.EdgeId, StringComparer.Ordinal))
         {

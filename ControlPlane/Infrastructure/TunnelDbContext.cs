@@ -102,6 +102,8 @@ public abstract class TunnelDbContext(DbContextOptions options) : DbContext(opti
             b.Property(t => t.Hostname).HasMaxLength(253);
             b.Property(t => t.EdgeId).HasMaxLength(128);
             b.Property(t => t.Latency).HasMaxLength(512);
+            b.Property(t => t.ReportId).HasMaxLength(64);
+            b.HasIndex(t => new { t.EdgeId, t.ReportId });
             b.HasIndex(t => new { t.TunnelId, t.At });
             b.HasIndex(t => t.At);
         });

@@ -19,6 +19,10 @@ public sealed class ConnectionEntity
     public string? IngressRejectedReason { get; set; }
     /// <summary>The connector's own ingress rules (protobuf JSON list) when it serves "local" ones; other edges route by them.</summary>
     public string? LocalIngressJson { get; set; }
+    /// <summary>Its connector is stopping: no new streams, the ones in flight finish. Not counted as serving.</summary>
+    public bool Draining { get; set; }
+    /// <summary>Connections its connector registered at this edge in the last hour, this one included.</summary>
+    public int RegistrationsLastHour { get; set; }
     /// <summary>When the edge last reported it; rows of an edge that stopped reporting are stale.</summary>
     public DateTimeOffset ReportedAt { get; set; }
 }

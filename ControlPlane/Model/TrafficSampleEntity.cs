@@ -10,6 +10,8 @@ public sealed class TrafficSampleEntity
     public Guid TunnelId { get; set; }
     public required string Hostname { get; set; }
     public required string EdgeId { get; set; }
+    /// <summary>The edge's id of the report it came in: a resent report is stored once.</summary>
+    public required string ReportId { get; set; }
     /// <summary>When the control plane received it, Unix seconds.</summary>
     public long At { get; set; }
     public long Requests { get; set; }

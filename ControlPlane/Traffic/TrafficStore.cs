@@ -15,7 +15,8 @@ public sealed class TrafficStore(TunnelDbContext db, TimeProvider clock)
 {
     public static readonly TimeSpan Retention = TimeSpan.FromDays(1);
 
-    public sealed record Point(long T, long Requests, long Status4xx, long Status5xx, long NoConnector, long OriginUnreachable, long AccessRefused,
+    /// <param name="Seconds">The time the point covers: its step, less for the current one (rates divide by it).</param>
+    public sealed record Point(long T, int Seconds, long Requests, long Status4xx, long Status5xx, long NoConnector, long OriginUnreachable, long AccessRefused,
         long OtherEdge, long BytesIn, long BytesOut, double? P50, double? P95, double? P99);
 
     /// <param name="StepSeconds">The width of each point; rates per second are a point's counts divided by it.</param>
@@ -31,6 +32,12 @@ public sealed class TrafficStore(TunnelDbContext db, TimeProvider clock)
     public async Task SaveAsync(TrafficReport report, CancellationToken ct)
     {
         var now = clock.GetUtcNow().ToUnixTimeSeconds();
+        var reportId = report.ReportId.Length <= 64 ? report.ReportId : report.ReportId[..64];
+        if (await db.TrafficSamples.AnyAsync(t => t.EdgeId == report.EdgeId && t.ReportId == reportId, ct))
+        {
+            return; // stored already: the edge did not hear our answer and sent it again
+        }
+
         var known = (await db.Tunnels.AsNoTracking().Select(t => t.Id).ToListAsync(ct)).ToHashSet();
         foreach (var s in report.Samples)
         {
@@ -41,7 +48,7 @@ public sealed class TrafficStore(TunnelDbContext db, TimeProvider clock)
 
             db.TrafficSamples.Add(new TrafficSampleEntity
             {
-                TunnelId = tunnelId, Hostname = s.Hostname.Length <= 253 ? s.Hostname : s.Hostname[..253], EdgeId = report.EdgeId.Length <= 128 ? report.EdgeId : report.EdgeId[..128],
+                TunnelId = tunnelId, Hostname = s.Hostname.Length <= 253 ? s.Hostname : s.Hostname[..253], EdgeId = report.EdgeId.Length <= 128 ? report.EdgeId : report.EdgeId[..128], ReportId = reportId,
                 At = now, Requests = s.Requests, Status4xx = s.Status4Xx, Status5xx = s.Status5Xx, NoConnector = s.NoConnector,
                 OriginUnreachable = s.OriginUnreachable, AccessRefused = s.AccessRefused, OtherEdge = s.OtherEdge, BytesIn = s.BytesIn, BytesOut = s.BytesOut,
                 Latency = string.Join(',', s.Latency.Select(c => c.ToString(CultureInfo.InvariantCulture))),
@@ -73,9 +80,10 @@ public sealed class TrafficStore(TunnelDbContext db, TimeProvider clock)
 
         var byStep = rows.GroupBy(t => (t.At - start) / r.Step).ToDictionary(g => g.Key, g => g.ToList());
         var points = Enumerable.Range(0, r.Seconds / r.Step)
-            .Select(i => Sum(start + ((long)i * r.Step), byStep.GetValueOrDefault(i) ?? []))
+            .Select(i => start + ((long)i * r.Step))
+            .Select((t, i) => Sum(t, (int)Math.Clamp(now - t, 1, r.Step), byStep.GetValueOrDefault(i) ?? []))
             .ToList();
-        return new Series(range, r.Step, hostnames, points, Sum(start, rows));
+        return new Series(range, r.Step, hostnames, points, Sum(start, (int)Math.Max(1, now - start), rows));
     }
 
     /// <summary>Requests per minute of the last hour for every tunnel that had any: the overview's sparklines.</summary>
@@ -96,7 +104,7 @@ public sealed class TrafficStore(TunnelDbContext db, TimeProvider clock)
         });
     }
 
-    private static Point Sum(long t, List<TrafficSampleEntity> rows)
+    private static Point Sum(long t, int seconds, List<TrafficSampleEntity> rows)
     {
         var latency = new long[LatencyBuckets.Count];
         foreach (var row in rows)
@@ -113,7 +121,7 @@ public sealed class TrafficStore(TunnelDbContext db, TimeProvider clock)
             }
         }
 
-        return new Point(t, rows.Sum(r => r.Requests), rows.Sum(r => r.Status4xx), rows.Sum(r => r.Status5xx), rows.Sum(r => r.NoConnector),
+        return new Point(t, seconds, rows.Sum(r => r.Requests), rows.Sum(r => r.Status4xx), rows.Sum(r => r.Status5xx), rows.Sum(r => r.NoConnector),
             rows.Sum(r => r.OriginUnreachable), rows.Sum(r => r.AccessRefused), rows.Sum(r => r.OtherEdge), rows.Sum(r => r.BytesIn), rows.Sum(r => r.BytesOut),
             Round(LatencyBuckets.Quantile(latency, 0.5)), Round(LatencyBuckets.Quantile(latency, 0.95)), Round(LatencyBuckets.Quantile(latency, 0.99)));
     }

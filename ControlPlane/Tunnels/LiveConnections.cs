@@ -13,9 +13,15 @@ public static class LiveConnections
     /// <summary>Connections one connector opens by default (cloudflared's HA count); fewer means degraded.</summary>
     public const int ExpectedPerConnector = 4;
 
-    public static async Task<List<ConnectionEntity>> ListAsync(TunnelDbContext db, Guid? tunnelId, CancellationToken ct)
+    /// <param name="withDraining">Also the connections of stopping connectors (the tunnel page lists them, marked); they serve nothing new.</param>
+    public static async Task<List<ConnectionEntity>> ListAsync(TunnelDbContext db, Guid? tunnelId, CancellationToken ct, bool withDraining = false)
     {
         var query = db.Connections.AsNoTracking();
+        if (!withDraining)
+        {
+            query = query.Where(c => !c.Draining);
+        }
+
         if (tunnelId is { } id)
         {
             query = query.Where(c => c.TunnelId == id);

@@ -51,7 +51,7 @@ public sealed class ConnectionReporter(
         var report = new ConnectionReport { EdgeId = o.Id, PeerUrl = o.Peering ? o.PeerUrl : "", ConnectorUrl = o.ConnectorUrl ?? "" };
         report.Peers.AddRange(peers.Report());
         var rulesSent = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var c in registry.All)
+        foreach (var (c, draining) in registry.All.Select(c => (c, false)).Concat(registry.Draining.Select(c => (c, true))))
         {
             var live = new LiveConnection
             {
@@ -66,10 +66,12 @@ public sealed class ConnectionReporter(
                 IngressVersion = c.Served?.Version ?? "",
                 IngressRejectedVersion = c.Rejected?.Version ?? "",
                 IngressRejectedReason = c.Rejected?.Reason ?? "",
+                Draining = draining,
+                RegistrationsLastHour = registry.RegistrationsLastHour(c.TunnelId, c.ConnectorId),
             };
             // Other edges route the tunnel by them. Once per tunnel: the control plane keeps one set per tunnel and
             // edge anyway, and a copy per connection would let one tunnel's connections outgrow the report.
-            if (c.Served is { IsRemote: false } local && rulesSent.Add(c.TunnelId))
+            if (!draining && c.Served is { IsRemote: false } local && rulesSent.Add(c.TunnelId))
             {
                 live.LocalIngress.AddRange(local.LocalRules);
             }

@@ -8,6 +8,8 @@ namespace Tunnel.Edge.Connectors;
 public sealed class ConnectorRegistry
 {
     private readonly ConcurrentDictionary<string, ConnectorConnection> _byId = new();
+    private readonly ConcurrentDictionary<string, ConnectorConnection> _draining = new();
+    private readonly ConcurrentDictionary<(string Tunnel, string Connector), Queue<DateTimeOffset>> _registrations = new();
     private readonly ConcurrentDictionary<string, TunnelEntry> _byTunnel = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lock _lock = new();
 
@@ -15,6 +17,9 @@ public sealed class ConnectorRegistry
     public event Action? Changed;
 
     public IEnumerable<ConnectorConnection> All => _byId.Values;
+
+    /// <summary>Connections whose connector is stopping: they take no new streams but finish the ones in flight.</summary>
+    public IEnumerable<ConnectorConnection> Draining => _draining.Values;
 
     public ConnectorConnection? Find(string connectionId) => _byId.GetValueOrDefault(connectionId);
 
@@ -47,14 +52,34 @@ public sealed class ConnectorRegistry
             entry.Connections = entry.Connections.Add(connection);
         }
 
+        Registered(connection);
+
         Changed?.Invoke();
         return true;
     }
 
-    public void Remove(ConnectorConnection connection)
+    /// <summary>The connector is stopping: no new streams on this connection; it stays listed (draining) until it closes.</summary>
+    public void Drain(ConnectorConnection connection)
     {
+        if (_byId.ContainsKey(connection.Id))
+        {
+            _draining[connection.Id] = connection;
+            Remove(connection, keepDraining: true);
+        }
+    }
+
+    public void Remove(ConnectorConnection connection) => Remove(connection, keepDraining: false);
+
+    private void Remove(ConnectorConnection connection, bool keepDraining)
+    {
+        var wasDraining = !keepDraining && _draining.TryRemove(connection.Id, out _);
         if (!_byId.TryRemove(connection.Id, out _))
         {
+            if (wasDraining)
+            {
+                Changed?.Invoke();
+            }
+
             return;
         }
 
@@ -94,6 +119,58 @@ public sealed class ConnectorRegistry
         }
 
         previous.TrySetResult();
+    }
+
+    /// <summary>How many connections this connector registered here in the last hour (its reconnects, with the current ones).</summary>
+    public int RegistrationsLastHour(string tunnelId, string connectorId)
+    {
+        if (!_registrations.TryGetValue((tunnelId, connectorId), out var times))
+        {
+            return 0;
+        }
+
+        lock (times)
+        {
+            Expire(times);
+            return times.Count;
+        }
+    }
+
+    private void Registered(ConnectorConnection connection)
+    {
+        var times = _registrations.GetOrAdd((connection.TunnelId, connection.ConnectorId), _ => new Queue<DateTimeOffset>());
+        lock (times)
+        {
+            Expire(times);
+            if (times.Count < 10_000) // a connector in a reconnect loop: enough to say so
+            {
+                times.Enqueue(DateTimeOffset.UtcNow);
+            }
+        }
+
+        if (_registrations.Count > 10_000)
+        {
+            foreach (var (key, queue) in _registrations)
+            {
+                lock (queue)
+                {
+                    Expire(queue);
+                    if (queue.Count == 0)
+                    {
+                        _registrations.TryRemove(key, out _);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void Expire(Queue<DateTimeOffset> times)
+    {
+        var hourAgo = DateTimeOffset.UtcNow.AddHours(-1);
+        while (times.Count > 0 && times.Peek() < hourAgo)
+        {
+            times.Dequeue();
+        }
     }
 
     private TunnelEntry Entry(string tunnelId) => _byTunnel.GetOrAdd(tunnelId, _ => new TunnelEntry());

@@ -8,7 +8,7 @@ public sealed class RevokedTunnelDisconnector(ConfigStore config, ConnectorRegis
 {
     protected override void OnConfigChanged()
     {
-        foreach (var connection in registry.All)
+        foreach (var connection in registry.All.Concat(registry.Draining)) // a draining one's streams in flight end too
         {
             var tunnel = Config.FindTunnel(connection.TunnelId);
             if (tunnel is null || !tunnel.SecretHash.Span.SequenceEqual(connection.SecretHash))

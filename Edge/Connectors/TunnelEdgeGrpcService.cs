@@ -52,7 +52,7 @@ public sealed class TunnelEdgeGrpcService(
                 if (message.KindCase == ConnectorMessage.KindOneofCase.Unregister)
                 {
                     // The connector is stopping: no new streams here; the ones in flight go on over their own calls.
-                    registry.Remove(connection);
+                    registry.Drain(connection);
                     connection.ReleaseIdle();
                     logger.LogInformation("Connector {ConnectorId} connection {Index} of tunnel {Tunnel} is draining", connection.ConnectorId, connection.Index, tunnel.Name);
                 }

@@ -5,6 +5,9 @@ public sealed class CountingStream(Stream inner) : Stream
 {
     public long Bytes { get; private set; }
 
+    /// <summary>Bytes that went by another way (a file sent by the server itself).</summary>
+    public void Add(long bytes) => Bytes += bytes;
+
     public override bool CanRead => inner.CanRead;
     public override bool CanSeek => false;
     public override bool CanWrite => inner.CanWrite;
@@ -21,14 +24,14 @@ public sealed class CountingStream(Stream inner) : Stream
 
     public override void Write(byte[] buffer, int offset, int count)
     {
-        inner.Write(buffer, offset, count);
         Bytes += count;
+        inner.Write(buffer, offset, count);
     }
 
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        await inner.WriteAsync(buffer, cancellationToken);
-        Bytes += buffer.Length;
+        Bytes += buffer.Length; // counted as handed over: no async state machine per write
+        return inner.WriteAsync(buffer, cancellationToken);
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
 using Tunnel.Edge.Hosting;
 using Tunnel.Edge.Routing;
 using Yarp.ReverseProxy.Model;
@@ -15,38 +16,45 @@ public static class TrafficMiddleware
     public static void UseTrafficRecording(this IApplicationBuilder app, EdgeOptions options)
     {
         var recorder = app.ApplicationServices.GetRequiredService<TrafficRecorder>();
-        app.Use(async (context, next) =>
+        app.Use((context, next) =>
         {
             var metadata = context.GetEndpoint()?.Metadata.GetMetadata<RouteModel>()?.Config.Metadata;
-            if (metadata?.GetValueOrDefault(TunnelRouteMetadata.TunnelId) is not { } tunnelId
-                || metadata.GetValueOrDefault(TunnelRouteMetadata.Host) is not { } hostname
-                || EdgeListeners.Of(context, options) != Listener.Public)
-            {
-                await next(context);
-                return;
-            }
-
-            var started = Stopwatch.GetTimestamp();
-            var request = context.Request;
-            CountingStream? bytesIn = null;
-            if (request.ContentLength > 0 || request.Headers.ContainsKey("Transfer-Encoding"))
-            {
-                request.Body = bytesIn = new CountingStream(request.Body);
-            }
-
-            var bytesOut = new CountingStream(context.Response.Body);
-            context.Response.Body = bytesOut;
-            var outcome = TrafficOutcome.OtherEdge;
-            try
-            {
-                await next(context);
-                outcome = OutcomeOf(context.Response);
-            }
-            finally
-            {
-                recorder.CellOf(tunnelId, hostname).Record(outcome, bytesIn?.Bytes ?? 0, bytesOut.Bytes, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            }
+            return metadata?.GetValueOrDefault(TunnelRouteMetadata.TunnelId) is { } tunnelId
+                && metadata.GetValueOrDefault(TunnelRouteMetadata.Host) is { } hostname
+                && EdgeListeners.Of(context, options) == Listener.Public
+                ? RecordAsync(context, next, recorder.CellOf(tunnelId, hostname))
+                : next(context); // not a tunnel's request: no state machine, nothing counted
         });
+    }
+
+    private static async Task RecordAsync(HttpContext context, RequestDelegate next, TrafficRecorder.Cell cell)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var request = context.Request;
+        CountingStream? bytesIn = null;
+        if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
+        {
+            request.Body = bytesIn = new CountingStream(request.Body);
+        }
+
+        // In place of the server's response body feature, forwarding to it (see CountingResponseBody), and put back after.
+        var server = context.Features.GetRequiredFeature<IHttpResponseBodyFeature>();
+        var bytesOut = new CountingResponseBody(server);
+        context.Features.Set<IHttpResponseBodyFeature>(bytesOut);
+        var outcome = TrafficOutcome.OtherEdge;
+        try
+        {
+            await next(context);
+            // A client that went away is nobody's error to chart as the origin's (the forwarder answers it 502).
+            outcome = context.RequestAborted.IsCancellationRequested ? TrafficOutcome.OtherEdge : OutcomeOf(context.Response);
+        }
+        finally
+        {
+            context.Features.Set(server);
+            // An upgraded request (WebSocket, TCP over WebSocket) lasts as long as its session: not a request duration.
+            var upgraded = context.Response.StatusCode == StatusCodes.Status101SwitchingProtocols;
+            cell.Record(outcome, bytesIn?.Bytes ?? 0, bytesOut.Bytes, upgraded ? null : Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
     }
 
     /// <summary>The edge marks every answer of its own with a code (ErrorPages); anything else is the origin's.</summary>

@@ -12,13 +12,25 @@ namespace Tunnel.Edge.Traffic;
 public sealed class TrafficRecorder
 {
     private readonly ConcurrentDictionary<(string Tunnel, string Host), Cell> _cells = new();
+    private readonly string _boot = Guid.NewGuid().ToString("N")[..12];
+    private long _sequence;
+    private TrafficReport? _unacknowledged;
 
     public Cell CellOf(string tunnelId, string hostname) => _cells.GetOrAdd((tunnelId, hostname), key => new Cell(key.Tunnel, key.Host));
 
     /// <summary>What changed since the last committed report; commit it once the control plane has it.</summary>
+    /// <remarks>
+    /// Until a report is committed, the next Take returns it again, unchanged (same id), so the control plane can tell a
+    /// resend from new counts; what was counted meanwhile goes into the report after it.
+    /// </remarks>
     public (TrafficReport Report, Action Commit) Take(string edgeId)
     {
-        var report = new TrafficReport { EdgeId = edgeId };
+        if (_unacknowledged is { } pending)
+        {
+            return (pending, () => _unacknowledged = null);
+        }
+
+        var report = new TrafficReport { EdgeId = edgeId, ReportId = $"{_boot}:{++_sequence}" };
         var taken = new List<(Cell Cell, long[] Now)>();
         foreach (var cell in _cells.Values)
         {
@@ -44,7 +56,10 @@ public sealed class TrafficRecorder
             taken.Add((cell, now));
         }
 
-        return (report, () => taken.ForEach(t => t.Cell.Reported = t.Now));
+        // Counted as reported at once; kept whole until the control plane acknowledges it.
+        taken.ForEach(t => t.Cell.Reported = t.Now);
+        _unacknowledged = report.Samples.Count > 0 ? report : null;
+        return (report, () => _unacknowledged = null);
     }
 
     /// <summary>One hostname's running totals.</summary>
@@ -60,7 +75,8 @@ public sealed class TrafficRecorder
         public string Hostname { get; } = hostname;
         internal long[] Reported { get; set; } = new long[Fields + LatencyBuckets.Count];
 
-        public void Record(TrafficOutcome outcome, long bytesIn, long bytesOut, double milliseconds)
+        /// <param name="milliseconds">The request's duration; none for an upgraded one (a WebSocket session is not a request's latency).</param>
+        public void Record(TrafficOutcome outcome, long bytesIn, long bytesOut, double? milliseconds)
         {
             Interlocked.Increment(ref _counts[0]);
             if (outcome != TrafficOutcome.Ok)
@@ -78,7 +94,10 @@ public sealed class TrafficRecorder
                 Interlocked.Add(ref _counts[8], bytesOut);
             }
 
-            Interlocked.Increment(ref _counts[Fields + LatencyBuckets.IndexOf(milliseconds)]);
+            if (milliseconds is { } ms)
+            {
+                Interlocked.Increment(ref _counts[Fields + LatencyBuckets.IndexOf(ms)]);
+            }
         }
 
         internal long[] Read()

@@ -7,6 +7,8 @@ using Tunnel.ControlPlane.Auth;
 using Tunnel.ControlPlane.Infrastructure;
 using Tunnel.ControlPlane.Model;
 using Tunnel.ControlPlane.Tunnels;
+using Tunnel.Shared.Ingress;
+using Tunnel.Shared.Serialization;
 
 namespace Tunnel.ControlPlane.Dashboard.Pages;
 
@@ -32,6 +34,20 @@ public sealed class TunnelModel(TunnelDbContext db, TunnelCatalog catalog) : Pag
     [BindProperty]
     public string? Confirm { get; set; }
 
+    /// <summary>The ingress rules as the API takes them (a JSON list of {hostname, path, service, originRequest}).</summary>
+    [BindProperty]
+    public string? IngressRules { get; set; }
+
+    public string? IngressError { get; private set; }
+
+    public const string IngressExample = """
+        [
+          { "hostname": "app.example.com", "service": "http://localhost:3000" },
+          { "hostname": "app.example.com", "path": "/api", "service": "http://localhost:8080" },
+          { "service": "http_status:404" }
+        ]
+        """;
+
     public async Task<IActionResult> OnGetAsync(CancellationToken ct) => await LoadAsync(ct) ? Page() : NotFoundPage();
 
     public Task<IActionResult> OnPostRouteAsync(CancellationToken ct) => AdminAsync(async () =>
@@ -44,6 +60,35 @@ public sealed class TunnelModel(TunnelDbContext db, TunnelCatalog catalog) : Pag
     {
         var outcome = await catalog.UnrouteAsync(Hostname ?? "", ct);
         (Error, Notice) = outcome.Succeeded ? ((string?)null, (string?)$"Removed the route of {outcome.Value!.Name}.") : (outcome.Error, null);
+    }, ct);
+
+    /// <summary>Sets the rules (validated as the API and `tunnel ingress set` validate them), or with Confirm = "connectors", hands them back.</summary>
+    public Task<IActionResult> OnPostIngressAsync(CancellationToken ct) => AdminAsync(async () =>
+    {
+        List<IngressRuleSpec>? rules = null;
+        if (Confirm != "connectors")
+        {
+            try
+            {
+                rules = System.Text.Json.JsonSerializer.Deserialize<List<IngressRuleSpec>>(IngressRules ?? "", StrictJson.Options);
+            }
+            catch (System.Text.Json.JsonException ex)
+            {
+                IngressError = $"The rules were not saved: {JsonErrors.Describe(ex)}";
+                return;
+            }
+
+            if (rules is null or { Count: 0 })
+            {
+                IngressError = "The rules were not saved: write at least one rule, the last one a catch-all (no hostname), e.g. { \"service\": \"http_status:404\" }.";
+                return;
+            }
+        }
+
+        var outcome = await catalog.SetIngressAsync(Name, rules, ct);
+        (IngressError, Notice) = outcome.Succeeded
+            ? ((string?)null, (string?)(rules is null ? "Ingress handed back to the connectors: their --url or config.yml decides again." : $"Saved {rules.Count} rules; connectors apply them within seconds (see the status below)."))
+            : ($"The rules were not saved: {outcome.Error}", null);
     }, ct);
 
     public Task<IActionResult> OnPostRotateAsync(CancellationToken ct) => AdminAsync(async () =>
@@ -115,9 +160,9 @@ public sealed class TunnelModel(TunnelDbContext db, TunnelCatalog catalog) : Pag
         }
 
         Tunnel = tunnel;
-        var live = await LiveConnections.ListAsync(db, tunnel.Id, ct);
+        var live = await LiveConnections.ListAsync(db, tunnel.Id, ct, withDraining: true);
         Status = DashboardStatus.Describe(tunnel.Id, live);
-        Ingress = IngressRollout.Of(tunnel, live);
+        Ingress = IngressRollout.Of(tunnel, live.Where(c => !c.Draining).ToList());
         Audit = await (await new AuditFilter(Tunnel: tunnel.Id).QueryAsync(db, ct)).Take(20).ToListAsync(ct);
         return true;
     }

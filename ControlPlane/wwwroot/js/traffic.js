@@ -14,8 +14,8 @@
     bytes: [['in B/s', '#287a3e'], ['out B/s', '#2f6fde']],
   };
   function columns(data) {
-    const p = data.points, step = data.stepSeconds;
-    const per = k => p.map(x => x[k] / step);
+    const p = data.points;
+    const per = k => p.map(x => x[k] / x.seconds); // the current point covers less than a step
     return {
       requests: [p.map(x => x.t), per('requests'), per('status4xx'), per('status5xx'), per('noConnector'), per('originUnreachable'), per('accessRefused'), per('otherEdge')],
       latency: [p.map(x => x.t), p.map(x => x.p50), p.map(x => x.p95), p.map(x => x.p99)],
@@ -70,5 +70,7 @@
   hostSelect.addEventListener('change', refresh);
   window.addEventListener('resize', () => { for (const k in charts) charts[k].setSize({ width: width(), height: 180 }); });
   refresh();
-  setInterval(refresh, 5000);
+  // The last hour every 5 s (edges report every 5 s); the last day, whose points are 10 minutes wide, every minute.
+  let ticks = 0;
+  setInterval(() => { ticks++; if (rangeSelect.value === '1h' || ticks % 12 === 0) refresh(); }, 5000);
 })();

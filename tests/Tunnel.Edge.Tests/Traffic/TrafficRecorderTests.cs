@@ -19,14 +19,19 @@ public class TrafficRecorderTests
         Assert.Equal(2, first.Samples.Count);
         web.Record(TrafficOutcome.AccessRefused, 0, 0, 1);
 
-        var (second, commit) = recorder.Take("edge-a");
-        var app = second.Samples.Single(s => s.Hostname == "app.example.com");
-        Assert.Equal((3, 1, 1, 10, 1200), (app.Requests, app.Status4Xx, app.AccessRefused, app.BytesIn, app.BytesOut));
+        var (again, commit) = recorder.Take("edge-a"); // the same report again, same id: the control plane stores it once
+        Assert.Same(first, again);
+        var app = again.Samples.Single(s => s.Hostname == "app.example.com");
+        Assert.Equal((2, 1, 0, 10, 1200), (app.Requests, app.Status4Xx, app.AccessRefused, app.BytesIn, app.BytesOut));
         Assert.Equal(LatencyBuckets.Count, app.Latency.Count);
-        Assert.Equal(1, app.Latency[LatencyBuckets.IndexOf(30)]);
-        Assert.Equal((1L, 1L), (app.Latency[LatencyBuckets.IndexOf(1)], app.Latency[LatencyBuckets.IndexOf(3)]));
-        Assert.Equal(3, app.Latency.Sum());
+        Assert.Equal((1L, 1L), (app.Latency[LatencyBuckets.IndexOf(3)], app.Latency[LatencyBuckets.IndexOf(30)]));
         commit();
+
+        var (second, commitSecond) = recorder.Take("edge-a"); // what came meanwhile, under a new id
+        Assert.NotEqual(first.ReportId, second.ReportId);
+        var later = second.Samples.Single();
+        Assert.Equal((1L, 1L), (later.Requests, later.AccessRefused));
+        commitSecond();
 
         Assert.Empty(recorder.Take("edge-a").Report.Samples); // nothing new
         web.Record(TrafficOutcome.Status5xx, 0, 0, 2);

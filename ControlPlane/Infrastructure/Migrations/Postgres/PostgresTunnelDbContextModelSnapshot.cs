@@ -289,6 +289,9 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<bool>("Draining")
+                        .HasColumnType("boolean");
+
                     b.Property<string>("EdgeId")
                         .IsRequired()
                         .HasMaxLength(128)
@@ -311,6 +314,9 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
 
                     b.Property<string>("LocalIngressJson")
                         .HasColumnType("text");
+
+                    b.Property<int>("RegistrationsLastHour")
+                        .HasColumnType("integer");
 
                     b.Property<string>("RemoteAddress")
                         .IsRequired()
@@ -464,6 +470,11 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
                     b.Property<long>("OtherEdge")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("ReportId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<long>("Requests")
                         .HasColumnType("bigint");
 
@@ -479,6 +490,8 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("At");
+
+                    b.HasIndex("EdgeId", "ReportId");
 
                     b.HasIndex("TunnelId", "At");
 

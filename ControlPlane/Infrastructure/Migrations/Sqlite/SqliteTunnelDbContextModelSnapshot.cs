@@ -280,6 +280,9 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("Draining")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("EdgeId")
                         .IsRequired()
                         .HasMaxLength(128)
@@ -302,6 +305,9 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
 
                     b.Property<string>("LocalIngressJson")
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("RegistrationsLastHour")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("RemoteAddress")
                         .IsRequired()
@@ -453,6 +459,11 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
                     b.Property<long>("OtherEdge")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ReportId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("Requests")
                         .HasColumnType("INTEGER");
 
@@ -468,6 +479,8 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("At");
+
+                    b.HasIndex("EdgeId", "ReportId");
 
                     b.HasIndex("TunnelId", "At");
 

@@ -12,8 +12,8 @@ using Tunnel.ControlPlane.Infrastructure;
 namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
 {
     [DbContext(typeof(PostgresTunnelDbContext))]
-    [Migration("20261202143032_TrafficSamples")]
-    partial class TrafficSamples
+    [Migration("20261202144255_TrafficAndReplicas")]
+    partial class TrafficAndReplicas
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -292,6 +292,9 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<bool>("Draining")
+                        .HasColumnType("boolean");
+
                     b.Property<string>("EdgeId")
                         .IsRequired()
                         .HasMaxLength(128)
@@ -314,6 +317,9 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
 
                     b.Property<string>("LocalIngressJson")
                         .HasColumnType("text");
+
+                    b.Property<int>("RegistrationsLastHour")
+                        .HasColumnType("integer");
 
                     b.Property<string>("RemoteAddress")
                         .IsRequired()
@@ -467,6 +473,11 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
                     b.Property<long>("OtherEdge")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("ReportId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<long>("Requests")
                         .HasColumnType("bigint");
 
@@ -482,6 +493,8 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("At");
+
+                    b.HasIndex("EdgeId", "ReportId");
 
                     b.HasIndex("TunnelId", "At");
 

@@ -11,8 +11,8 @@ using Tunnel.ControlPlane.Infrastructure;
 namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteTunnelDbContext))]
-    [Migration("20261202143018_TrafficSamples")]
-    partial class TrafficSamples
+    [Migration("20261202144239_TrafficAndReplicas")]
+    partial class TrafficAndReplicas
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -283,6 +283,9 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("Draining")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("EdgeId")
                         .IsRequired()
                         .HasMaxLength(128)
@@ -305,6 +308,9 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
 
                     b.Property<string>("LocalIngressJson")
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("RegistrationsLastHour")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("RemoteAddress")
                         .IsRequired()
@@ -456,6 +462,11 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
                     b.Property<long>("OtherEdge")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ReportId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("Requests")
                         .HasColumnType("INTEGER");
 
@@ -471,6 +482,8 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("At");
+
+                    b.HasIndex("EdgeId", "ReportId");
 
                     b.HasIndex("TunnelId", "At");
 

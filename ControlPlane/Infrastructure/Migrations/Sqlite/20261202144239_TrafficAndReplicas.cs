@@ -6,11 +6,25 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
 {
     /// <inheritdoc />
-    public partial class TrafficSamples : Migration
+    public partial class TrafficAndReplicas : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AddColumn<bool>(
+                name: "Draining",
+                table: "connections",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: false);
+
+            migrationBuilder.AddColumn<int>(
+                name: "RegistrationsLastHour",
+                table: "connections",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: 0);
+
             migrationBuilder.CreateTable(
                 name: "traffic_samples",
                 columns: table => new
@@ -20,6 +34,7 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
                     TunnelId = table.Column<Guid>(type: "TEXT", nullable: false),
                     Hostname = table.Column<string>(type: "TEXT", maxLength: 253, nullable: false),
                     EdgeId = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    ReportId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
                     At = table.Column<long>(type: "INTEGER", nullable: false),
                     Requests = table.Column<long>(type: "INTEGER", nullable: false),
                     Status4xx = table.Column<long>(type: "INTEGER", nullable: false),
@@ -43,6 +58,11 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
                 column: "At");
 
             migrationBuilder.CreateIndex(
+                name: "IX_traffic_samples_EdgeId_ReportId",
+                table: "traffic_samples",
+                columns: new[] { "EdgeId", "ReportId" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_traffic_samples_TunnelId_At",
                 table: "traffic_samples",
                 columns: new[] { "TunnelId", "At" });
@@ -53,6 +73,14 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
         {
             migrationBuilder.DropTable(
                 name: "traffic_samples");
+
+            migrationBuilder.DropColumn(
+                name: "Draining",
+                table: "connections");
+
+            migrationBuilder.DropColumn(
+                name: "RegistrationsLastHour",
+                table: "connections");
         }
     }
 }

@@ -7,11 +7,25 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
 {
     /// <inheritdoc />
-    public partial class TrafficSamples : Migration
+    public partial class TrafficAndReplicas : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AddColumn<bool>(
+                name: "Draining",
+                table: "connections",
+                type: "boolean",
+                nullable: false,
+                defaultValue: false);
+
+            migrationBuilder.AddColumn<int>(
+                name: "RegistrationsLastHour",
+                table: "connections",
+                type: "integer",
+                nullable: false,
+                defaultValue: 0);
+
             migrationBuilder.CreateTable(
                 name: "traffic_samples",
                 columns: table => new
@@ -21,6 +35,7 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
                     TunnelId = table.Column<Guid>(type: "uuid", nullable: false),
                     Hostname = table.Column<string>(type: "character varying(253)", maxLength: 253, nullable: false),
                     EdgeId = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    ReportId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
                     At = table.Column<long>(type: "bigint", nullable: false),
                     Requests = table.Column<long>(type: "bigint", nullable: false),
                     Status4xx = table.Column<long>(type: "bigint", nullable: false),
@@ -44,6 +59,11 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
                 column: "At");
 
             migrationBuilder.CreateIndex(
+                name: "IX_traffic_samples_EdgeId_ReportId",
+                table: "traffic_samples",
+                columns: new[] { "EdgeId", "ReportId" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_traffic_samples_TunnelId_At",
                 table: "traffic_samples",
                 columns: new[] { "TunnelId", "At" });
@@ -54,6 +74,14 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
         {
             migrationBuilder.DropTable(
                 name: "traffic_samples");
+
+            migrationBuilder.DropColumn(
+                name: "Draining",
+                table: "connections");
+
+            migrationBuilder.DropColumn(
+                name: "RegistrationsLastHour",
+                table: "connections");
         }
     }
 }
