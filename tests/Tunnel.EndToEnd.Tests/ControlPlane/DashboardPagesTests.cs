@@ -17,7 +17,7 @@ public sealed class DashboardPagesTests(DashboardFixture fixture) : IClassFixtur
         var (name, hostname, _) = await Stack.NewRoutedTunnelAsync();
         string[] pages =
         [
-            "/", $"/tunnels/{name}", "/access", "/access/test",
+            "/", $"/tunnels/{name}", "/access", "/access/apps", "/access/test",
             $"/access/test?Url={Uri.EscapeDataString($"https://{hostname}/x")}&Email=a%40example.com&Groups=staff", "/access/test?RequestId=unknown",
             "/tokens", "/users", "/audit", "/audit?From=not-a-time",
         ];
@@ -131,5 +131,27 @@ public sealed class DashboardPagesTests(DashboardFixture fixture) : IClassFixtur
         Assert.Equal("200 /denied", landed); // refused: sent to the page that says the role does not allow it
         users = await Stack.Api.GetFromJsonAsync<JsonElement>("api/users");
         Assert.Equal("viewer", users.EnumerateArray().Single(u => u.GetProperty("login").GetString() == newcomer).GetProperty("role").GetString());
+    }
+
+    [Fact]
+    public async Task Destructive_actions_ask_first_and_a_name_cannot_script_the_question()
+    {
+        var name = $"q'\"); alert(1); //{Guid.NewGuid():N}"[..28];
+        (await Stack.Api.PostAsJsonAsync("api/tokens", new { name, role = "viewer" })).EnsureSuccessStatusCode();
+        var page = await fixture.SignInAsync(DashboardFixture.Admin);
+        await page.GotoAsync(fixture.DashboardUrl("/tokens"));
+        var row = page.Locator("#tokens tr").Filter(new() { HasTextString = name });
+
+        string? asked = null;
+        void Dismiss(object? _, IDialog dialog) { asked = dialog.Message; _ = dialog.DismissAsync(); }
+        page.Dialog += Dismiss;
+        await row.Locator("button:text-is('Revoke')").ClickAsync();
+        Assert.Equal($"Revoke the token {name}? Whatever uses it is refused from now on.", asked); // the name as text
+        Assert.Contains("active", await row.InnerTextAsync());                                      // dismissed: nothing happened
+
+        page.Dialog -= Dismiss;
+        page.Dialog += (_, dialog) => dialog.AcceptAsync();
+        await row.Locator("button:text-is('Revoke')").ClickAsync();
+        await page.Locator("#tokens tr").Filter(new() { HasTextString = name }).Filter(new() { HasTextString = "revoked" }).WaitForAsync();
     }
 }
