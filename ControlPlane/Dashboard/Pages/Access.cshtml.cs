@@ -10,7 +10,7 @@ using Tunnel.Shared.Serialization;
 namespace Tunnel.ControlPlane.Dashboard.Pages;
 
 /// <summary>Access: applications with their policies (written as JSON, as the API takes them), service tokens, the login provider.</summary>
-public sealed class AccessModel(AccessCatalog catalog) : PageModel
+public sealed class AccessModel(AccessCatalog catalog, ProviderDiscovery discovery) : PageModel
 {
     public List<AccessApplication> Applications { get; private set; } = [];
     public List<ServiceTokenEntity> ServiceTokens { get; private set; } = [];
@@ -28,6 +28,23 @@ public sealed class AccessModel(AccessCatalog catalog) : PageModel
     [BindProperty]
     public Guid Id { get; set; }
 
+    /// <summary>The identity provider form (the client secret is write-only: left empty, the stored one stays).</summary>
+    [BindProperty]
+    public ProviderForm Provider { get; set; } = new();
+
+    public string? ProviderError { get; private set; }
+
+    public sealed class ProviderForm
+    {
+        public string? AuthHostname { get; set; }
+        public string? Authority { get; set; }
+        public string? ClientId { get; set; }
+        public string? ClientSecret { get; set; }
+        public string? Scopes { get; set; }
+        public string? GroupClaim { get; set; }
+        public bool SkipDiscoveryCheck { get; set; }
+    }
+
     public const string Example = """
         {
           "name": "grafana",
@@ -41,6 +58,21 @@ public sealed class AccessModel(AccessCatalog catalog) : PageModel
         """;
 
     public async Task OnGetAsync(CancellationToken ct) => await LoadAsync(ct);
+
+    /// <summary>The form shows what is saved, except the secret; after a refused post, what was typed.</summary>
+    private void FillProviderForm()
+    {
+        if (ProviderError is not null)
+        {
+            return;
+        }
+
+        Provider = new ProviderForm
+        {
+            AuthHostname = Settings.AuthHostname, Authority = Settings.Authority, ClientId = Settings.ClientId,
+            Scopes = Settings.Scopes, GroupClaim = Settings.GroupClaim,
+        };
+    }
 
     public Task<IActionResult> OnPostSaveAsync(CancellationToken ct) => AdminAsync(async () =>
     {
@@ -58,6 +90,17 @@ public sealed class AccessModel(AccessCatalog catalog) : PageModel
         var existing = (await catalog.ListApplicationsAsync(ct)).FirstOrDefault(a => a.Name == request?.Name);
         var outcome = await catalog.SaveApplicationAsync(existing?.Id, request?.Name, request?.Domains, request?.SessionMinutes, request?.Policies, ct);
         (Error, Notice) = outcome.Succeeded ? ((string?)null, (string?)$"Saved {outcome.Value!.Name}; edges enforce it within a second.") : (outcome.Error, null);
+    }, ct);
+
+    /// <summary>Sets the identity provider as `tunnel access idp set` does (the discovery document is fetched first unless skipped).</summary>
+    public Task<IActionResult> OnPostProviderAsync(CancellationToken ct) => AdminAsync(async () =>
+    {
+        var p = Provider;
+        var outcome = await catalog.SetIdentityProviderAsync(p.AuthHostname, p.Authority, p.ClientId, string.IsNullOrEmpty(p.ClientSecret) ? null : p.ClientSecret,
+            p.Scopes, p.GroupClaim, p.SkipDiscoveryCheck ? null : discovery, ct);
+        (ProviderError, Notice) = outcome.Succeeded
+            ? ((string?)null, (string?)$"Identity provider saved: edges log people in at {outcome.Value!.AuthHostname} within a second.")
+            : ($"The identity provider was not saved: {outcome.Error}", null);
     }, ct);
 
     public Task<IActionResult> OnPostDeleteAsync(CancellationToken ct) => AdminAsync(async () =>
@@ -98,6 +141,7 @@ public sealed class AccessModel(AccessCatalog catalog) : PageModel
         Applications = await catalog.ListApplicationsAsync(ct);
         ServiceTokens = await catalog.ListServiceTokensAsync(ct);
         Settings = await catalog.LoadSettingsAsync(ct);
+        FillProviderForm();
     }
 
     private sealed record SaveRequest(string? Name, List<string>? Domains, int? SessionMinutes, List<AccessPolicy>? Policies);

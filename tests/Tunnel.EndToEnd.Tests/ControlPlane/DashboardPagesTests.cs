@@ -154,4 +154,50 @@ public sealed class DashboardPagesTests(DashboardFixture fixture) : IClassFixtur
         await row.Locator("button:text-is('Revoke')").ClickAsync();
         await page.Locator("#tokens tr").Filter(new() { HasTextString = name }).Filter(new() { HasTextString = "revoked" }).WaitForAsync();
     }
+
+    [Fact]
+    public async Task An_admin_sets_the_identity_provider_in_its_form_and_a_bad_authority_is_named()
+    {
+        var page = await fixture.SignInAsync(DashboardFixture.Admin);
+        await page.GotoAsync(fixture.DashboardUrl("/access"));
+        await page.FillAsync("#idp-auth-hostname", "auth-form.localhost");
+        await page.FillAsync("#idp-authority", "not a url");
+        await page.FillAsync("#idp-client-id", "tunnel-access");
+        await page.FillAsync("#idp-client-secret", "a-secret-for-the-form");
+        await page.ClickAsync("#save-provider");
+        Assert.Contains("The identity provider was not saved", await page.InnerTextAsync("#provider-error"));
+        Assert.Equal("auth-form.localhost", await page.InputValueAsync("#idp-auth-hostname")); // what was typed stays
+
+        await page.FillAsync("#idp-authority", fixture.Oidc.Issuer);                           // a real provider: discovery is checked
+        await page.FillAsync("#idp-client-secret", "a-secret-for-the-form");
+        await page.FillAsync("#idp-scopes", "openid email profile groups");
+        await page.ClickAsync("#save-provider");
+        Assert.Contains("Identity provider saved", await page.InnerTextAsync("[role=status]"));
+        var saved = await Stack.Api.GetFromJsonAsync<JsonElement>("api/access/identity-provider");
+        Assert.Equal((fixture.Oidc.Issuer, "tunnel-access", true), (saved.GetProperty("authority").GetString(), saved.GetProperty("clientId").GetString(), saved.GetProperty("hasClientSecret").GetBoolean()));
+        Assert.DoesNotContain("a-secret-for-the-form", await page.ContentAsync()); // the secret is never shown back
+    }
+
+    [Fact]
+    public async Task Every_page_fits_a_phone_and_the_navigation_works_from_the_keyboard()
+    {
+        var (name, _, _) = await Stack.NewRoutedTunnelAsync();
+        var page = await fixture.SignInAsync(DashboardFixture.Admin);
+        await page.SetViewportSizeAsync(390, 844);
+        foreach (var path in new[] { "/", $"/tunnels/{name}", "/access", "/access/apps", "/access/test", "/tokens", "/users", "/audit" })
+        {
+            await page.GotoAsync(fixture.DashboardUrl(path));
+            var (scroll, width) = (await page.EvaluateAsync<int>("document.documentElement.scrollWidth"), await page.EvaluateAsync<int>("window.innerWidth"));
+            Assert.True(scroll <= width, $"{path} is {scroll} px wide on a {width} px screen");
+        }
+
+        await page.GotoAsync(fixture.DashboardUrl("/"));
+        for (var i = 0; i < 30 && await page.EvaluateAsync<string>("document.activeElement?.textContent ?? ''") != "Audit log"; i++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+        }
+
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForURLAsync(fixture.DashboardUrl("/audit"));
+    }
 }
