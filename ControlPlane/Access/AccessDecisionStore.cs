@@ -25,19 +25,19 @@ public sealed class AccessDecisionStore(TunnelDbContext db, TimeProvider clock)
         {
             db.AccessDecisions.Add(new AccessDecisionEntity
             {
-                RequestId = Cut(d.RequestId, 128),
-                EdgeId = Cut(report.EdgeId, 128),
+                RequestId = Columns.Cut(d.RequestId, 128),
+                EdgeId = Columns.Cut(report.EdgeId, 128),
                 At = now,
-                Method = Cut(d.Method, 32),
-                Host = Cut(d.Host, 253),
-                Path = Cut(d.Path, 2048),
+                Method = Columns.Cut(d.Method, 32),
+                Host = Columns.Cut(d.Host, 253),
+                Path = Columns.Cut(d.Path, 2048),
                 ApplicationId = Guid.TryParse(d.ApplicationId, out var app) ? app : null,
-                Application = Cut(d.Application, 64),
-                ReasonCode = Cut(d.ReasonCode, 64),
-                Email = NullIfEmpty(Cut(d.Email, 320)),
-                Groups = d.Groups.Count == 0 ? null : Cut(JsonSerializer.Serialize(d.Groups.Take(64)), 2048),
-                ServiceToken = NullIfEmpty(Cut(d.ServiceToken, 128)),
-                ClientIp = NullIfEmpty(Cut(d.ClientIp, 64)),
+                Application = Columns.Cut(d.Application, 64),
+                ReasonCode = Columns.Cut(d.ReasonCode, 64),
+                Email = NullIfEmpty(Columns.Cut(d.Email, 320)),
+                Groups = d.Groups.Count == 0 ? null : Columns.Cut(JsonSerializer.Serialize(d.Groups.Take(64)), 2048),
+                ServiceToken = NullIfEmpty(Columns.Cut(d.ServiceToken, 128)),
+                ClientIp = NullIfEmpty(Columns.Cut(d.ClientIp, 64)),
                 ExplanationJson = d.ExplanationJson,
             });
         }
@@ -82,9 +82,6 @@ public sealed class AccessDecisionStore(TunnelDbContext db, TimeProvider clock)
         }
     }
 
-    /// <summary>At most <paramref name="max"/> characters, never half of a surrogate pair (Postgres refuses those).</summary>
-    private static string Cut(string value, int max) =>
-        value.Length <= max ? value : value[..(char.IsHighSurrogate(value[max - 1]) ? max - 1 : max)];
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 }

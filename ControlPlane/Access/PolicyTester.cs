@@ -2,6 +2,7 @@ using System.Net;
 using Tunnel.ControlPlane.Tunnels;
 using Tunnel.Shared.Access;
 using Tunnel.Shared.Ingress;
+using Tunnel.Shared.Protocol;
 
 namespace Tunnel.ControlPlane.Access;
 
@@ -91,9 +92,9 @@ public sealed class PolicyTester(AccessCatalog catalog, TimeProvider clock)
             who = new AccessIdentity(email, groups, null, ip);
         }
 
-        if (PathForm.Covers(EdgePaths, path))
+        if (PathForm.Covers(EdgePaths.Prefix, path))
         {
-            return new Answer(host, path, null, null, "edge", $"{EdgePaths}/… is the edge's own (login, logout, troubleshooting): it answers these itself, before any application.", null, notes);
+            return new Answer(host, path, null, null, "edge", $"{EdgePaths.Prefix}/… is the edge's own (login, logout, troubleshooting): it answers these itself, before any application.", null, notes);
         }
 
         var applications = await catalog.ListApplicationsAsync(ct);
@@ -139,9 +140,6 @@ public sealed class PolicyTester(AccessCatalog catalog, TimeProvider clock)
 
         return (token.ClientId, true);
     }
-
-    /// <summary>The edge's own paths on every hostname (Edge/Access/AccessHeaders.PathPrefix).</summary>
-    private const string EdgePaths = "/.tunnel";
 
     private static Outcome<Answer> Invalid(string error) => Outcome<Answer>.Fail(FailureKind.Invalid, error);
 }

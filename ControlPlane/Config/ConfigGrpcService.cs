@@ -88,16 +88,16 @@ public sealed class ConfigGrpcService(
                     TunnelId = tunnelId,
                     // The connector chose these (its Register): cut to their columns, or one connector's long id fails
                     // its edge's whole report, and the edge drops out of the cluster's placements.
-                    ConnectorId = Bounded(c.ConnectorId, 64),
+                    ConnectorId = Columns.Cut(c.ConnectorId, 64),
                     ConnectionIndex = c.ConnectionIndex,
                     EdgeId = request.EdgeId,
-                    Version = Bounded(c.Version, 64),
+                    Version = Columns.Cut(c.Version, 64),
                     RemoteAddress = c.RemoteAddress,
                     ConnectedAt = c.ConnectedAt.ToDateTimeOffset(),
                     LastHeartbeat = c.LastHeartbeat.ToDateTimeOffset(),
                     IngressVersion = NullIfEmpty(c.IngressVersion),
                     IngressRejectedVersion = NullIfEmpty(c.IngressRejectedVersion),
-                    IngressRejectedReason = NullIfEmpty(c.IngressRejectedReason is { Length: > 1000 } r ? r[..1000] : c.IngressRejectedReason),
+                    IngressRejectedReason = NullIfEmpty(Columns.Cut(c.IngressRejectedReason, 1000)),
                     LocalIngressJson = EdgePlacements.LocalRulesJson(c.LocalIngress),
                     Draining = c.Draining,
                     RegistrationsLastHour = Math.Max(0, c.RegistrationsLastHour),
@@ -121,7 +121,6 @@ public sealed class ConfigGrpcService(
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 
-    private static string Bounded(string value, int length) => value.Length > length ? value[..length] : value;
 
     private void Authorize(ServerCallContext context)
     {

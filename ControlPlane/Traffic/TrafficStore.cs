@@ -32,7 +32,7 @@ public sealed class TrafficStore(TunnelDbContext db, TimeProvider clock)
     public async Task SaveAsync(TrafficReport report, CancellationToken ct)
     {
         var now = clock.GetUtcNow().ToUnixTimeSeconds();
-        var reportId = report.ReportId.Length <= 64 ? report.ReportId : report.ReportId[..64];
+        var reportId = Columns.Cut(report.ReportId, 64);
         if (await db.TrafficSamples.AnyAsync(t => t.EdgeId == report.EdgeId && t.ReportId == reportId, ct))
         {
             return; // stored already: the edge did not hear our answer and sent it again
@@ -48,7 +48,7 @@ public sealed class TrafficStore(TunnelDbContext db, TimeProvider clock)
 
             db.TrafficSamples.Add(new TrafficSampleEntity
             {
-                TunnelId = tunnelId, Hostname = s.Hostname.Length <= 253 ? s.Hostname : s.Hostname[..253], EdgeId = report.EdgeId.Length <= 128 ? report.EdgeId : report.EdgeId[..128], ReportId = reportId,
+                TunnelId = tunnelId, Hostname = Columns.Cut(s.Hostname, 253), EdgeId = Columns.Cut(report.EdgeId, 128), ReportId = reportId,
                 At = now, Requests = s.Requests, Status4xx = s.Status4Xx, Status5xx = s.Status5Xx, NoConnector = s.NoConnector,
                 OriginUnreachable = s.OriginUnreachable, AccessRefused = s.AccessRefused, OtherEdge = s.OtherEdge, BytesIn = s.BytesIn, BytesOut = s.BytesOut,
                 Latency = string.Join(',', s.Latency.Select(c => c.ToString(CultureInfo.InvariantCulture))),

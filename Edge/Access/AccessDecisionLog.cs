@@ -33,7 +33,8 @@ public sealed class AccessDecisionLog
 
     public ChannelReader<AccessDecisionRecord> Reader => _queue.Reader;
 
-    public void Refused(HttpContext context, AccessApplication app, AccessIdentity who, AccessExplanation explanation, string reasonCode)
+    /// <summary>Queues a refusal; its explanation is worked out only when it will be kept (not for a flooding identity).</summary>
+    public void Refused(HttpContext context, AccessApplication app, AccessIdentity who, string reasonCode)
     {
         if (!WithinShare(app.Id, who.Email ?? who.ServiceTokenClientId ?? ""))
         {
@@ -55,7 +56,7 @@ public sealed class AccessDecisionLog
             Email = who.Email ?? "",
             ServiceToken = who.ServiceTokenClientId ?? "",
             ClientIp = who.ClientIp?.ToString() ?? "",
-            ExplanationJson = AccessJson.Serialize(explanation),
+            ExplanationJson = AccessJson.Serialize(AccessPolicyEvaluator.Explain(app, who)),
         };
         record.Groups.AddRange(who.Groups);
         if (!_queue.Writer.TryWrite(record))

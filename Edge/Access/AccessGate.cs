@@ -59,7 +59,7 @@ public sealed class AccessGate(AccessState state, AccessTokens tokens, OneTimeUs
                     policy?.Name ?? "no matching allow policy", context.TraceIdentifier);
                 try
                 {
-                    decisions.Refused(context, app, who, AccessPolicyEvaluator.Explain(app, who), ErrorCodes.AccessDenied);
+                    decisions.Refused(context, app, who, ErrorCodes.AccessDenied);
                 }
                 catch (Exception ex)
                 {

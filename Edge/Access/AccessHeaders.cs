@@ -11,8 +11,8 @@ public static class AccessHeaders
     public const string SessionToken = "Tunnel-Access-Token";
     /// <summary>Where a 401 tells a non-browser client to log in.</summary>
     public const string LoginUrl = "Tunnel-Access-Login-Url";
-    /// <summary>Paths under this prefix belong to the edge on every public hostname (login callback, logout, troubleshooting guide).</summary>
-    public const string PathPrefix = "/.tunnel";
+    /// <summary>Paths under this prefix belong to the edge on every public hostname (the control plane's policy tester knows them too).</summary>
+    public const string PathPrefix = Shared.Protocol.EdgePaths.Prefix;
 
     /// <summary>
     /// Cookie names: one session cookie per application, so applications on one hostname (by path) never share a

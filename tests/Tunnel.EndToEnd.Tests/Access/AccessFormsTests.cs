@@ -12,9 +12,7 @@ public sealed class AccessFormsTests(AccessFixture fixture) : IClassFixture<Acce
     private async Task<IPage> AdminDashboardAsync()
     {
         var page = await fixture.NewPageAsync();
-        await page.GotoAsync(new Uri(Stack.Api.BaseAddress!, "login").AbsoluteUri);
-        await page.FillAsync("#token", Stack.AdminKey);
-        await page.ClickAsync("#sign-in-token");
+        await DashboardSession.SignInAsync(page, Stack, Stack.AdminKey);
         return page;
     }
 

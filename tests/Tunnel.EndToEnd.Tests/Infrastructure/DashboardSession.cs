@@ -24,6 +24,14 @@ public static partial class DashboardSession
         return client;
     }
 
+    /// <summary>The same in a browser page: the sign-in form, filled and sent.</summary>
+    public static async Task SignInAsync(Microsoft.Playwright.IPage page, TunnelStack stack, string token)
+    {
+        await page.GotoAsync(new Uri(stack.Api.BaseAddress!, "login").AbsoluteUri);
+        await page.FillAsync("#token", token);
+        await page.ClickAsync("#sign-in-token");
+    }
+
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryField();
 }
