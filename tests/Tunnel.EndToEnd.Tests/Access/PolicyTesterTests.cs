@@ -141,9 +141,7 @@ public sealed class PolicyTesterTests(AccessFixture fixture) : IClassFixture<Acc
         var viewer = await (await Stack.Api.PostAsJsonAsync("api/tokens", new { name = $"viewer-{Guid.NewGuid():N}"[..20], role = "viewer" })).Content.ReadFromJsonAsync<JsonElement>();
 
         var page = await fixture.NewPageAsync();
-        await page.GotoAsync(new Uri(Stack.Api.BaseAddress!, "login").AbsoluteUri);
-        await page.FillAsync("#token", viewer.GetProperty("token").GetString()!);
-        await page.ClickAsync("#sign-in-token");
+        await DashboardSession.SignInAsync(page, Stack, viewer.GetProperty("token").GetString()!);
         await page.ClickAsync("#nav >> text=Policy tester");
         await page.FillAsync("#Url", Stack.PublicUrl(hostname, "/reports").AbsoluteUri);
         await page.FillAsync("#Email", "carl@example.com");
@@ -203,9 +201,7 @@ public sealed class PolicyTesterTests(AccessFixture fixture) : IClassFixture<Acc
         Assert.Equal(HttpStatusCode.Forbidden, (await Stack.ApiAs(viewerToken).GetAsync($"api/access/decisions/{Uri.EscapeDataString(requestId)}")).StatusCode);
 
         var admin = await fixture.NewPageAsync();
-        await admin.GotoAsync(new Uri(Stack.Api.BaseAddress!, "login").AbsoluteUri);
-        await admin.FillAsync("#token", Stack.AdminKey);
-        await admin.ClickAsync("#sign-in-token");
+        await DashboardSession.SignInAsync(admin, Stack, Stack.AdminKey);
         await admin.GotoAsync(new Uri(Stack.Api.BaseAddress!, "access/test").AbsoluteUri);
         await admin.FillAsync("#RequestId", requestId);
         await admin.ClickAsync("#run-lookup");
@@ -219,5 +215,44 @@ public sealed class PolicyTesterTests(AccessFixture fixture) : IClassFixture<Acc
         await admin.ClickAsync("#run-lookup");
         Assert.Contains("no refused request has id", await admin.InnerTextAsync("#lookup-error"));
         Assert.Equal(HttpStatusCode.NotFound, (await Stack.Api.GetAsync("api/access/decisions/nope")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_refused_service_token_learns_the_request_id_and_nothing_of_the_policy_in_the_body_or_the_headers()
+    {
+        var hostname = await ServedHostnameAsync();
+        await CreateAppAsync($"vault-{hostname}", [hostname], [
+            new { name = "secret-rule-machines-out", action = "deny", include = new[] { new { anyServiceToken = true } } },
+            new { name = "machines", action = "service_auth", include = new[] { new { anyServiceToken = true } } },
+        ]);
+        var created = await (await Stack.Api.PostAsJsonAsync("api/access/service-tokens", new { name = $"probe2-{hostname}" })).Content.ReadFromJsonAsync<JsonElement>();
+        var request = () =>
+        {
+            var r = new HttpRequestMessage(HttpMethod.Get, Stack.PublicUrl(hostname, "/small"));
+            r.Headers.Add("Tunnel-Access-Client-Id", created.GetProperty("info").GetProperty("clientId").GetString());
+            r.Headers.Add("Tunnel-Access-Client-Secret", created.GetProperty("clientSecret").GetString());
+            return Stack.Public.SendAsync(r);
+        };
+
+        // service_auth admits the token (checked before deny, as Cloudflare Access does): the tester says so, and the edge.
+        var answer = await TestAsync(Stack.PublicUrl(hostname, "/small").AbsoluteUri, serviceToken: created.GetProperty("info").GetProperty("clientId").GetString());
+        Assert.Equal(("allow", "machines"), (answer.GetProperty("result").GetString(), answer.GetProperty("explanation").GetProperty("decidingPolicy").GetString()));
+        await Eventually.Until(request, r => r.StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(10), "the token admitted");
+
+        // Without service_auth the deny decides: a 403 that names no policy anywhere the client can read.
+        var update = await Stack.Api.GetFromJsonAsync<JsonElement>("api/access/apps");
+        var id = update.EnumerateArray().Single(a => a.GetProperty("name").GetString() == $"vault-{hostname}").GetProperty("id").GetString();
+        (await Stack.Api.PutAsJsonAsync($"api/access/apps/{id}", new
+        {
+            name = $"vault-{hostname}", domains = new[] { hostname }, sessionMinutes = 60,
+            policies = new object[] { new { name = "secret-rule-machines-out", action = "deny", include = new[] { new { anyServiceToken = true } } } },
+        })).EnsureSuccessStatusCode();
+        var refused = await Eventually.Until(request, r => r.StatusCode == HttpStatusCode.Forbidden, TimeSpan.FromSeconds(10), "the deny applied");
+        var everything = refused.Headers.ToString() + refused.Content.Headers + await refused.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("secret-rule", everything);
+        Assert.DoesNotContain("anyServiceToken", everything);
+        Assert.Equal("access_denied", refused.Headers.GetValues("X-Tunnel-Error").Single());
+        Assert.Contains("a deny policy matched", refused.Headers.GetValues("X-Tunnel-Error-Detail").Single());
+        Assert.Matches(@"Request id \S+:", everything);
     }
 }

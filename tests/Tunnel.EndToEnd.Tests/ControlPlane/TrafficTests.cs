@@ -88,9 +88,7 @@ public sealed class TrafficTests : IAsyncLifetime
         var context = await _browser.NewContextAsync(new BrowserNewContextOptions { IgnoreHTTPSErrors = true });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(20_000);
-        await page.GotoAsync(new Uri(_stack.Api.BaseAddress!, "login").AbsoluteUri);
-        await page.FillAsync("#token", _stack.AdminKey);
-        await page.ClickAsync("#sign-in-token");
+        await DashboardSession.SignInAsync(page, _stack, _stack.AdminKey);
         await page.Locator($"svg[data-sparkline][data-total='{before + 55}']").WaitForAsync();
         await page.GotoAsync(new Uri(_stack.Api.BaseAddress!, $"tunnels/{name}").AbsoluteUri);
         await page.Locator("#traffic-total-requests").Filter(new() { HasTextString = (before + 55).ToString() }).WaitForAsync();
@@ -105,6 +103,23 @@ public sealed class TrafficTests : IAsyncLifetime
             TimeSpan.FromSeconds(15), "the tunnel offline");
         var offline = await Eventually.Until(() => TotalAsync(name), t => t.GetProperty("noConnector").GetInt64() >= 1, TimeSpan.FromSeconds(20), "the 503s reported");
         await page.Locator("#traffic-total-no-connector").Filter(new() { HasTextString = offline.GetProperty("noConnector").GetInt64().ToString() }).WaitForAsync();
+
+        // Visitors cannot grow the table: names under a wildcard route count against the wildcard, unknown names nowhere.
+        var wild = $"*.w{hostname}";
+        (await _stack.Api.PostAsJsonAsync($"api/tunnels/{name}/hostnames", new { hostname = wild })).EnsureSuccessStatusCode();
+        connector = _stack.StartConnector(token);
+        await _stack.WaitServedAsync(hostname);
+        await Eventually.Until(() => _stack.Public.GetAsync(_stack.PublicUrl($"a.w{hostname}", "/small")), r => r.StatusCode == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(15), "the wildcard served");
+        for (var i = 0; i < 5; i++)
+        {
+            await _stack.Public.GetAsync(_stack.PublicUrl($"{Guid.NewGuid():N}.w{hostname}", "/small"));
+            await _stack.Public.GetAsync(_stack.PublicUrl($"{Guid.NewGuid():N}.nowhere.localhost", "/small"));
+        }
+
+        var names = await Eventually.Until(() => _stack.Api.GetFromJsonAsync<JsonElement>($"api/tunnels/{name}/traffic"),
+            t => t.GetProperty("hostnames").EnumerateArray().Any(h => h.GetString() == wild), TimeSpan.FromSeconds(20), "the wildcard's traffic reported");
+        Assert.Equal(new[] { hostname, wild }.Order(StringComparer.Ordinal), names.GetProperty("hostnames").EnumerateArray().Select(h => h.GetString()!));
 
         // Bad input is named.
         var badRange = await _stack.Api.GetAsync($"api/tunnels/{name}/traffic?range=7d");
