@@ -17,6 +17,10 @@ public sealed class ControlPlaneOptions
     /// <summary>Bearer key for the REST API. Generated into the data directory when not set.</summary>
     public string? AdminApiKey { get; set; }
 
+    /// <summary>Where people open the dashboard (https://tunnel.example.com), for links the connector prints; the edges' address of the control plane when not set.</summary>
+    [Url]
+    public string? DashboardUrl { get; set; }
+
     /// <summary>Bearer key edges present on WatchConfig and ReportConnections. Generated when not set.</summary>
     public string? EdgeKey { get; set; }
 

@@ -48,6 +48,11 @@ builder.Services.AddScoped<Tunnel.ControlPlane.Access.AccessCatalog>();
 builder.Services.AddScoped<Tunnel.ControlPlane.Access.PolicyTester>();
 builder.Services.AddScoped<Tunnel.ControlPlane.Access.AccessDecisionStore>();
 builder.Services.AddScoped<Tunnel.ControlPlane.Traffic.TrafficStore>();
+builder.Services.AddScoped<Tunnel.ControlPlane.Inspection.CaptureStore>();
+builder.Services.AddScoped<Tunnel.ControlPlane.Inspection.CaptureSettingsStore>();
+builder.Services.AddScoped<Tunnel.ControlPlane.Inspection.ReplayService>();
+builder.Services.AddSingleton<Tunnel.ControlPlane.Inspection.ReplayDispatcher>();
+builder.Services.AddHostedService<Tunnel.ControlPlane.Inspection.CaptureRetention>();
 builder.Services.AddScoped<Tunnel.ControlPlane.Access.AccessSnapshotBuilder>();
 builder.Services.AddHttpClient<Tunnel.ControlPlane.Access.ProviderDiscovery>();
 
@@ -80,6 +85,7 @@ api.MapAuditApi();
 api.MapIngressApi();
 api.MapAccessApi();
 api.MapTrafficApi();
+api.MapInspectionApi();
 
 app.Run();
 

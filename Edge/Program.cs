@@ -5,6 +5,7 @@ using Tunnel.Edge.Certificates;
 using Tunnel.Edge.Config;
 using Tunnel.Edge.Connectors;
 using Tunnel.Edge.Hosting;
+using Tunnel.Edge.Inspection;
 using Tunnel.Edge.RequestTarget;
 using Tunnel.Edge.Routing;
 using Tunnel.Edge.Traffic;
@@ -32,6 +33,10 @@ builder.Services.AddSingleton<ConnectorAuthenticator>();
 builder.Services.AddHostedService<ConnectionReporter>();
 builder.Services.AddSingleton<TrafficRecorder>();
 builder.Services.AddHostedService<TrafficReporter>();
+builder.Services.AddSingleton<Tunnel.Edge.Inspection.ReplayTickets>();
+builder.Services.AddSingleton<Tunnel.Edge.Inspection.CaptureQueue>();
+builder.Services.AddHostedService<Tunnel.Edge.Inspection.CaptureReporter>();
+builder.Services.AddHostedService<Tunnel.Edge.Inspection.ReplayRunner>();
 builder.Services.AddHostedService<RevokedTunnelDisconnector>();
 builder.Services.AddHostedService<RemoteIngressPublisher>();
 builder.Services.AddHostedService<ConnectorDrain>();
@@ -56,7 +61,9 @@ var app = builder.Build();
 // Public requests: one canonical host and path, before routing, so routes, gate and forwarder share it.
 app.UseCanonicalRequestTarget(options);
 app.UseRouting();
+app.UseReplayTickets(options);
 app.UseTrafficRecording(options);
+app.UseInspection(options);
 app.UseRequestLimits(options);
 app.UseEdgeAccess(options);
 // Each endpoint is served on one listener only (ListenerEndpointPolicy), whatever the request says.

@@ -23,6 +23,8 @@ public static class CommandLine
         }
 
         root.Subcommands.Add(RouteCommands.Create());
+        root.Subcommands.Add(InspectCommands.Inspect());
+        root.Subcommands.Add(InspectCommands.Replay());
         root.Subcommands.Add(StatusCommands.Connections());
         root.Subcommands.Add(StatusCommands.Edges());
         root.Subcommands.Add(StatusCommands.Audit());

@@ -25,6 +25,8 @@ public sealed class EdgeConnection(ConnectorSettings settings, Uri edgeUrl, Acti
     /// <summary>The edge accepted this connection's registration (what readiness counts).</summary>
     public bool IsRegistered { get; private set; }
 
+    private static int inspectorShown; // once per process: every connection hears the same
+
     public async Task RunAsync(Action onRegistered, CancellationToken cancellationToken)
     {
         var handler = TrustedCertificates.CreateHandler(settings.EdgeCaPath);
@@ -76,6 +78,11 @@ public sealed class EdgeConnection(ConnectorSettings settings, Uri edgeUrl, Acti
             {
                 logger.LogWarning("{Warning}", warning); // once per connector: every connection hears the same
             }
+        }
+
+        if (registered.InspectorUrl.Length > 0 && Interlocked.Exchange(ref inspectorShown, 1) == 0)
+        {
+            logger.LogInformation("Traffic inspector: {InspectorUrl} (the tunnel's requests are captured)", registered.InspectorUrl);
         }
 
         IsRegistered = true;

@@ -13,6 +13,7 @@ public sealed class ConfigGrpcService(
     ConfigChangeSignal signal,
     IServiceScopeFactory scopes,
     ControlPlaneKeys keys,
+    Inspection.ReplayDispatcher replays,
     ILogger<ConfigGrpcService> logger) : ConfigService.ConfigServiceBase
 {
     // Also resend periodically, so an edge notices a control plane replica's changes and a dead stream.
@@ -50,6 +51,33 @@ public sealed class ConfigGrpcService(
         await using var scope = scopes.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<Traffic.TrafficStore>().SaveAsync(request, context.CancellationToken);
         return new TrafficReportAck();
+    }
+
+    public override async Task<CaptureReportAck> ReportCaptures(CaptureReport request, ServerCallContext context)
+    {
+        Authorize(context);
+        await using var scope = scopes.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<Inspection.CaptureStore>().SaveAsync(request, context.CancellationToken);
+        return new CaptureReportAck();
+    }
+
+    public override async Task WatchReplays(WatchReplaysRequest request, IServerStreamWriter<ReplayJob> responseStream, ServerCallContext context)
+    {
+        Authorize(context);
+        try
+        {
+            await replays.ServeAsync(Columns.Cut(request.EdgeId, 128), job => responseStream.WriteAsync(job, context.CancellationToken), context.CancellationToken);
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public override Task<ReplayOutcomeAck> ReportReplay(ReplayOutcome request, ServerCallContext context)
+    {
+        Authorize(context);
+        replays.Complete(request);
+        return Task.FromResult(new ReplayOutcomeAck());
     }
 
     public override async Task<ConnectionReportAck> ReportConnections(ConnectionReport request, ServerCallContext context)

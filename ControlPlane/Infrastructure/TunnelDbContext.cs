@@ -21,6 +21,8 @@ public abstract class TunnelDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<AccessSettingsEntity> AccessSettings => Set<AccessSettingsEntity>();
     public DbSet<AccessDecisionEntity> AccessDecisions => Set<AccessDecisionEntity>();
     public DbSet<TrafficSampleEntity> TrafficSamples => Set<TrafficSampleEntity>();
+    public DbSet<CaptureEntity> Captures => Set<CaptureEntity>();
+    public DbSet<CaptureSettingsEntity> CaptureSettings => Set<CaptureSettingsEntity>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -106,6 +108,41 @@ public abstract class TunnelDbContext(DbContextOptions options) : DbContext(opti
             b.HasIndex(t => new { t.EdgeId, t.ReportId });
             b.HasIndex(t => new { t.TunnelId, t.At });
             b.HasIndex(t => t.At);
+        });
+        modelBuilder.Entity<CaptureEntity>(b =>
+        {
+            b.ToTable("captures");
+            b.HasKey(c => c.Seq);
+            b.Property(c => c.ExchangeId).HasMaxLength(32);
+            b.HasIndex(c => c.ExchangeId).IsUnique();
+            b.HasIndex(c => new { c.TunnelId, c.Seq });
+            b.HasIndex(c => c.At);
+            b.Property(c => c.Hostname).HasMaxLength(253);
+            b.Property(c => c.Method).HasMaxLength(32);
+            b.Property(c => c.Url).HasMaxLength(8192);
+            b.Property(c => c.Path).HasMaxLength(8192);
+            b.Property(c => c.HttpVersion).HasMaxLength(16);
+            b.Property(c => c.ClientAddress).HasMaxLength(64);
+            b.Property(c => c.RequestBodyDecoded).HasMaxLength(16);
+            b.Property(c => c.ResponseBodyDecoded).HasMaxLength(16);
+            b.Property(c => c.EdgeId).HasMaxLength(128);
+            b.Property(c => c.ServedByEdge).HasMaxLength(128);
+            b.Property(c => c.ConnectorId).HasMaxLength(64);
+            b.Property(c => c.Identity).HasMaxLength(340);
+            b.Property(c => c.TraceId).HasMaxLength(32);
+            b.Property(c => c.Kind).HasMaxLength(16);
+            b.Property(c => c.ReplayOf).HasMaxLength(32);
+            b.HasOne<TunnelEntity>().WithMany().HasForeignKey(c => c.TunnelId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<CaptureSettingsEntity>(b =>
+        {
+            b.ToTable("capture_settings");
+            b.HasKey(c => c.TunnelId);
+            b.Property(c => c.Hostnames).HasMaxLength(4096);
+            b.Property(c => c.RedactHeaders).HasMaxLength(2048);
+            b.Property(c => c.RedactFields).HasMaxLength(2048);
+            b.Property(c => c.UpdatedBy).HasMaxLength(340);
+            b.HasOne<TunnelEntity>().WithMany().HasForeignKey(c => c.TunnelId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<AccessDecisionEntity>(b =>
         {

@@ -37,6 +37,11 @@ public sealed class AccessGate(AccessState state, AccessTokens tokens, OneTimeUs
 
         var (who, identityType, tokenError) = await IdentifyAsync(context, app, presented);
         var (decision, policy) = AccessPolicyEvaluator.Evaluate(app, who);
+        if (who.IsAuthenticated)
+        {
+            context.Features.Set(who); // the traffic inspector names who asked, allowed or not
+        }
+
         switch (decision)
         {
             case AccessDecision.Bypass:

@@ -13,11 +13,13 @@ public sealed class ConfigStore
 {
     private readonly string _path;
     private readonly ILogger<ConfigStore> _logger;
+    private readonly string _controlPlaneUrl;
     private volatile State _state = State.Empty;
 
     public ConfigStore(IOptions<EdgeOptions> options, ILogger<ConfigStore> logger)
     {
         _logger = logger;
+        _controlPlaneUrl = options.Value.ControlPlaneUrl;
         _path = Path.Combine(options.Value.DataDirectory, "config-snapshot.pb");
         LoadCached();
     }
@@ -37,6 +39,10 @@ public sealed class ConfigStore
 
     /// <summary>The edges of the cluster that reported lately (this one among them, once it has).</summary>
     public IReadOnlyList<EdgeInfo> Edges => (IReadOnlyList<EdgeInfo>?)_state.Snapshot?.Edges ?? [];
+
+    /// <summary>The dashboard's traffic inspector of a tunnel (the connector prints it when capture is on).</summary>
+    public string InspectorUrl(string tunnelId) =>
+        $"{(_state.Snapshot?.DashboardUrl is { Length: > 0 } url ? url : _controlPlaneUrl).TrimEnd('/')}/tunnels/{tunnelId}/inspect";
 
     public EdgeInfo? FindEdge(string edgeId) => _state.EdgesById.GetValueOrDefault(edgeId);
 

@@ -97,11 +97,11 @@ public sealed class ConnectorConnection : IDisposable
     /// Registered carries the tunnel's current ingress rules from the control plane; decided under the write lock,
     /// so an <see cref="UpdateIngressAsync"/> never overtakes it.
     /// </summary>
-    public Task SendRegisteredAsync(string edgeId, Func<string> currentIngressJson, IEnumerable<string> warnings, IEnumerable<string> edges) => SendAsync(() =>
+    public Task SendRegisteredAsync(string edgeId, Func<string> currentIngressJson, IEnumerable<string> warnings, IEnumerable<string> edges, string inspectorUrl = "") => SendAsync(() =>
     {
         _ingressSent = currentIngressJson();
         Sent(_ingressSent);
-        var registered = new Registered { EdgeId = edgeId, ConnectionId = Id, IngressJson = _ingressSent };
+        var registered = new Registered { EdgeId = edgeId, ConnectionId = Id, IngressJson = _ingressSent, InspectorUrl = inspectorUrl };
         registered.Warnings.AddRange(warnings);
         registered.Edges.AddRange(edges);
         return new EdgeMessage { Registered = registered };

@@ -12,6 +12,9 @@ public interface IDataCall
     IAsyncStreamReader<DataFrame> Reader { get; }
     IAsyncStreamWriter<DataFrame> Writer { get; }
 
+    /// <summary>Which edge holds the connector connection, and which connector replica opened the stream (the traffic inspector shows them).</summary>
+    (string EdgeId, string ConnectorId) Served { get; }
+
     /// <summary>Ends the call, which makes the connector close the origin socket.</summary>
     void Complete();
 }

@@ -16,6 +16,8 @@ public sealed class ParkedDataCall(IAsyncStreamReader<DataFrame> reader, IServer
     public IServerStreamWriter<DataFrame> Writer { get; } = writer;
     IAsyncStreamWriter<DataFrame> IDataCall.Writer => Writer;
     public CancellationToken CallAborted { get; } = callAborted;
+    /// <summary>Set by the dialer when it claims the call.</summary>
+    public (string EdgeId, string ConnectorId) Served { get; set; } = ("", "");
     public Task Completion => _done.Task;
 
     /// <summary>Claims the call for one upstream connection; false when it is gone or already taken.</summary>

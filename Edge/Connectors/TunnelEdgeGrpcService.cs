@@ -46,7 +46,8 @@ public sealed class TunnelEdgeGrpcService(
         {
             // The connector's own rules whose hostname is not routed here: a typo shows up in its log, not as a bare 404.
             var warnings = RuleCoverage.UnroutedRules(connection.Ingress.Select(r => r.Hostname), tunnel.Hostnames, tunnel.Name);
-            await connection.SendRegisteredAsync(options.Value.Id, () => config.FindTunnel(tunnel.Id)?.IngressJson ?? "", warnings, ConnectorAddresses());
+            await connection.SendRegisteredAsync(options.Value.Id, () => config.FindTunnel(tunnel.Id)?.IngressJson ?? "", warnings, ConnectorAddresses(),
+                tunnel.Capture is null ? "" : config.InspectorUrl(tunnel.Id));
             await foreach (var message in requestStream.ReadAllAsync(connection.Closed))
             {
                 if (message.KindCase == ConnectorMessage.KindOneofCase.Unregister)

@@ -61,6 +61,8 @@ public sealed class TunnelStream : Stream
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        // A captured request's headers are written from its own flow: that tells the inspector which replica served it.
+        Inspection.CaptureScope.Current?.ServedBy(_call.Served);
         try
         {
             while (!buffer.IsEmpty)

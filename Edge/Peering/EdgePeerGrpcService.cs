@@ -38,7 +38,7 @@ public sealed class EdgePeerGrpcService(PeerKey key, TunnelDialer dialer, Teleme
         metrics.PeerStreamServed();
         try
         {
-            await responseStream.WriteAsync(new DataFrame { Result = new OpenResult { Ok = true } }, ct);
+            await responseStream.WriteAsync(new DataFrame { Result = new OpenResult { Ok = true, EdgeId = call.Served.EdgeId, ConnectorId = call.Served.ConnectorId } }, ct);
             // Frames pass as they are, both ways; the asking edge ending its call ends the connector's.
             var toConnector = CopyAsync(requestStream, call.Writer, ct);
             var fromConnector = CopyAsync(call.Reader, responseStream, ct);

@@ -59,7 +59,7 @@ public sealed class PeerDialer(ConfigStore config, PeerChannels channels, PeerHe
                 {
                     health.Succeeded(peer.EdgeId);
                     metrics.PeerStreamOpened(peer.EdgeId, "ok");
-                    return new PeerDataCall(call);
+                    return new PeerDataCall(call, (result.EdgeId.Length > 0 ? result.EdgeId : peer.EdgeId, result.ConnectorId));
                 }
 
                 call.Dispose();

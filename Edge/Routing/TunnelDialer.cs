@@ -117,8 +117,10 @@ public sealed class TunnelDialer(ConnectorRegistry registry, Peering.PeerDialer 
             var start = (int)((uint)Interlocked.Increment(ref _next) % (uint)connections.Length);
             for (var i = 0; i < connections.Length; i++)
             {
-                if (connections[(start + i) % connections.Length].TryTake() is { } call)
+                var connection = connections[(start + i) % connections.Length];
+                if (connection.TryTake() is { } call)
                 {
+                    call.Served = (options.Value.Id, connection.ConnectorId);
                     return call;
                 }
             }

@@ -26,10 +26,20 @@ public sealed class EdgeMetrics
         _bytes = meter.CreateCounter<long>("tunnel.edge.stream_bytes", "By", "Bytes carried through tunnel streams, by direction and path (local, peer)");
         _peerOpens = meter.CreateCounter<long>("tunnel.edge.peer_stream_opens", "{stream}", "Tunnel streams this edge asked of peer edges, by peer and result");
         _peerServed = meter.CreateCounter<long>("tunnel.edge.peer_streams_served", "{stream}", "Tunnel streams this edge opened for peer edges");
+        _capturesDropped = meter.CreateCounter<long>("tunnel.edge.captures_dropped", "{request}", "Requests the traffic inspector did not keep: its queue was full or the control plane unreachable");
     }
 
     private readonly Counter<long> _peerOpens;
     private readonly Counter<long> _peerServed;
+    private readonly Counter<long> _capturesDropped;
+
+    public void CapturesDropped(long count)
+    {
+        if (count > 0)
+        {
+            _capturesDropped.Add(count);
+        }
+    }
 
     public void PeerStreamOpened(string peer, string result) =>
         _peerOpens.Add(1, new KeyValuePair<string, object?>("peer", peer), new KeyValuePair<string, object?>("result", result));

@@ -272,6 +272,202 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
                     b.ToTable("audit_events", (string)null);
                 });
 
+            modelBuilder.Entity("Tunnel.ControlPlane.Model.CaptureEntity", b =>
+                {
+                    b.Property<long>("Seq")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Seq"));
+
+                    b.Property<long>("At")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("ClientAddress")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("ConnectorId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<double>("DurationMs")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("EdgeId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<string>("ExchangeId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<double?>("FirstByteMs")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("Hostname")
+                        .IsRequired()
+                        .HasMaxLength(253)
+                        .HasColumnType("character varying(253)");
+
+                    b.Property<string>("HttpVersion")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Identity")
+                        .IsRequired()
+                        .HasMaxLength(340)
+                        .HasColumnType("character varying(340)");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Method")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Path")
+                        .IsRequired()
+                        .HasMaxLength(8192)
+                        .HasColumnType("character varying(8192)");
+
+                    b.Property<bool>("Redacted")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("ReplayOf")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<byte[]>("RequestBody")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("RequestBodyDecoded")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<long>("RequestBodySize")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("RequestBodyTruncated")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("RequestHeadersJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<byte[]>("ResponseBody")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("ResponseBodyDecoded")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<long>("ResponseBodySize")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("ResponseBodyTruncated")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("ResponseHeadersJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("ServedByEdge")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("TraceId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<Guid>("TunnelId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(8192)
+                        .HasColumnType("character varying(8192)");
+
+                    b.HasKey("Seq");
+
+                    b.HasIndex("At");
+
+                    b.HasIndex("ExchangeId")
+                        .IsUnique();
+
+                    b.HasIndex("TunnelId", "Seq");
+
+                    b.ToTable("captures", (string)null);
+                });
+
+            modelBuilder.Entity("Tunnel.ControlPlane.Model.CaptureSettingsEntity", b =>
+                {
+                    b.Property<Guid>("TunnelId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("BodyLimitBytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Dropped")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("Full")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Hostnames")
+                        .IsRequired()
+                        .HasMaxLength(4096)
+                        .HasColumnType("character varying(4096)");
+
+                    b.Property<int>("MaxRequests")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("RedactFields")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
+
+                    b.Property<string>("RedactHeaders")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
+
+                    b.Property<int>("RetentionHours")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(340)
+                        .HasColumnType("character varying(340)");
+
+                    b.HasKey("TunnelId");
+
+                    b.ToTable("capture_settings", (string)null);
+                });
+
             modelBuilder.Entity("Tunnel.ControlPlane.Model.ConnectionEntity", b =>
                 {
                     b.Property<string>("ConnectionId")
@@ -550,6 +746,24 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
                     b.HasKey("Login");
 
                     b.ToTable("users", (string)null);
+                });
+
+            modelBuilder.Entity("Tunnel.ControlPlane.Model.CaptureEntity", b =>
+                {
+                    b.HasOne("Tunnel.ControlPlane.Model.TunnelEntity", null)
+                        .WithMany()
+                        .HasForeignKey("TunnelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tunnel.ControlPlane.Model.CaptureSettingsEntity", b =>
+                {
+                    b.HasOne("Tunnel.ControlPlane.Model.TunnelEntity", null)
+                        .WithMany()
+                        .HasForeignKey("TunnelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Tunnel.ControlPlane.Model.ConnectionEntity", b =>

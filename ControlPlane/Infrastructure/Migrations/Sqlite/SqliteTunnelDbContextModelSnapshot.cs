@@ -263,6 +263,200 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
                     b.ToTable("audit_events", (string)null);
                 });
 
+            modelBuilder.Entity("Tunnel.ControlPlane.Model.CaptureEntity", b =>
+                {
+                    b.Property<long>("Seq")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ClientAddress")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ConnectorId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("DurationMs")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("EdgeId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ExchangeId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("FirstByteMs")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("Hostname")
+                        .IsRequired()
+                        .HasMaxLength(253)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("HttpVersion")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Identity")
+                        .IsRequired()
+                        .HasMaxLength(340)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Method")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Path")
+                        .IsRequired()
+                        .HasMaxLength(8192)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Redacted")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ReplayOf")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("RequestBody")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("RequestBodyDecoded")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RequestBodySize")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("RequestBodyTruncated")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RequestHeadersJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("ResponseBody")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("ResponseBodyDecoded")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ResponseBodySize")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("ResponseBodyTruncated")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ResponseHeadersJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ServedByEdge")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TraceId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TunnelId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(8192)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Seq");
+
+                    b.HasIndex("At");
+
+                    b.HasIndex("ExchangeId")
+                        .IsUnique();
+
+                    b.HasIndex("TunnelId", "Seq");
+
+                    b.ToTable("captures", (string)null);
+                });
+
+            modelBuilder.Entity("Tunnel.ControlPlane.Model.CaptureSettingsEntity", b =>
+                {
+                    b.Property<Guid>("TunnelId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("BodyLimitBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Dropped")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Full")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Hostnames")
+                        .IsRequired()
+                        .HasMaxLength(4096)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("MaxRequests")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RedactFields")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RedactHeaders")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("RetentionHours")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(340)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("TunnelId");
+
+                    b.ToTable("capture_settings", (string)null);
+                });
+
             modelBuilder.Entity("Tunnel.ControlPlane.Model.ConnectionEntity", b =>
                 {
                     b.Property<string>("ConnectionId")
@@ -539,6 +733,24 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
                     b.HasKey("Login");
 
                     b.ToTable("users", (string)null);
+                });
+
+            modelBuilder.Entity("Tunnel.ControlPlane.Model.CaptureEntity", b =>
+                {
+                    b.HasOne("Tunnel.ControlPlane.Model.TunnelEntity", null)
+                        .WithMany()
+                        .HasForeignKey("TunnelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tunnel.ControlPlane.Model.CaptureSettingsEntity", b =>
+                {
+                    b.HasOne("Tunnel.ControlPlane.Model.TunnelEntity", null)
+                        .WithMany()
+                        .HasForeignKey("TunnelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Tunnel.ControlPlane.Model.ConnectionEntity", b =>

@@ -1,0 +1,163 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Tunnel.Shared.Inspection;
+
+/// <summary>
+/// What the traffic inspector masks before a capture leaves the edge (and again for viewers when an admin turned on
+/// full capture): credentials in headers always, and header and JSON/form field names a tunnel adds. Masking keeps
+/// the shape (the scheme of an Authorization, the names of cookies) so a reader still sees what was sent.
+/// </summary>
+public static class Redaction
+{
+    public const string Mask = "[redacted]";
+
+    /// <summary>Headers that carry credentials: the HTTP ones and Access's (session token, assertion, service-token secret).</summary>
+    public static readonly IReadOnlyList<string> DefaultHeaders =
+    [
+        "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie",
+        "Tunnel-Access-Jwt-Assertion", "Tunnel-Access-Token", "Tunnel-Access-Client-Secret",
+    ];
+
+    public sealed class Rules
+    {
+        private readonly HashSet<string> _headers;
+        private readonly HashSet<string> _fields;
+
+        public Rules(IEnumerable<string> extraHeaders, IEnumerable<string> fields)
+        {
+            _headers = new HashSet<string>(DefaultHeaders.Concat(extraHeaders), StringComparer.OrdinalIgnoreCase);
+            _fields = new HashSet<string>(fields.Where(f => f.Length > 0), StringComparer.OrdinalIgnoreCase);
+        }
+
+        public static Rules Default { get; } = new([], []);
+
+        public bool MasksHeader(string name) => _headers.Contains(name);
+
+        public bool HasFields => _fields.Count > 0;
+
+        public string Header(string name, string value) => MasksHeader(name) ? MaskHeader(name, value) : value;
+
+        /// <summary>A JSON or form body with the named fields' values masked (any depth); other bodies as they are.</summary>
+        public byte[] Body(byte[] body, string? contentType)
+        {
+            if (_fields.Count == 0 || body.Length == 0)
+            {
+                return body;
+            }
+
+            var media = (contentType ?? "").Split(';')[0].Trim();
+            if (media.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
+            {
+                return Encoding.UTF8.GetBytes(Form(Encoding.UTF8.GetString(body)));
+            }
+
+            if (!media.EndsWith("json", StringComparison.OrdinalIgnoreCase))
+            {
+                return body;
+            }
+
+            try
+            {
+                var node = JsonNode.Parse(body);
+                if (node is null || !Walk(node))
+                {
+                    return body;
+                }
+
+                return Encoding.UTF8.GetBytes(node.ToJsonString());
+            }
+            catch (JsonException)
+            {
+                // Cut at the limit, or not JSON at all: mask by name in the text, so a secret is not kept for want of parsing.
+                return Encoding.UTF8.GetBytes(TextFallback(Encoding.UTF8.GetString(body)));
+            }
+        }
+
+        private bool Walk(JsonNode node)
+        {
+            var changed = false;
+            switch (node)
+            {
+                case JsonObject o:
+                    foreach (var name in o.Select(p => p.Key).ToList())
+                    {
+                        if (_fields.Contains(name))
+                        {
+                            o[name] = Mask;
+                            changed = true;
+                        }
+                        else if (o[name] is { } child)
+                        {
+                            changed |= Walk(child);
+                        }
+                    }
+
+                    break;
+                case JsonArray a:
+                    foreach (var child in a)
+                    {
+                        if (child is not null)
+                        {
+                            changed |= Walk(child);
+                        }
+                    }
+
+                    break;
+            }
+
+            return changed;
+        }
+
+        private string Form(string form) => string.Join('&', form.Split('&').Select(pair =>
+        {
+            var eq = pair.IndexOf('=');
+            var name = Uri.UnescapeDataString((eq < 0 ? pair : pair[..eq]).Replace('+', ' '));
+            return eq >= 0 && _fields.Contains(name) ? pair[..(eq + 1)] + Uri.EscapeDataString(Mask) : pair;
+        }));
+
+        /// <summary>"name": value pairs in text that does not parse: the value up to the next , } or end of line is masked.</summary>
+        private string TextFallback(string text)
+        {
+            foreach (var field in _fields)
+            {
+                var pattern = "\"" + System.Text.RegularExpressions.Regex.Escape(field) + "\"\\s*:\\s*(\"(?:[^\"\\\\]|\\\\.)*\"?|[^,}\\]\\r\\n]*)";
+                text = System.Text.RegularExpressions.Regex.Replace(text, pattern, m => m.Value[..(m.Groups[1].Index - m.Index)] + "\"" + Mask + "\"",
+                    System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant,
+                    TimeSpan.FromSeconds(1));
+            }
+
+            return text;
+        }
+    }
+
+    /// <summary>The value with its secret parts masked: "Bearer [redacted]", "a=[redacted]; b=[redacted]", the attributes of a Set-Cookie kept.</summary>
+    public static string MaskHeader(string name, string value)
+    {
+        if (name.Equals("Cookie", StringComparison.OrdinalIgnoreCase))
+        {
+            return string.Join("; ", value.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(MaskPair));
+        }
+
+        if (name.Equals("Set-Cookie", StringComparison.OrdinalIgnoreCase))
+        {
+            var parts = value.Split(';', StringSplitOptions.TrimEntries);
+            return string.Join("; ", parts.Select((p, i) => i == 0 ? MaskPair(p) : p));
+        }
+
+        if (name.Equals("Authorization", StringComparison.OrdinalIgnoreCase) || name.Equals("Proxy-Authorization", StringComparison.OrdinalIgnoreCase))
+        {
+            var space = value.IndexOf(' ');
+            return space > 0 && space < 32 ? value[..space] + " " + Mask : Mask;
+        }
+
+        return Mask;
+    }
+
+    private static string MaskPair(string pair)
+    {
+        var eq = pair.IndexOf('=');
+        return eq > 0 ? pair[..(eq + 1)] + Mask : Mask;
+    }
+}
