@@ -125,8 +125,10 @@ public static class InspectCommands
             if (parse.GetValue(edit))
             {
                 var capture = await api.GetAsync($"api/captures/{parse.GetValue(id)}", ct);
-                foreach (var (key, value) in await EditAsync(capture, ct))
+                var edited = await EditAsync(capture, ct);
+                foreach (var (key, value) in edited.ToList())
                 {
+                    edited.Remove(key); // a node has one parent
                     request[key] = value;
                 }
             }
@@ -216,7 +218,7 @@ public static class InspectCommands
         Console.WriteLine($"  at {c.Time("at")} UTC from {c.Text("clientAddress")}{(c.Text("identity") is { Length: > 1 } who ? $" as {who}" : "")}");
         var firstByte = c.TryGetProperty("firstByteMs", out var fb) && fb.ValueKind == JsonValueKind.Number ? $", first byte {fb.GetDouble():0.#} ms" : "";
         Console.WriteLine($"  {c.Text("status")} in {c.GetProperty("durationMs").GetDouble():0.#} ms{firstByte}; {c.Text("kind")}; edge {c.Text("edgeId")}"
-            + $", connector {Or(c.Text("connectorId"), "?")} on edge {Or(c.Text("servedByEdge"), "?")}; trace {Or(c.Text("traceId"), "-")}");
+            + $", connector {Or(c.Text("connectorId"), "?")} on edge {Or(c.Text("servedByEdge"), "?")}; request id {c.Text("requestId")}{(c.Text("traceId") is { Length: > 1 } trace ? $", trace {trace}" : "")}");
         if (c.TryGetProperty("replayOfId", out var of) && of.ValueKind == JsonValueKind.Number)
         {
             Console.WriteLine($"  a replay of capture {of}");

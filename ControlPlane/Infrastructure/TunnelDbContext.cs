@@ -130,6 +130,7 @@ public abstract class TunnelDbContext(DbContextOptions options) : DbContext(opti
             b.Property(c => c.ConnectorId).HasMaxLength(64);
             b.Property(c => c.Identity).HasMaxLength(340);
             b.Property(c => c.TraceId).HasMaxLength(32);
+            b.Property(c => c.RequestId).HasMaxLength(128);
             b.Property(c => c.Kind).HasMaxLength(16);
             b.Property(c => c.ReplayOf).HasMaxLength(32);
             b.HasOne<TunnelEntity>().WithMany().HasForeignKey(c => c.TunnelId).OnDelete(DeleteBehavior.Cascade);

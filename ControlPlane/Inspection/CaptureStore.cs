@@ -45,7 +45,7 @@ public sealed class CaptureStore(TunnelDbContext db, TimeProvider clock)
                 ResponseHeadersJson = HeadersJson(e.ResponseHeaders), ResponseBody = e.ResponseBody.ToByteArray(), ResponseBodySize = e.ResponseBodySize,
                 ResponseBodyDecoded = Columns.Cut(e.ResponseBodyDecoded, 16), DurationMs = e.DurationMs, FirstByteMs = e.FirstByteMs < 0 ? null : e.FirstByteMs,
                 EdgeId = Columns.Cut(report.EdgeId, 128), ServedByEdge = Columns.Cut(e.ServedByEdge, 128), ConnectorId = Columns.Cut(e.ConnectorId, 64),
-                Identity = Columns.Cut(e.Identity, 340), TraceId = Columns.Cut(e.TraceId, 32), Kind = Columns.Cut(e.Kind, 16),
+                Identity = Columns.Cut(e.Identity, 340), TraceId = Columns.Cut(e.TraceId, 32), RequestId = Columns.Cut(e.RequestId, 128), Kind = Columns.Cut(e.Kind, 16),
                 ReplayOf = e.ReplayOf.Length == 0 ? null : Columns.Cut(e.ReplayOf, 32), Redacted = e.Redacted,
                 RequestBodyTruncated = e.RequestBodyTruncated, ResponseBodyTruncated = e.ResponseBodyTruncated,
             });

@@ -15,7 +15,7 @@ public sealed record MessageView(IReadOnlyList<string[]> Headers, BodyView Body)
 /// <summary>One capture in full, as the API, the CLI and the dashboard show it.</summary>
 public sealed record CaptureDetail(long Id, string ExchangeId, Guid TunnelId, string Hostname, DateTimeOffset At, string Method, string Url, string HttpVersion,
     string ClientAddress, int Status, double DurationMs, double? FirstByteMs, string EdgeId, string ServedByEdge, string ConnectorId, string Identity,
-    string TraceId, string Kind, long? ReplayOfId, string? ReplayOf, IReadOnlyList<long> Replays, bool Redacted, MessageView Request, MessageView Response,
+    string TraceId, string RequestId, string Kind, long? ReplayOfId, string? ReplayOf, IReadOnlyList<long> Replays, bool Redacted, MessageView Request, MessageView Response,
     string Curl);
 
 public static class CaptureView
@@ -26,12 +26,15 @@ public static class CaptureView
     /// <param name="mask">Masks applied on reading: for viewers of a tunnel with full capture (stored unmasked) on.</param>
     public static CaptureDetail Detail(CaptureEntity c, long? replayOfId, IReadOnlyList<long> replays, Redaction.Rules? mask)
     {
-        var requestHeaders = Mask(CaptureStore.Headers(c.RequestHeadersJson), mask);
-        var responseHeaders = Mask(CaptureStore.Headers(c.ResponseHeadersJson), mask);
-        var requestBody = mask?.Body(c.RequestBody, Find(requestHeaders, "Content-Type")) ?? c.RequestBody;
-        var responseBody = mask?.Body(c.ResponseBody, Find(responseHeaders, "Content-Type")) ?? c.ResponseBody;
+        var storedRequestHeaders = CaptureStore.Headers(c.RequestHeadersJson);
+        var storedResponseHeaders = CaptureStore.Headers(c.ResponseHeadersJson);
+        var secrets = mask is null ? [] : Redaction.SecretsIn(storedRequestHeaders.Concat(storedResponseHeaders).Select(h => KeyValuePair.Create(h[0], h[1])), mask);
+        var requestHeaders = Mask(storedRequestHeaders, mask);
+        var responseHeaders = Mask(storedResponseHeaders, mask);
+        var requestBody = Redaction.Scrub(mask?.Body(c.RequestBody, Find(requestHeaders, "Content-Type")) ?? c.RequestBody, secrets);
+        var responseBody = Redaction.Scrub(mask?.Body(c.ResponseBody, Find(responseHeaders, "Content-Type")) ?? c.ResponseBody, secrets);
         return new CaptureDetail(c.Seq, c.ExchangeId, c.TunnelId, c.Hostname, DateTimeOffset.FromUnixTimeMilliseconds(c.At), c.Method, c.Url, c.HttpVersion,
-            c.ClientAddress, c.Status, c.DurationMs, c.FirstByteMs, c.EdgeId, c.ServedByEdge, c.ConnectorId, c.Identity, c.TraceId, c.Kind, replayOfId, c.ReplayOf,
+            c.ClientAddress, c.Status, c.DurationMs, c.FirstByteMs, c.EdgeId, c.ServedByEdge, c.ConnectorId, c.Identity, c.TraceId, c.RequestId, c.Kind, replayOfId, c.ReplayOf,
             replays, c.Redacted || mask is not null,
             new MessageView(requestHeaders, Body(requestBody, c.RequestBodySize, c.RequestBodyTruncated, c.RequestBodyDecoded, Find(requestHeaders, "Content-Type"))),
             new MessageView(responseHeaders, Body(responseBody, c.ResponseBodySize, c.ResponseBodyTruncated, c.ResponseBodyDecoded, Find(responseHeaders, "Content-Type"))),

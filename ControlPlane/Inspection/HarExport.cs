@@ -74,7 +74,7 @@ public static class HarExport
             ["_tunnel"] = new JsonObject
             {
                 ["id"] = c.Seq, ["exchangeId"] = c.ExchangeId, ["hostname"] = c.Hostname, ["clientAddress"] = c.ClientAddress, ["identity"] = c.Identity,
-                ["connectorId"] = c.ConnectorId, ["servedByEdge"] = c.ServedByEdge, ["traceId"] = c.TraceId, ["kind"] = c.Kind, ["replayOf"] = c.ReplayOf,
+                ["connectorId"] = c.ConnectorId, ["servedByEdge"] = c.ServedByEdge, ["traceId"] = c.TraceId, ["requestId"] = c.RequestId, ["kind"] = c.Kind, ["replayOf"] = c.ReplayOf,
             },
         };
     }

@@ -37,6 +37,8 @@ public sealed class CaptureEntity
     public required string ConnectorId { get; set; }
     public required string Identity { get; set; }
     public required string TraceId { get; set; }
+    /// <summary>The edge's request id: the X-Request-Id the origin got, the id on the edge's error pages.</summary>
+    public required string RequestId { get; set; }
     /// <summary>http, websocket or sse.</summary>
     public required string Kind { get; set; }
     /// <summary>The <see cref="ExchangeId"/> of the capture this one replays.</summary>

@@ -80,16 +80,18 @@ public sealed class CaptureReporter(CaptureQueue queue, ControlPlaneChannel chan
             Id = c.Id, TunnelId = c.TunnelId, Hostname = c.Hostname, At = Timestamp.FromDateTimeOffset(c.At), Method = c.Method, Url = c.Url,
             HttpVersion = c.HttpVersion, ClientAddress = c.ClientAddress, Status = c.Status,
             DurationMs = Ms(c.Started, c.Ended), FirstByteMs = c.FirstByte == 0 ? -1 : Ms(c.Started, c.FirstByte),
-            EdgeId = edgeId, ServedByEdge = c.ServedByEdge, ConnectorId = c.ConnectorId, Identity = c.Identity, TraceId = c.TraceId,
+            EdgeId = edgeId, ServedByEdge = c.ServedByEdge, ConnectorId = c.ConnectorId, Identity = c.Identity, TraceId = c.TraceId, RequestId = c.RequestId,
             Kind = c.Kind, ReplayOf = c.ReplayOf ?? "", Redacted = rules is not null,
             RequestBodySize = c.RequestBody.Size, ResponseBodySize = c.ResponseBody.Size,
         };
         exchange.RequestHeaders.Add(c.RequestHeaders.Select(h => Header(h, rules)));
         exchange.ResponseHeaders.Add(c.ResponseHeaders.Select(h => Header(h, rules)));
+        // The credentials sent, wherever else they show up (an origin that echoes them): masked too.
+        var secrets = rules is null ? [] : Redaction.SecretsIn(c.RequestHeaders.Concat(c.ResponseHeaders), rules);
         (var body, exchange.RequestBodyDecoded, exchange.RequestBodyTruncated) = Body(c.RequestBody, c.RequestHeaders, rules, limit);
-        exchange.RequestBody = ByteString.CopyFrom(body);
+        exchange.RequestBody = ByteString.CopyFrom(Redaction.Scrub(body, secrets));
         (body, exchange.ResponseBodyDecoded, exchange.ResponseBodyTruncated) = Body(c.ResponseBody, c.ResponseHeaders, rules, limit);
-        exchange.ResponseBody = ByteString.CopyFrom(body);
+        exchange.ResponseBody = ByteString.CopyFrom(Redaction.Scrub(body, secrets));
         return exchange;
     }
 

@@ -46,6 +46,7 @@ public sealed class CaptureScope
     public string HttpVersion { get; set; } = "";
     public string ClientAddress { get; set; } = "";
     public string TraceId { get; set; } = "";
+    public string RequestId { get; set; } = "";
     public List<KeyValuePair<string, string>> RequestHeaders { get; } = [];
     public List<KeyValuePair<string, string>> ResponseHeaders { get; } = [];
     public CaptureBuffer RequestBody { get; }

@@ -64,7 +64,8 @@ public static class InspectionMiddleware
         scope.Url = $"{request.Scheme}://{request.Host}{target}";
         scope.HttpVersion = request.Protocol;
         scope.ClientAddress = context.Connection.RemoteIpAddress?.ToString() ?? "";
-        scope.TraceId = Activity.Current?.TraceId.ToHexString() ?? "";
+        scope.TraceId = Activity.Current?.TraceId.ToHexString() ?? ""; // when the edge traces (OTLP configured)
+        scope.RequestId = context.TraceIdentifier;
         CaptureScope.Copy(request.Headers, scope.RequestHeaders);
         if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
         {

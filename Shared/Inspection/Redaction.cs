@@ -132,6 +132,67 @@ public static class Redaction
         }
     }
 
+    /// <summary>
+    /// The secret parts of the masked headers (a token after its scheme, each cookie's value), long enough not to be
+    /// common words: an origin that echoes one (a debug page, an error) must not carry it into the capture's bodies.
+    /// </summary>
+    public static List<string> SecretsIn(IEnumerable<KeyValuePair<string, string>> headers, Rules rules)
+    {
+        var secrets = new List<string>();
+        foreach (var (name, value) in headers)
+        {
+            if (!rules.MasksHeader(name))
+            {
+                continue;
+            }
+
+            IEnumerable<string> parts = name.Equals("Cookie", StringComparison.OrdinalIgnoreCase)
+                ? value.Split(';').Select(p => p.Contains('=') ? p[(p.IndexOf('=') + 1)..] : p)
+                : name.Equals("Set-Cookie", StringComparison.OrdinalIgnoreCase)
+                    ? [value.Split(';')[0] is var first && first.Contains('=') ? first[(first.IndexOf('=') + 1)..] : first]
+                    : [value, value.Contains(' ') ? value[(value.IndexOf(' ') + 1)..] : value];
+            secrets.AddRange(parts.Select(p => p.Trim()).Where(p => p.Length >= MinSecretLength));
+        }
+
+        return secrets.Distinct(StringComparer.Ordinal).OrderByDescending(s => s.Length).ToList();
+    }
+
+    private const int MinSecretLength = 8;
+
+    /// <summary>The body with every occurrence of the secrets (as UTF-8) replaced by the mask.</summary>
+    public static byte[] Scrub(byte[] body, IReadOnlyList<string> secrets)
+    {
+        if (secrets.Count == 0 || body.Length == 0)
+        {
+            return body;
+        }
+
+        var mask = Encoding.UTF8.GetBytes(Mask);
+        foreach (var secret in secrets)
+        {
+            var needle = Encoding.UTF8.GetBytes(secret);
+            var at = body.AsSpan().IndexOf(needle);
+            if (at < 0)
+            {
+                continue;
+            }
+
+            var output = new List<byte>(body.Length);
+            var rest = body.AsSpan();
+            while ((at = rest.IndexOf(needle)) >= 0)
+            {
+                output.AddRange(rest[..at]);
+                output.AddRange(mask);
+                rest = rest[(at + needle.Length)..];
+            }
+
+            output.AddRange(rest);
+            body = output.ToArray();
+        }
+
+        return body;
+    }
+
     /// <summary>The value with its secret parts masked: "Bearer [redacted]", "a=[redacted]; b=[redacted]", the attributes of a Set-Cookie kept.</summary>
     public static string MaskHeader(string name, string value)
     {

@@ -153,4 +153,23 @@ app.MapGet("/sse", async (HttpContext ctx, int? count, int? ms) =>
     }
 });
 
+// A webhook receiver that remembers what it got: the inspector's tests check that a replay reached the origin.
+var webhooks = new System.Collections.Concurrent.ConcurrentQueue<string>();
+app.MapPost("/webhook/{name}", async (string name, HttpContext ctx) =>
+{
+    using var reader = new StreamReader(ctx.Request.Body);
+    webhooks.Enqueue($"{name} {await reader.ReadToEndAsync(ctx.RequestAborted)}");
+    return Results.Json(new { received = true, name });
+});
+app.MapGet("/webhook/received", () => Results.Json(webhooks.ToArray()));
+
+// JSON compressed by the origin itself (Content-Encoding: gzip), for a client or inspector to decode.
+app.MapGet("/gzip", async (HttpContext ctx) =>
+{
+    ctx.Response.ContentType = "application/json";
+    ctx.Response.Headers.ContentEncoding = "gzip";
+    await using var gzip = new System.IO.Compression.GZipStream(ctx.Response.Body, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true);
+    await gzip.WriteAsync(System.Text.Encoding.UTF8.GetBytes("{\"compressed\":true,\"items\":[1,2,3]}"), ctx.RequestAborted);
+});
+
 app.Run();

@@ -365,6 +365,11 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<string>("RequestId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
                     b.Property<byte[]>("ResponseBody")
                         .IsRequired()
                         .HasColumnType("bytea");

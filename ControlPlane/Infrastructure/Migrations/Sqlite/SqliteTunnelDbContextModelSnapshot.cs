@@ -354,6 +354,11 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("RequestId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
                     b.Property<byte[]>("ResponseBody")
                         .IsRequired()
                         .HasColumnType("BLOB");

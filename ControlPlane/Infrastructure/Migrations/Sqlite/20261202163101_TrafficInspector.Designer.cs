@@ -11,7 +11,7 @@ using Tunnel.ControlPlane.Infrastructure;
 namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteTunnelDbContext))]
-    [Migration("20261202162451_TrafficInspector")]
+    [Migration("20261202163101_TrafficInspector")]
     partial class TrafficInspector
     {
         /// <inheritdoc />
@@ -355,6 +355,11 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
 
                     b.Property<string>("RequestHeadersJson")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RequestId")
+                        .IsRequired()
+                        .HasMaxLength(128)
                         .HasColumnType("TEXT");
 
                     b.Property<byte[]>("ResponseBody")

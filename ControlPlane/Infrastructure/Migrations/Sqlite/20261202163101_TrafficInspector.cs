@@ -70,6 +70,7 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
                     ConnectorId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
                     Identity = table.Column<string>(type: "TEXT", maxLength: 340, nullable: false),
                     TraceId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    RequestId = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
                     Kind = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
                     ReplayOf = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
                     Redacted = table.Column<bool>(type: "INTEGER", nullable: false),

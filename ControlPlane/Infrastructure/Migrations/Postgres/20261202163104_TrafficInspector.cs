@@ -71,6 +71,7 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
                     ConnectorId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
                     Identity = table.Column<string>(type: "character varying(340)", maxLength: 340, nullable: false),
                     TraceId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    RequestId = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
                     Kind = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
                     ReplayOf = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
                     Redacted = table.Column<bool>(type: "boolean", nullable: false),

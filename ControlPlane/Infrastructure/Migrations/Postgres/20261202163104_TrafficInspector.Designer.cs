@@ -12,7 +12,7 @@ using Tunnel.ControlPlane.Infrastructure;
 namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
 {
     [DbContext(typeof(PostgresTunnelDbContext))]
-    [Migration("20261202162455_TrafficInspector")]
+    [Migration("20261202163104_TrafficInspector")]
     partial class TrafficInspector
     {
         /// <inheritdoc />
@@ -367,6 +367,11 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
                     b.Property<string>("RequestHeadersJson")
                         .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<string>("RequestId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
 
                     b.Property<byte[]>("ResponseBody")
                         .IsRequired()
