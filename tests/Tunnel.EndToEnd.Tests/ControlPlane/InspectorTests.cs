@@ -200,7 +200,7 @@ public sealed class InspectorTests(SqliteStackFixture fixture) : IClassFixture<S
         Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PutAsJsonAsync($"api/tunnels/{name}/inspection", new { enabled = false })).StatusCode);
         var (exit, output) = await Stack.CliAsAsync(viewerToken!, "inspect", name, "--disable");
         Assert.NotEqual(0, exit);
-        Assert.Contains("has the role viewer", output); // the CLI says why, not only 403
+        Assert.Contains("has the role 'viewer', which may only read", output); // the CLI says why, not only 403
         Assert.True((await Stack.Api.GetFromJsonAsync<JsonElement>($"api/tunnels/{name}/inspection")).GetProperty("enabled").GetBoolean());
 
         // Bad input: each refusal says what is wrong.
