@@ -33,6 +33,26 @@ public static class DashboardSetup
         app.MapGet("/dashboard/status.json", DashboardStatus.GetAsync).RequireAuthorization(Roles.CanRead);
         // The charts' data, for the cookie session (/api takes bearer tokens only); the same code as the API.
         app.MapGet("/dashboard/tunnels/{tunnel}/traffic.json", Apis.TrafficApi.GetAsync).RequireAuthorization(Roles.CanRead);
+        // The traffic inspector's data and actions, for the cookie session; the same code as the API. Its one write (replay)
+        // carries the page's antiforgery token.
+        app.MapGet("/dashboard/tunnels/{tunnel}/captures.json", Apis.InspectionApi.ListAsync).RequireAuthorization(Roles.CanRead);
+        app.MapGet("/dashboard/captures/{id:long}.json", Apis.InspectionApi.GetAsync).RequireAuthorization(Roles.CanRead);
+        app.MapGet("/dashboard/tunnels/{tunnel}/captures.har", Apis.InspectionApi.HarAsync).RequireAuthorization(Roles.CanWrite);
+        app.MapPost("/dashboard/captures/{id:long}/replay", Apis.InspectionApi.ReplayAsync).RequireAuthorization(Roles.CanWrite)
+            .AddEndpointFilter(async (invocation, next) =>
+            {
+                try
+                {
+                    await invocation.HttpContext.RequestServices.GetRequiredService<Microsoft.AspNetCore.Antiforgery.IAntiforgery>().ValidateRequestAsync(invocation.HttpContext);
+                }
+                catch (Microsoft.AspNetCore.Antiforgery.AntiforgeryValidationException)
+                {
+                    return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid request",
+                        detail: "the page's antiforgery token is missing or stale: reload the inspector and try again");
+                }
+
+                return await next(invocation);
+            });
         app.MapGet("/dashboard/traffic.json", async (Traffic.TrafficStore store, CancellationToken ct) =>
             TypedResults.Ok((await store.LastHourPerMinuteAsync(ct)).ToDictionary(p => p.Key.ToString(), p => p.Value))).RequireAuthorization(Roles.CanRead);
         app.MapGet("/login/oidc", async (string? returnUrl, HttpContext context, ILogger<ControlPlaneOptions> logger) =>
