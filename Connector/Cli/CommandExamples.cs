@@ -31,6 +31,13 @@ public static class CommandExamples
         ["tunnel ingress set"] = ["tunnel ingress set web config.yml"],
         ["tunnel ingress show"] = ["tunnel ingress show web"],
         ["tunnel ingress local"] = ["tunnel ingress local web"],
+        ["tunnel inspect"] =
+        [
+            "tunnel inspect web --enable --redact-field password",
+            "tunnel inspect web --follow --status 5xx",
+            "tunnel inspect web --show 42",
+        ],
+        ["tunnel replay"] = ["tunnel replay 42", "EDITOR=nano tunnel replay 42 --edit"],
         ["tunnel create"] = ["tunnel create web"],
         ["tunnel list"] = ["tunnel list --status down", "tunnel list --name web -o json"],
         ["tunnel info"] = ["tunnel info web"],
