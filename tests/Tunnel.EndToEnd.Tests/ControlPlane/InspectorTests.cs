@@ -18,6 +18,12 @@ public sealed class InspectorTests(SqliteStackFixture fixture) : IClassFixture<S
 
     private async Task<(string Name, string Hostname)> CapturingTunnelAsync()
     {
+        var (name, hostname, _) = await CapturingTunnelWithTokenAsync();
+        return (name, hostname);
+    }
+
+    private async Task<(string Name, string Hostname, string Token)> CapturingTunnelWithTokenAsync()
+    {
         var (name, hostname, token) = await Stack.NewRoutedTunnelAsync();
         Stack.StartConnector(token);
         await Stack.WaitServedAsync(hostname);
@@ -30,7 +36,7 @@ public sealed class InspectorTests(SqliteStackFixture fixture) : IClassFixture<S
             await Stack.Public.GetAsync(Stack.PublicUrl(hostname, "/small?probe"));
             return await ListAsync(name, "path=probe");
         }, items => items.Count > 0, TimeSpan.FromSeconds(15), "capture on at the edge");
-        return (name, hostname);
+        return (name, hostname, token);
     }
 
     private async Task<List<JsonElement>> ListAsync(string tunnel, string query = "", HttpClient? api = null) =>
@@ -246,5 +252,88 @@ public sealed class InspectorTests(SqliteStackFixture fixture) : IClassFixture<S
         var replay = await Stack.Api.PostAsJsonAsync($"api/captures/{ws.GetProperty("id").GetInt64()}/replay", new { });
         Assert.Equal(HttpStatusCode.BadRequest, replay.StatusCode);
         Assert.Contains("WebSocket session cannot be replayed", await replay.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Replays_meet_Access_unless_an_admin_bypasses_it_a_forged_ticket_bypasses_nothing_and_every_edge_captures()
+    {
+        var (name, hostname, token) = await CapturingTunnelWithTokenAsync();
+        var app = await Stack.Api.PostAsJsonAsync("api/access/apps", new
+        {
+            name = $"svc-{hostname}", domains = new[] { hostname }, sessionMinutes = 60,
+            policies = new[] { new { name = "machines", action = "service_auth", include = new[] { new { anyServiceToken = true } } } },
+        });
+        Assert.True(app.IsSuccessStatusCode, await app.Content.ReadAsStringAsync());
+        var tokenName = $"hook-{Guid.NewGuid():N}"[..16];
+        var created = await (await Stack.Api.PostAsJsonAsync("api/access/service-tokens", new { name = tokenName })).Content.ReadFromJsonAsync<JsonElement>();
+        var clientId = created.GetProperty("info").GetProperty("clientId").GetString()!;
+        var secret = created.GetProperty("clientSecret").GetString()!;
+        HttpRequestMessage Signed(HttpMethod method, Uri url, string? ticket = null)
+        {
+            var request = new HttpRequestMessage(method, url);
+            if (method == HttpMethod.Post)
+            {
+                request.Content = new StringContent("{\"ping\":1}", Encoding.UTF8, "application/json");
+            }
+
+            request.Headers.Add("Tunnel-Access-Client-Id", clientId);
+            request.Headers.Add("Tunnel-Access-Client-Secret", secret);
+            if (ticket is not null)
+            {
+                request.Headers.Add("Tunnel-Replay-Ticket", ticket);
+            }
+
+            return request;
+        }
+
+        async Task<int> ReceivedSvcAsync() => (await (await Stack.Public.SendAsync(Signed(HttpMethod.Get, Stack.PublicUrl(hostname, "/webhook/received"))))
+            .Content.ReadFromJsonAsync<string[]>())!.Count(r => r.StartsWith("svc ", StringComparison.Ordinal));
+
+        await Eventually.Until(() => Stack.Public.PostAsync(Stack.PublicUrl(hostname, "/webhook/anon"), new StringContent("x")), r => r.StatusCode == HttpStatusCode.Unauthorized,
+            TimeSpan.FromSeconds(10), "the edge enforcing the application");
+        await Eventually.Until(() => Stack.Public.SendAsync(Signed(HttpMethod.Post, Stack.PublicUrl(hostname, "/webhook/svc"))), r => r.StatusCode == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(10), "the service token admitted");
+        var id = (await WaitForAsync(name, "path=/webhook/svc&status=2xx", 1))[0].GetProperty("id").GetInt64();
+        var detail = await DetailAsync(id);
+        Assert.Equal($"service token {tokenName}", detail.GetProperty("identity").GetString());
+        Assert.Equal("[redacted]", Header(detail.GetProperty("request"), "Tunnel-Access-Client-Secret"));
+        Assert.DoesNotContain(secret, detail.GetRawText());
+        var received = await ReceivedSvcAsync();
+
+        // Through the edge, the masked secret is not sent: Access refuses the replay. Bypassing Access (an admin's choice), it arrives.
+        var refused = await (await Stack.Api.PostAsJsonAsync($"api/captures/{id}/replay", new { })).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(401, refused.GetProperty("status").GetInt32());
+        Assert.Equal(received, await ReceivedSvcAsync());
+        var bypass = await Stack.Api.PostAsJsonAsync($"api/captures/{id}/replay", new { bypassAccess = true });
+        var bypassed = await bypass.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(bypass.IsSuccessStatusCode, bypassed.GetRawText());
+        Assert.Equal(200, bypassed.GetProperty("status").GetInt32());
+        Assert.Contains("Access bypassed", bypassed.GetProperty("via").GetString());
+        Assert.Equal(received + 1, await ReceivedSvcAsync());
+        var audit = await Stack.Api.GetStringAsync("api/audit?action=capture.replay&limit=500");
+        Assert.Contains($"capture {id} (POST /webhook/svc) replayed straight to the tunnel's connector (Access bypassed)", audit);
+
+        // A ticket from outside (from loopback too, whatever its value) is taken off the request and counts for nothing.
+        using var forged = new HttpRequestMessage(HttpMethod.Post, Stack.PublicUrl(hostname, "/webhook/forged")) { Content = new StringContent("x") };
+        forged.Headers.Add("Tunnel-Replay-Ticket", SecretLike());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Stack.Public.SendAsync(forged)).StatusCode);
+        var echoed = await Stack.Public.SendAsync(Signed(HttpMethod.Get, Stack.PublicUrl(hostname, "/headers"), SecretLike()));
+        Assert.Equal(HttpStatusCode.OK, echoed.StatusCode);
+        Assert.DoesNotContain("Tunnel-Replay-Ticket", await echoed.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+
+        // A connector started while capture is on prints where the inspector is.
+        var second = Stack.StartConnector(token);
+        var output = await Eventually.Until(() => Task.FromResult(second.Output), o => o.Contains("Traffic inspector:"), TimeSpan.FromSeconds(15), "the inspector's URL printed");
+        Assert.Contains("/inspect", output[output.IndexOf("Traffic inspector:", StringComparison.Ordinal)..]);
+
+        // Another edge's captures land in the same list.
+        var edgeB = await Stack.AddEdgeAsync($"edge-b-{Guid.NewGuid():N}"[..16]);
+        using var viaB = Stack.PublicClient(Stack.EdgeCa);
+        await Eventually.Until(() => viaB.SendAsync(Signed(HttpMethod.Post, new Uri($"https://{hostname}:{edgeB.PublicPort}/webhook/via-b"))),
+            r => r.StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(20), "edge B serving the tunnel");
+        var viaBCapture = (await WaitForAsync(name, "path=/webhook/via-b&status=2xx", 1))[0];
+        Assert.Equal(edgeB.Id, viaBCapture.GetProperty("edgeId").GetString());
+
+        static string SecretLike() => Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
     }
 }
