@@ -13,20 +13,21 @@
 #         way (Tunnel.Bench delay-relay); 256 MiB down and up against `ssh -R` over the same relay and the zero-delay paths
 #   cold  a fresh edge and connector under wrk load from the moment they answer: the first 10 s against warm, per
 #         runtime setting (tiered PGO, quick JIT for loops, tiered compilation off, ReadyToRun)
+#   inspect  the traffic inspector's cost: tunnel (http) at 64 connections with the tunnel's capture off and on
 #   many  2000 tunnels on one edge of their own (Tunnel.Bench many-tunnels): memory per tunnel, registration and
 #         config-push times, latency to random tunnels
 # Everything listens on 127.0.0.1 only. Usage: bench/run.sh [seconds-per-run, default 10] [rounds, default 3]
-# (rounds also apply to the wan cell). Environment: BENCH_ONLY="main connector wan cold many" (the default: everything) runs
+# (rounds also apply to the wan cell). Environment: BENCH_ONLY="main connector wan cold inspect many" (the default: everything) runs
 # only the named sections, main being the cells above; BENCH_MANY=N tunnels for the many cell (default 2000);
 # BENCH_WAN_MS=one-way delay of the wan cell (default 25).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 duration=${1:-10}
 rounds=${2:-3}
-only=" ${BENCH_ONLY:-main connector wan cold many} "
+only=" ${BENCH_ONLY:-main connector wan cold inspect many} "
 want() { [[ "$only" == *" $1 "* ]]; }
 for section in $only; do
-  case $section in main | connector | wan | cold | many) ;; *) echo "BENCH_ONLY: unknown section '$section' (main connector wan cold many)" >&2; exit 2 ;; esac
+  case $section in main | connector | wan | cold | inspect | many) ;; *) echo "BENCH_ONLY: unknown section '$section' (main connector wan cold inspect many)" >&2; exit 2 ;; esac
 done
 many_n=${BENCH_MANY:-2000}
 wan_ms=${BENCH_WAN_MS:-25}
@@ -150,7 +151,7 @@ fi
 admin=$(head -c 24 /dev/urandom | base64 | tr -d '=+/'); edgekey=$(head -c 24 /dev/urandom | base64 | tr -d '=+/')
 dotnet "$(bin ControlPlane Tunnel.ControlPlane)" --urls "https://127.0.0.1:$cp_port" --ControlPlane:DataDirectory="$work/cp" \
   --ControlPlane:AdminApiKey="$admin" --ControlPlane:EdgeKey="$edgekey" --ControlPlane:EdgeUrl="https://localhost:$conn_port" \
-  >"$work/cp.log" 2>&1 & pids+=($!)
+  >"$work/cp.log" 2>&1 & pids+=($!); cp_pid=$!
 wait_http "https://127.0.0.1:$cp_port/readyz"
 dotnet "$(bin Edge Tunnel.Edge)" --Edge:DataDirectory="$work/edge" --Edge:BindAddress=127.0.0.1 --Edge:PublicHttpsPort="$pub_https" \
   --Edge:PublicHttpPort="$pub_http" --Edge:ConnectorPort="$conn_port" --Edge:ManagementPort="$mgmt" \
@@ -261,7 +262,7 @@ sse "tunnel (https)" "https://bench.localhost:$pub_https/" "127.0.0.1:$pub_https
 fi
 
 # --- the cells of their own, each in its own file; many last: it loads the machine most and must disturb no other ---
-for cell in connector wan cold many; do
+for cell in connector wan cold inspect many; do
   if want "$cell"; then
     # shellcheck source=/dev/null
     source "$root/bench/cells/$cell.sh"
@@ -278,7 +279,7 @@ done
   printf '\n## Server-sent events: origin write to client read (40 events, 50 ms apart)\n\n| path | p50 ms | max ms |\n| --- | ---: | ---: |\n'
   awk -F'\t' '{printf "| %s | %d | %d |\n", $1, $2, $3}' "$work/sse.tsv"
   fi
-  for cell in connector wan cold many; do
+  for cell in connector wan cold inspect many; do
     if want "$cell"; then printf '\n'; cat "$work/$cell.md"; fi
   done
 } | tee "$out/results.md"
