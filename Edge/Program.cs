@@ -35,6 +35,7 @@ builder.Services.AddSingleton<TrafficRecorder>();
 builder.Services.AddHostedService<TrafficReporter>();
 builder.Services.AddSingleton<Tunnel.Edge.Inspection.ReplayTickets>();
 builder.Services.AddSingleton<Tunnel.Edge.Inspection.CaptureQueue>();
+builder.Services.AddSingleton<Tunnel.Edge.Inspection.CaptureMemory>();
 builder.Services.AddHostedService<Tunnel.Edge.Inspection.CaptureReporter>();
 builder.Services.AddHostedService<Tunnel.Edge.Inspection.ReplayRunner>();
 builder.Services.AddHostedService<RevokedTunnelDisconnector>();
@@ -63,8 +64,8 @@ app.UseCanonicalRequestTarget(options);
 app.UseRouting();
 app.UseReplayTickets(options);
 app.UseTrafficRecording(options);
-app.UseInspection(options);
 app.UseRequestLimits(options);
+app.UseInspection(options);
 app.UseEdgeAccess(options);
 // Each endpoint is served on one listener only (ListenerEndpointPolicy), whatever the request says.
 app.MapDefaultEndpoints().OnListener(Listener.Management);

@@ -58,13 +58,12 @@ echo "Building (Release)…"
 dotnet build "$root/Tunnel.sln" -c Release -nologo -v quiet -clp:ErrorsOnly
 bin() { echo "$root/$1/bin/Release/net10.0/$2.dll"; }
 # The connector as it ships (README's `dotnet publish Connector -r linux-x64`: one native binary): every cell's
-# `tunnel run` and `tunnel access tcp` is this binary; the connector cell sets it beside the JIT build.
-if want main || want connector || want wan; then
-  echo "Publishing the native connector…"
-  native="$work/native"
-  dotnet publish "$root/Connector" -c Release -r linux-x64 -o "$native" -nologo -v quiet -clp:ErrorsOnly >"$work/native.log" 2>&1 \
-    || { echo "native publish failed:" >&2; tail -5 "$work/native.log" >&2; exit 1; }
-fi
+# `tunnel run` and `tunnel access tcp` is this binary (every section's tunnel uses it); the connector cell sets it
+# beside the JIT build.
+echo "Publishing the native connector…"
+native="$work/native"
+dotnet publish "$root/Connector" -c Release -r linux-x64 -o "$native" -nologo -v quiet -clp:ErrorsOnly >"$work/native.log" 2>&1 \
+  || { echo "native publish failed:" >&2; tail -5 "$work/native.log" >&2; exit 1; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_http() { for _ in $(seq 1 150); do curl -ksf -o /dev/null -H "Host: ${2:-localhost}" "$1" && return 0; sleep 0.2; done; echo "error: $1 never answered" >&2; exit 1; }
 # An edge: DLL DIR ID PUBLIC_HTTPS PUBLIC_HTTP CONNECTOR MANAGEMENT CP_PORT CP_KEY CP_DIR [VAR=value…, its environment].

@@ -168,7 +168,7 @@ public static class InspectCommands
             Console.Error.WriteLine($"note: capture is off for this tunnel; turn it on with: tunnel inspect {Uri.UnescapeDataString(tunnel)} --enable");
         }
 
-        var last = first.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetInt64()).FirstOrDefault();
+        var last = first.GetProperty("newest").GetInt64();
         Console.WriteLine($"{"TIME",-12}  {"METHOD",-7} {"STATUS",6} {"DURATION",10}  {"ID",6}  PATH");
         while (!ct.IsCancellationRequested)
         {
@@ -178,8 +178,9 @@ public static class InspectCommands
                 foreach (var item in page.GetProperty("items").EnumerateArray().Reverse())
                 {
                     Console.WriteLine(Line(item));
-                    last = Math.Max(last, item.GetProperty("id").GetInt64());
                 }
+
+                last = Math.Max(last, page.GetProperty("newest").GetInt64());
 
                 await Task.Delay(TimeSpan.FromSeconds(1), ct);
             }
@@ -194,7 +195,7 @@ public static class InspectCommands
     {
         var at = item.GetProperty("at").GetDateTimeOffset().ToLocalTime().ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
         var replay = item.TryGetProperty("replayOf", out var r) && r.ValueKind == JsonValueKind.String ? "  (replay)" : "";
-        return $"{at,-12}  {item.Text("method"),-7} {item.Text("status"),6} {item.GetProperty("durationMs").GetDouble(),8:0.0}ms  {item.Text("id"),6}  {item.Text("path")}{replay}";
+        return Safe($"{at,-12}  {item.Text("method"),-7} {item.Text("status"),6} {item.GetProperty("durationMs").GetDouble(),8:0.0}ms  {item.Text("id"),6}  {item.Text("path")}{replay}");
     }
 
     private static void PrintSettings(string tunnel, JsonElement s)
@@ -214,8 +215,8 @@ public static class InspectCommands
 
     private static void PrintCapture(JsonElement c)
     {
-        Console.WriteLine($"Capture {c.Text("id")}  {c.Text("method")} {c.Text("url")}  {c.Text("httpVersion")}");
-        Console.WriteLine($"  at {c.Time("at")} UTC from {c.Text("clientAddress")}{(c.Text("identity") is { Length: > 1 } who ? $" as {who}" : "")}");
+        Console.WriteLine(Safe($"Capture {c.Text("id")}  {c.Text("method")} {c.Text("url")}  {c.Text("httpVersion")}"));
+        Console.WriteLine(Safe($"  at {c.Time("at")} UTC from {c.Text("clientAddress")}{(c.Text("identity") is { Length: > 1 } who ? $" as {who}" : "")}"));
         var firstByte = c.TryGetProperty("firstByteMs", out var fb) && fb.ValueKind == JsonValueKind.Number ? $", first byte {fb.GetDouble():0.#} ms" : "";
         Console.WriteLine($"  {c.Text("status")} in {c.GetProperty("durationMs").GetDouble():0.#} ms{firstByte}; {c.Text("kind")}; edge {c.Text("edgeId")}"
             + $", connector {Or(c.Text("connectorId"), "?")} on edge {Or(c.Text("servedByEdge"), "?")}; request id {c.Text("requestId")}{(c.Text("traceId") is { Length: > 1 } trace ? $", trace {trace}" : "")}");
@@ -239,7 +240,7 @@ public static class InspectCommands
     {
         foreach (var h in message.GetProperty("headers").EnumerateArray())
         {
-            Console.WriteLine($"{arrow} {h[0].GetString()}: {h[1].GetString()}");
+            Console.WriteLine(Safe($"{arrow} {h[0].GetString()}: {h[1].GetString()}"));
         }
 
         var body = message.GetProperty("body");
@@ -249,7 +250,7 @@ public static class InspectCommands
         }
 
         Console.WriteLine();
-        Console.WriteLine(body.Text("text"));
+        Console.WriteLine(Safe(body.Text("text")));
         var notes = new List<string>();
         if (body.Text("decodedFrom") is { Length: > 1 } encoding)
         {
@@ -268,6 +269,12 @@ public static class InspectCommands
     }
 
     private static string Or(string value, string fallback) => value is "-" or "" ? fallback : value;
+
+    /// <summary>Captured text comes from the Internet: control characters (terminal escapes) are shown, not sent to the terminal.</summary>
+    public static string Safe(string text) =>
+        text.Any(ch => char.IsControl(ch) && ch is not ('\n' or '\t'))
+            ? string.Concat(text.Select(ch => char.IsControl(ch) && ch is not ('\n' or '\t') ? $"\\x{(int)ch:x2}" : ch.ToString()))
+            : text;
 
     /// <summary>Writes the request as text, opens $VISUAL or $EDITOR on it, and reads back what to send.</summary>
     private static async Task<JsonObject> EditAsync(JsonElement capture, CancellationToken ct)
@@ -298,8 +305,20 @@ public static class InspectCommands
         text.Append('\n');
         // The body as sent (JSON not re-indented): the raw text is in the HAR export; here pretty JSON is fine to send.
         text.Append(body.Text("format") is "empty" ? "" : body.GetProperty("text").GetString()).Append('\n');
-        var file = Path.Combine(Path.GetTempPath(), $"tunnel-replay-{capture.Text("id")}-{Environment.ProcessId}.http");
-        await File.WriteAllTextAsync(file, text.ToString(), ct);
+        // A directory of our own (0700), a file only we read: it may hold what full capture stored.
+        var directory = Directory.CreateTempSubdirectory("tunnel-replay-");
+        var file = Path.Combine(directory.FullName, $"request-{capture.Text("id")}.http");
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        await using (var stream = new FileStream(file, options))
+        {
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(text.ToString()), ct);
+        }
+
         try
         {
             var editor = Environment.GetEnvironmentVariable("VISUAL") is { Length: > 0 } visual ? visual
@@ -327,7 +346,7 @@ public static class InspectCommands
         }
         finally
         {
-            File.Delete(file);
+            directory.Delete(recursive: true);
         }
     }
 

@@ -14,7 +14,11 @@ namespace Tunnel.ControlPlane.Apis;
 /// </summary>
 public static class InspectionApi
 {
-    public sealed record CaptureList(IReadOnlyList<CaptureSummary> Items, long? Before, CaptureSettingsView Settings);
+    /// <param name="Newest">The tunnel's newest capture id when the list was read: poll with after=Newest for what comes next.</param>
+    public sealed record CaptureList(IReadOnlyList<CaptureSummary> Items, long? Before, long Newest, CaptureSettingsView Settings);
+
+    /// <summary>The bodies one HAR export may hold together (it is built in memory).</summary>
+    public const long MaxExportBodyBytes = 128L * 1024 * 1024;
 
     public static RouteGroupBuilder MapInspectionApi(this RouteGroupBuilder api)
     {
@@ -49,7 +53,7 @@ public static class InspectionApi
     /// <summary>Newest first. `after` (an id) gives only newer ones (the live list polls with it); `before` pages back.</summary>
     public static async Task<Results<Ok<CaptureList>, ProblemHttpResult>> ListAsync(string tunnel, string? hostname, string? method, string? status,
         string? path, string? q, long? after, long? before, int? limit, TunnelCatalog catalog, CaptureStore captures, CaptureSettingsStore settings,
-        CancellationToken ct)
+        ClaimsPrincipal user, CancellationToken ct)
     {
         if (Paging.LimitError(limit) is { } error)
         {
@@ -67,8 +71,11 @@ public static class InspectionApi
         }
 
         var take = limit ?? Paging.DefaultLimit;
-        var items = await captures.ListAsync(found.Id, new CaptureFilter(hostname, method, status, path, q), after, before, take, ct);
-        return TypedResults.Ok(new CaptureList(items, items.Count == take ? items[^1].Id : null, await settings.GetAsync(found.Id, ct)));
+        var newest = await captures.NewestAsync(found.Id, ct); // read first: a capture stored meanwhile comes with the next poll
+        var items = await captures.ListAsync(found.Id, new CaptureFilter(hostname, method, status, path, q), after, before, take, ct,
+            searchUnmasked: user.IsInRole(Roles.Admin));
+        return TypedResults.Ok(new CaptureList(items, items.Count == take ? items[^1].Id : null, Math.Max(newest, items.Count > 0 ? items[0].Id : 0),
+            await settings.GetAsync(found.Id, ct)));
     }
 
     public static async Task<Results<Ok<CaptureDetail>, ProblemHttpResult>> GetAsync(long id, CaptureStore captures, CaptureSettingsStore settings,
@@ -92,6 +99,7 @@ public static class InspectionApi
     }
 
     /// <summary>`ids` (comma-separated) picks captures of the tunnel; without it, its newest (up to the list limit).</summary>
+    /// <summary>Without ids: the newest 100.</summary>
     public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> HarAsync(string tunnel, string? ids, TunnelCatalog catalog, CaptureStore captures,
         CancellationToken ct)
     {
@@ -103,7 +111,7 @@ public static class InspectionApi
         List<long> chosen;
         if (string.IsNullOrWhiteSpace(ids))
         {
-            chosen = (await captures.ListAsync(found.Id, new CaptureFilter(), null, null, Paging.MaxLimit, ct)).Select(s => s.Id).ToList();
+            chosen = (await captures.ListAsync(found.Id, new CaptureFilter(), null, null, Paging.DefaultLimit, ct)).Select(s => s.Id).ToList();
         }
         else
         {
@@ -122,6 +130,12 @@ public static class InspectionApi
             {
                 return Problems.BadRequest($"ids: at most {Paging.MaxLimit} captures per export");
             }
+        }
+
+        if (await captures.BodyBytesAsync(found.Id, chosen, ct) is var total && total > MaxExportBodyBytes)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Export too large",
+                detail: $"these captures hold {total / (1024 * 1024)} MiB of bodies; one export holds at most {MaxExportBodyBytes / (1024 * 1024)} MiB: export fewer (ids=…)");
         }
 
         var rows = await captures.GetManyAsync(found.Id, chosen, ct);

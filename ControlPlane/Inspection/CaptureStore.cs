@@ -92,7 +92,10 @@ public sealed class CaptureStore(TunnelDbContext db, TimeProvider clock)
     }
 
     /// <summary>Newest first: those after <paramref name="after"/> (the live list's cursor) or before <paramref name="before"/> (paging back).</summary>
-    public async Task<List<CaptureSummary>> ListAsync(Guid tunnelId, CaptureFilter filter, long? after, long? before, int limit, CancellationToken ct)
+    /// <param name="searchUnmasked">Whether text search may look into captures stored unmasked (full capture): admins only,
+    /// or a viewer could find a masked value one character at a time.</param>
+    public async Task<List<CaptureSummary>> ListAsync(Guid tunnelId, CaptureFilter filter, long? after, long? before, int limit, CancellationToken ct,
+        bool searchUnmasked = true)
     {
         var query = Filtered(tunnelId, filter, after, before);
         if (string.IsNullOrEmpty(filter.Text))
@@ -100,11 +103,17 @@ public sealed class CaptureStore(TunnelDbContext db, TimeProvider clock)
             return await Summaries(query.OrderByDescending(c => c.Seq).Take(limit)).ToListAsync(ct);
         }
 
-        // Text in bodies: bodies are bytes (decoded, maybe binary), so they are searched here, a page at a time.
+        // Text in bodies: bodies are bytes (decoded, maybe binary), so they are searched here, a page at a time, and no
+        // further back than MaxSearchRows (the live list then polls with `after`, so only new captures are read again).
         var needle = filter.Text;
         var matches = new List<long>();
         long? below = null;
-        while (matches.Count < limit)
+        if (!searchUnmasked)
+        {
+            query = query.Where(c => c.Redacted);
+        }
+
+        for (var scanned = 0; matches.Count < limit && scanned < MaxSearchRows; scanned += 100)
         {
             var page = query;
             if (below is { } b)
@@ -125,6 +134,18 @@ public sealed class CaptureStore(TunnelDbContext db, TimeProvider clock)
         var chosen = matches.Take(limit).ToList();
         return await Summaries(db.Captures.AsNoTracking().Where(c => chosen.Contains(c.Seq)).OrderByDescending(c => c.Seq)).ToListAsync(ct);
     }
+
+    /// <summary>How many captures one text search reads at most (newest first).</summary>
+    public const int MaxSearchRows = 2000;
+
+    /// <summary>The newest capture's id of a tunnel: the live list's cursor even when nothing matched its filters.</summary>
+    public async Task<long> NewestAsync(Guid tunnelId, CancellationToken ct) =>
+        await db.Captures.AsNoTracking().Where(c => c.TunnelId == tunnelId).MaxAsync(c => (long?)c.Seq, ct) ?? 0;
+
+    /// <summary>The body bytes of these captures together (an export is built in memory: it is refused past a bound).</summary>
+    public async Task<long> BodyBytesAsync(Guid tunnelId, IReadOnlyCollection<long> ids, CancellationToken ct) =>
+        await db.Captures.AsNoTracking().Where(c => c.TunnelId == tunnelId && ids.Contains(c.Seq))
+            .SumAsync(c => (long)c.RequestBody.Length + c.ResponseBody.Length, ct);
 
     public Task<CaptureEntity?> GetAsync(long id, CancellationToken ct) => db.Captures.AsNoTracking().FirstOrDefaultAsync(c => c.Seq == id, ct);
 

@@ -79,7 +79,8 @@ public static class CaptureView
     /// <summary>A curl command that sends the request again (masked values left out: curl gets them from you).</summary>
     public static string Curl(string method, string url, IEnumerable<string[]> headers, byte[] body, string decodedFrom)
     {
-        var sb = new StringBuilder("curl");
+        // -g: brackets in a URL are not curl globs; --data-raw: a body starting with @ is not a file on the admin's disk.
+        var sb = new StringBuilder("curl -g");
         if (method != "GET" || body.Length > 0)
         {
             sb.Append(" -X ").Append(Quote(method));
@@ -100,7 +101,7 @@ public static class CaptureView
 
         if (body.Length > 0)
         {
-            sb.Append(" \\\n  --data-binary ").Append(Utf8(body) is { } text ? Quote(text) : "@body.bin");
+            sb.Append(" \\\n  --data-raw ").Append(Utf8(body) is { } text ? Quote(text) : "'(binary body: export it as HAR)'");
         }
 
         return sb.ToString();

@@ -5,6 +5,10 @@ namespace Tunnel.Edge.Inspection;
 /// <summary>Undoes a body's Content-Encoding (gzip, br, deflate) for the inspector, never past the body limit (a small body can inflate without end).</summary>
 public static class BodyDecoder
 {
+    /// <summary>Whether the reporter can undo this Content-Encoding (an unknown one leaves the body unreadable, and unmaskable).</summary>
+    public static bool Decodes(string? contentEncoding) =>
+        (contentEncoding ?? "").Trim().ToLowerInvariant() is "" or "identity" or "gzip" or "x-gzip" or "br" or "deflate";
+
     /// <summary>The decoded body and the encoding it came from; the body unchanged (and no encoding) when it is not one of these or does not decode.</summary>
     public static (byte[] Body, string DecodedFrom) Decode(byte[] body, string? contentEncoding, int limit)
     {
@@ -37,7 +41,7 @@ public static class BodyDecoder
                 {
                     read = decoder.Read(output, length, output.Length - length);
                 }
-                catch (Exception ex) when (ex is InvalidDataException or IOException && length > 0)
+                catch (Exception) when (length > 0)
                 {
                     break; // the kept part was cut at the limit: what decoded so far is what there is
                 }
@@ -52,8 +56,9 @@ public static class BodyDecoder
 
             return (output.AsSpan(0, length).ToArray(), encoding);
         }
-        catch (Exception ex) when (ex is InvalidDataException or IOException)
+        catch (Exception)
         {
+            // Whatever a client sends as "compressed" (Brotli reports bad data as InvalidOperationException): not decodable.
             return (body, "");
         }
     }

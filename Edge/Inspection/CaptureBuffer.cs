@@ -1,7 +1,10 @@
 namespace Tunnel.Edge.Inspection;
 
-/// <summary>A body's first bytes up to the tunnel's limit, and its true size (what went by, kept or not).</summary>
-public sealed class CaptureBuffer(int limit)
+/// <summary>
+/// A body's first bytes up to the tunnel's limit, and its true size (what went by, kept or not). The bytes are taken
+/// from the edge's budget for captures in flight (<see cref="CaptureMemory"/>): when it is spent, no more are kept.
+/// </summary>
+public sealed class CaptureBuffer(int limit, CaptureMemory? memory = null)
 {
     private byte[] _bytes = [];
 
@@ -13,7 +16,7 @@ public sealed class CaptureBuffer(int limit)
     {
         Size += data.Length;
         var take = Math.Min(data.Length, limit - Kept);
-        if (take <= 0)
+        if (take <= 0 || (memory is not null && (take = memory.Reserve(take)) == 0))
         {
             return;
         }
@@ -31,4 +34,7 @@ public sealed class CaptureBuffer(int limit)
     public void Skipped(long bytes) => Size += bytes;
 
     public byte[] ToArray() => _bytes.AsSpan(0, Kept).ToArray();
+
+    /// <summary>Gives the kept bytes back to the in-flight budget (the queue accounts for them from here).</summary>
+    public void Release() => memory?.Release(Kept);
 }

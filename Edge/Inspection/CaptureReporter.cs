@@ -30,9 +30,18 @@ public sealed class CaptureReporter(CaptureQueue queue, ControlPlaneChannel chan
                 while (bytes < MaxBatchBytes && report.Exchanges.Count < MaxBatchCount && reader.TryRead(out var capture))
                 {
                     queue.Taken(capture);
-                    var exchange = ToExchange(capture, options.Value.Id);
-                    bytes += exchange.CalculateSize();
-                    report.Exchanges.Add(exchange);
+                    try
+                    {
+                        var exchange = ToExchange(capture, options.Value.Id);
+                        bytes += exchange.CalculateSize();
+                        report.Exchanges.Add(exchange);
+                    }
+                    catch (Exception ex)
+                    {
+                        // Whatever a client sent, one capture that cannot be read is dropped, never the edge.
+                        metrics.CapturesDropped(1);
+                        logger.LogWarning("A captured request of tunnel {Tunnel} could not be prepared and was dropped: {Error}", capture.TunnelId, ex.Message);
+                    }
                 }
 
                 report.Dropped = queue.TakeDropped();
@@ -75,19 +84,21 @@ public sealed class CaptureReporter(CaptureQueue queue, ControlPlaneChannel chan
         var settings = c.Settings;
         var rules = settings.Full ? null : new Redaction.Rules(settings.RedactHeaders, settings.RedactFields);
         var limit = (int)settings.BodyLimit;
+        // The credentials sent (and the assertion the gate added), wherever else they show up: an origin that echoes
+        // them in a body, a header or a redirect's URL.
+        var secrets = rules is null ? [] : Redaction.SecretsIn(c.RequestHeaders.Concat(c.ResponseHeaders).Concat(c.InjectedHeaders), rules);
         var exchange = new CapturedExchange
         {
-            Id = c.Id, TunnelId = c.TunnelId, Hostname = c.Hostname, At = Timestamp.FromDateTimeOffset(c.At), Method = c.Method, Url = c.Url,
+            Id = c.Id, TunnelId = c.TunnelId, Hostname = c.Hostname, At = Timestamp.FromDateTimeOffset(c.At), Method = c.Method,
+            Url = rules is null ? c.Url : Redaction.ScrubText(rules.Url(c.Url), secrets),
             HttpVersion = c.HttpVersion, ClientAddress = c.ClientAddress, Status = c.Status,
             DurationMs = Ms(c.Started, c.Ended), FirstByteMs = c.FirstByte == 0 ? -1 : Ms(c.Started, c.FirstByte),
             EdgeId = edgeId, ServedByEdge = c.ServedByEdge, ConnectorId = c.ConnectorId, Identity = c.Identity, TraceId = c.TraceId, RequestId = c.RequestId,
             Kind = c.Kind, ReplayOf = c.ReplayOf ?? "", Redacted = rules is not null,
             RequestBodySize = c.RequestBody.Size, ResponseBodySize = c.ResponseBody.Size,
         };
-        exchange.RequestHeaders.Add(c.RequestHeaders.Select(h => Header(h, rules)));
-        exchange.ResponseHeaders.Add(c.ResponseHeaders.Select(h => Header(h, rules)));
-        // The credentials sent, wherever else they show up (an origin that echoes them): masked too.
-        var secrets = rules is null ? [] : Redaction.SecretsIn(c.RequestHeaders.Concat(c.ResponseHeaders), rules);
+        exchange.RequestHeaders.Add(c.RequestHeaders.Select(h => Header(h, rules, secrets)));
+        exchange.ResponseHeaders.Add(c.ResponseHeaders.Select(h => Header(h, rules, secrets)));
         (var body, exchange.RequestBodyDecoded, exchange.RequestBodyTruncated) = Body(c.RequestBody, c.RequestHeaders, rules, limit);
         exchange.RequestBody = ByteString.CopyFrom(Redaction.Scrub(body, secrets));
         (body, exchange.ResponseBodyDecoded, exchange.ResponseBodyTruncated) = Body(c.ResponseBody, c.ResponseHeaders, rules, limit);
@@ -95,12 +106,23 @@ public sealed class CaptureReporter(CaptureQueue queue, ControlPlaneChannel chan
         return exchange;
     }
 
-    private static CaptureHeader Header(KeyValuePair<string, string> h, Redaction.Rules? rules) =>
-        new() { Name = h.Key, Value = rules?.Header(h.Key, h.Value) ?? h.Value };
+    private static CaptureHeader Header(KeyValuePair<string, string> h, Redaction.Rules? rules, IReadOnlyList<string> secrets) =>
+        new() { Name = h.Key, Value = rules is null ? h.Value : Redaction.ScrubText(rules.Header(h.Key, h.Value), secrets) };
 
     private static (byte[] Body, string DecodedFrom, bool Truncated) Body(CaptureBuffer buffer, List<KeyValuePair<string, string>> headers, Redaction.Rules? rules, int limit)
     {
-        var (body, decodedFrom) = BodyDecoder.Decode(buffer.ToArray(), Find(headers, "Content-Encoding"), limit);
+        var encoding = Find(headers, "Content-Encoding");
+        if (rules is not null && buffer.Kept > 0 && !BodyDecoder.Decodes(encoding))
+        {
+            return ([], "", true); // encoded in a way the edge cannot read, so cannot mask: only its size is kept
+        }
+
+        var (body, decodedFrom) = BodyDecoder.Decode(buffer.ToArray(), encoding, limit);
+        if (rules is not null && decodedFrom.Length == 0 && !string.IsNullOrEmpty(encoding) && !encoding.Trim().Equals("identity", StringComparison.OrdinalIgnoreCase) && body.Length > 0)
+        {
+            return ([], "", true); // said to be compressed but did not decode: unreadable here, so not kept
+        }
+
         var truncated = buffer.Kept < buffer.Size || (decodedFrom.Length > 0 && body.Length >= limit);
         return (rules?.Body(body, Find(headers, "Content-Type")) ?? body, decodedFrom, truncated);
     }

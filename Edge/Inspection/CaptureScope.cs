@@ -13,15 +13,15 @@ public sealed class CaptureScope
 {
     private static readonly AsyncLocal<CaptureScope?> current = new();
 
-    public CaptureScope(string tunnelId, string hostname, CaptureSettings settings, string? replayOf, string? id)
+    public CaptureScope(string tunnelId, string hostname, CaptureSettings settings, string? replayOf, string? id, CaptureMemory? memory = null)
     {
         TunnelId = tunnelId;
         Hostname = hostname;
         Settings = settings;
         ReplayOf = replayOf;
         Id = id ?? Guid.CreateVersion7().ToString("N");
-        RequestBody = new CaptureBuffer((int)settings.BodyLimit);
-        ResponseBody = new CaptureBuffer((int)settings.BodyLimit);
+        RequestBody = new CaptureBuffer((int)settings.BodyLimit, memory);
+        ResponseBody = new CaptureBuffer((int)settings.BodyLimit, memory);
     }
 
     /// <summary>The capture of the request whose async flow this is (null for nearly all: capture is off).</summary>
@@ -49,6 +49,8 @@ public sealed class CaptureScope
     public string RequestId { get; set; } = "";
     public List<KeyValuePair<string, string>> RequestHeaders { get; } = [];
     public List<KeyValuePair<string, string>> ResponseHeaders { get; } = [];
+    /// <summary>Credentials the edge itself added to the request (the gate's assertion): masked wherever an origin echoes them.</summary>
+    public List<KeyValuePair<string, string>> InjectedHeaders { get; } = [];
     public CaptureBuffer RequestBody { get; }
     public CaptureBuffer ResponseBody { get; }
     public int Status { get; set; }
@@ -66,7 +68,8 @@ public sealed class CaptureScope
     }
 
     /// <summary>The bytes it holds while queued (the queue's budget is in bytes).</summary>
-    public long Weight => RequestBody.Kept + ResponseBody.Kept + 1024;
+    public long Weight => RequestBody.Kept + ResponseBody.Kept + 1024
+        + RequestHeaders.Sum(h => (long)h.Key.Length + h.Value.Length) + ResponseHeaders.Sum(h => (long)h.Key.Length + h.Value.Length);
 
     public static void Copy(IHeaderDictionary headers, List<KeyValuePair<string, string>> into)
     {

@@ -12,8 +12,9 @@ namespace Tunnel.Edge.Inspection;
 /// <summary>
 /// The traffic inspector's capture, for tunnels (or hostnames) an admin turned it on for: the request as the client
 /// sent it and the response as the client got it, bodies as far as the limit, handed to a bounded queue when the
-/// request ends. For every other request it costs one lookup. Runs after routing and before the limits and the gate,
-/// so their answers are captured too, and the request headers are the client's, before the gate takes credentials.
+/// request ends. For every other request it costs one lookup. Runs after routing and the request limits (a flood the
+/// limits refuse is not worth keeping) and before the gate, so its answers are captured too and the request headers
+/// are the client's, before the gate takes credentials.
 /// </summary>
 public static class InspectionMiddleware
 {
@@ -38,6 +39,7 @@ public static class InspectionMiddleware
         var config = app.ApplicationServices.GetRequiredService<ConfigStore>();
         var queue = app.ApplicationServices.GetRequiredService<CaptureQueue>();
         var access = app.ApplicationServices.GetRequiredService<AccessState>();
+        var memory = app.ApplicationServices.GetRequiredService<CaptureMemory>();
         app.Use((context, next) =>
         {
             var metadata = context.GetEndpoint()?.Metadata.GetMetadata<RouteModel>()?.Config.Metadata;
@@ -45,13 +47,14 @@ public static class InspectionMiddleware
                 || metadata.GetValueOrDefault(TunnelRouteMetadata.Host) is not { } hostname
                 || config.FindTunnel(tunnelId)?.Capture is not { } settings
                 || (settings.Hostnames.Count > 0 && !settings.Hostnames.Contains(hostname))
+                || metadata.ContainsKey(TunnelRouteMetadata.TcpService) // TCP services (`tunnel access tcp`) carry no HTTP to show
                 || EdgeListeners.Of(context, options) != Listener.Public)
             {
                 return next(context); // capture is off: nothing more
             }
 
             var ticket = context.Features.Get<ReplayTicket>();
-            var scope = new CaptureScope(tunnelId, hostname, settings, ticket?.ReplayOf, ticket?.ExchangeId);
+            var scope = new CaptureScope(tunnelId, hostname, settings, ticket?.ReplayOf, ticket?.ExchangeId, memory);
             return CaptureAsync(context, next, scope, queue, access);
         });
     }
@@ -96,6 +99,11 @@ public static class InspectionMiddleware
                 || context.Features.Get<IHttpExtendedConnectFeature>()?.IsExtendedConnect == true
                     ? "websocket"
                     : response.ContentType?.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase) == true ? "sse" : "http";
+            if (context.Request.Headers[AccessHeaders.Assertion].ToString() is { Length: > 0 } assertion)
+            {
+                scope.InjectedHeaders.Add(new(AccessHeaders.Assertion, assertion));
+            }
+
             if (context.Features.Get<AccessIdentity>() is { } who)
             {
                 scope.Identity = who.Email ?? (who.ServiceTokenClientId is { } id
@@ -103,6 +111,8 @@ public static class InspectionMiddleware
                     : "");
             }
 
+            scope.RequestBody.Release();
+            scope.ResponseBody.Release();
             queue.Add(scope);
         }
     }

@@ -37,6 +37,31 @@ public static class Redaction
 
         public bool HasFields => _fields.Count > 0;
 
+        /// <summary>The URL with the values of credential-like query parameters (and the tunnel's field names) masked.</summary>
+        public string Url(string url)
+        {
+            var q = url.IndexOf('?');
+            if (q < 0)
+            {
+                return url;
+            }
+
+            var hash = url.IndexOf('#', q);
+            var query = hash < 0 ? url[(q + 1)..] : url[(q + 1)..hash];
+            var masked = string.Join('&', query.Split('&').Select(pair =>
+            {
+                var eq = pair.IndexOf('=');
+                if (eq < 0)
+                {
+                    return pair;
+                }
+
+                var name = Unescape(pair[..eq]);
+                return _fields.Contains(name) || DefaultQueryNames.Contains(name) ? pair[..(eq + 1)] + Uri.EscapeDataString(Mask) : pair;
+            }));
+            return url[..(q + 1)] + masked + (hash < 0 ? "" : url[hash..]);
+        }
+
         public string Header(string name, string value) => MasksHeader(name) ? MaskHeader(name, value) : value;
 
         /// <summary>A JSON or form body with the named fields' values masked (any depth); other bodies as they are.</summary>
@@ -68,8 +93,9 @@ public static class Redaction
 
                 return Encoding.UTF8.GetBytes(node.ToJsonString());
             }
-            catch (JsonException)
+            catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException)
             {
+                // (A duplicate key makes the object model throw ArgumentException.)
                 // Cut at the limit, or not JSON at all: mask by name in the text, so a secret is not kept for want of parsing.
                 return Encoding.UTF8.GetBytes(TextFallback(Encoding.UTF8.GetString(body)));
             }
@@ -113,7 +139,7 @@ public static class Redaction
         private string Form(string form) => string.Join('&', form.Split('&').Select(pair =>
         {
             var eq = pair.IndexOf('=');
-            var name = Uri.UnescapeDataString((eq < 0 ? pair : pair[..eq]).Replace('+', ' '));
+            var name = Unescape(eq < 0 ? pair : pair[..eq]);
             return eq >= 0 && _fields.Contains(name) ? pair[..(eq + 1)] + Uri.EscapeDataString(Mask) : pair;
         }));
 
@@ -130,6 +156,36 @@ public static class Redaction
 
             return text;
         }
+    }
+
+    /// <summary>Query parameters that carry credentials by convention (OAuth, signed links, API keys, Access's hand-off).</summary>
+    public static readonly IReadOnlySet<string> DefaultQueryNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        "token", "access_token", "id_token", "refresh_token", "code", "key", "api_key", "apikey", "signature", "sig", "password", "secret",
+        "client_secret", "session", "auth",
+    };
+
+    private static string Unescape(string s)
+    {
+        try
+        {
+            return Uri.UnescapeDataString(s.Replace('+', ' '));
+        }
+        catch (UriFormatException)
+        {
+            return s;
+        }
+    }
+
+    /// <summary>Text with every occurrence of the secrets replaced by the mask.</summary>
+    public static string ScrubText(string text, IReadOnlyList<string> secrets)
+    {
+        foreach (var secret in secrets)
+        {
+            text = text.Replace(secret, Mask, StringComparison.Ordinal);
+        }
+
+        return text;
     }
 
     /// <summary>

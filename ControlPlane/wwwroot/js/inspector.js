@@ -45,10 +45,8 @@
       const response = await fetch(root.dataset.list + '?' + query(newest ? { after: newest, limit: 500 } : { limit: 100 }), { headers: { accept: 'application/json' } });
       if (!response.ok || mine !== generation) return;
       const data = await response.json();
-      for (const c of data.items.slice().reverse()) {
-        tbody.prepend(row(c));
-        newest = Math.max(newest, c.id);
-      }
+      for (const c of data.items.slice().reverse()) tbody.prepend(row(c));
+      newest = Math.max(newest, data.newest); // what was read, matched or not: the next poll reads only what is newer
       root.dataset.updated = String(Date.now());
     } catch { /* the next poll tries again */ }
   }
@@ -151,5 +149,7 @@
   document.getElementById('export-all')?.addEventListener('click', () => exportHar([]));
 
   poll();
-  setInterval(poll, 1000);
+  // Every second; every 5 s while searching bodies (each search reads the new captures' bodies).
+  let tick = 0;
+  setInterval(() => { tick++; if (!document.getElementById('f-text').value.trim() || tick % 5 === 0) poll(); }, 1000);
 })();

@@ -29,3 +29,13 @@ public class ReplayEditTests
         Assert.Contains("Nothing was replayed", error.Message);
     }
 }
+
+public class CapturedTextTests
+{
+    [Fact]
+    public void Terminal_escapes_in_captured_text_are_shown_not_sent()
+    {
+        Assert.Equal("a\\x1b]52;c;ZXZpbA==\\x07b\nline two\tx", InspectCommands.Safe("a\u001b]52;c;ZXZpbA==\u0007b\nline two\tx"));
+        Assert.Equal("plain", InspectCommands.Safe("plain"));
+    }
+}

@@ -152,3 +152,80 @@ public class CaptureRedactionTests
         });
     }
 }
+
+/// <summary>What the attacker's review found, kept as tests: hostile bodies, echoed assertions, secrets in URLs.</summary>
+public class CaptureAttackTests
+{
+    private static CaptureScope Scope(string[]? fields = null)
+    {
+        var settings = new CaptureSettings { BodyLimit = 1024 * 1024 };
+        settings.RedactFields.Add(fields ?? []);
+        return new CaptureScope("t1", "app.example.com", settings, null, null);
+    }
+
+    [Theory]
+    [InlineData("br")]
+    [InlineData("gzip")]
+    [InlineData("deflate")]
+    [InlineData("zstd")]
+    [InlineData("gzip, br")]
+    public void A_body_that_claims_an_encoding_it_does_not_have_is_not_kept_and_breaks_nothing(string encoding)
+    {
+        var scope = Scope();
+        scope.RequestHeaders.Add(new("Content-Encoding", encoding));
+        scope.RequestBody.Append("garbage that is not compressed at all, with a s3cret-in-it"u8);
+        var exchange = CaptureReporter.ToExchange(scope, "edge-a");
+        Assert.True(exchange.RequestBody.IsEmpty);
+        Assert.True(exchange.RequestBodyTruncated);
+        Assert.Equal(58, exchange.RequestBodySize); // the true size stays
+    }
+
+    [Fact]
+    public void A_json_body_with_a_duplicate_key_is_masked_by_name_in_its_text()
+    {
+        var scope = Scope(["password"]);
+        scope.RequestHeaders.Add(new("Content-Type", "application/json"));
+        scope.RequestBody.Append("{\"password\":\"first-secret\",\"password\":\"second-secret\"}"u8);
+        var body = CaptureReporter.ToExchange(scope, "edge-a").RequestBody.ToStringUtf8();
+        Assert.DoesNotContain("secret", body);
+    }
+
+    [Fact]
+    public void The_assertion_the_gate_added_and_credentials_in_urls_and_redirects_are_masked()
+    {
+        var scope = Scope();
+        scope.Url = "https://app.example.com/hook?user=ann&access_token=tok-abcdefgh&sig=zz";
+        scope.InjectedHeaders.Add(new("Tunnel-Access-Jwt-Assertion", "eyJhbGciOi.payload-part.signature-part"));
+        scope.RequestHeaders.Add(new("Authorization", "Bearer bearer-value-123"));
+        scope.ResponseHeaders.Add(new("Location", "https://elsewhere.example.com/?t=bearer-value-123"));
+        scope.ResponseHeaders.Add(new("Content-Type", "text/plain"));
+        scope.ResponseBody.Append("your assertion: eyJhbGciOi.payload-part.signature-part"u8);
+        var exchange = CaptureReporter.ToExchange(scope, "edge-a");
+        Assert.Equal("https://app.example.com/hook?user=ann&access_token=%5Bredacted%5D&sig=%5Bredacted%5D", exchange.Url);
+        Assert.Equal("https://elsewhere.example.com/?t=[redacted]", exchange.ResponseHeaders.Single(h => h.Name == "Location").Value);
+        Assert.DoesNotContain("payload-part", exchange.ResponseBody.ToStringUtf8());
+    }
+
+    [Fact]
+    public void Captures_in_flight_keep_no_more_than_the_edge_budget()
+    {
+        var memory = new CaptureMemory();
+        var settings = new CaptureSettings { BodyLimit = 4 * 1024 * 1024 };
+        var chunk = new byte[1024 * 1024];
+        var scopes = Enumerable.Range(0, 40).Select(_ => new CaptureScope("t1", "h", settings, null, null, memory)).ToList();
+        foreach (var scope in scopes)
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                scope.RequestBody.Append(chunk);
+            }
+        }
+
+        Assert.Equal(CaptureMemory.MaxBytes, scopes.Sum(s => (long)s.RequestBody.Kept));
+        Assert.All(scopes, s => Assert.Equal(4 * 1024 * 1024, s.RequestBody.Size)); // sizes stay true
+        scopes[0].RequestBody.Release();
+        var late = new CaptureScope("t1", "h", settings, null, null, memory);
+        late.RequestBody.Append(chunk);
+        Assert.Equal(chunk.Length, late.RequestBody.Kept);
+    }
+}

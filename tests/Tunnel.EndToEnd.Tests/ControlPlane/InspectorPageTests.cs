@@ -119,7 +119,7 @@ public sealed class InspectorPageTests : IAsyncLifetime
         // Copy as curl: the command, masked.
         await page.ClickAsync("#copy-curl");
         var curl = await page.InnerTextAsync("#curl");
-        Assert.StartsWith($"curl -X 'POST' 'https://{hostname}:{_stack.PublicPort}/webhook/", curl);
+        Assert.StartsWith($"curl -g -X 'POST' 'https://{hostname}:{_stack.PublicPort}/webhook/", curl);
         Assert.DoesNotContain("sekret", curl);
 
         // A viewer: the same request, masked, without replay or export.
