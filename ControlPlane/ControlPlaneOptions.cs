@@ -33,4 +33,7 @@ public sealed class ControlPlaneOptions
 
     /// <summary>Dashboard sign-in; without it people sign in to the dashboard with an API token.</summary>
     public Auth.OidcLoginOptions Oidc { get; set; } = new();
+
+    /// <summary>Quick tunnels (`tunnel quick`): off unless enabled.</summary>
+    public QuickTunnels.QuickTunnelOptions QuickTunnels { get; set; } = new();
 }

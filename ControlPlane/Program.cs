@@ -54,6 +54,8 @@ builder.Services.AddScoped<Tunnel.ControlPlane.Inspection.ReplayService>();
 builder.Services.AddSingleton<Tunnel.ControlPlane.Inspection.ReplayDispatcher>();
 builder.Services.AddHostedService<Tunnel.ControlPlane.Inspection.CaptureRetention>();
 builder.Services.AddScoped<Tunnel.ControlPlane.Access.AccessSnapshotBuilder>();
+builder.Services.AddScoped<Tunnel.ControlPlane.QuickTunnels.QuickTunnelService>();
+builder.Services.AddHostedService<Tunnel.ControlPlane.QuickTunnels.QuickTunnelReaper>();
 builder.Services.AddHttpClient<Tunnel.ControlPlane.Access.ProviderDiscovery>();
 
 var app = builder.Build();
@@ -86,6 +88,7 @@ api.MapIngressApi();
 api.MapAccessApi();
 api.MapTrafficApi();
 api.MapInspectionApi();
+app.MapQuickTunnelsApi(options.QuickTunnels);
 
 app.Run();
 

@@ -20,8 +20,8 @@ public static class AccessControlCommands
         });
 
         var name = new Argument<string>("NAME") { Description = "What the token is for, e.g. ci-deploy" };
-        var role = new Option<string>("--role") { Description = "admin or viewer", DefaultValueFactory = _ => "viewer" };
-        role.AcceptOnlyFromAmong("admin", "viewer");
+        var role = new Option<string>("--role") { Description = "admin, viewer, or quick (may open quick tunnels and nothing else)", DefaultValueFactory = _ => "viewer" };
+        role.AcceptOnlyFromAmong("admin", "viewer", "quick");
         var days = new Option<int?>("--expires-in-days") { Description = "Expire after this many days (default: never)" };
         var create = new Command("create", "Create an API token; it is printed once") { name, role, days };
         create.SetAction(async (parse, ct) =>

@@ -38,6 +38,7 @@ public static class CommandExamples
             "tunnel inspect web --show 42",
         ],
         ["tunnel replay"] = ["tunnel replay 42", "EDITOR=nano tunnel replay 42 --edit"],
+        ["tunnel quick"] = ["tunnel quick --url http://localhost:3000", "tunnel quick --url http://localhost:8080 --ttl 2h --allow-domain example.com"],
         ["tunnel create"] = ["tunnel create web"],
         ["tunnel list"] = ["tunnel list --status down", "tunnel list --name web -o json"],
         ["tunnel info"] = ["tunnel info web"],

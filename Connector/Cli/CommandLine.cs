@@ -15,6 +15,7 @@ public static class CommandLine
         root.Options.Add(CommonOptions.Output);
         root.Options.Add(CommonOptions.Debug);
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(QuickCommand.Create());
         root.Subcommands.Add(Access.AccessCommands.Create());
         root.Subcommands.Add(IngressCommands.Create());
         foreach (var command in TunnelCommands.Create())

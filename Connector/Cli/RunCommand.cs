@@ -126,7 +126,7 @@ public static class RunCommand
             PinnedEdges: pinned ? edges : null);
     }
 
-    private static ILoggerFactory CreateLoggers() => LoggerFactory.Create(b =>
+    internal static ILoggerFactory CreateLoggers() => LoggerFactory.Create(b =>
     {
         b.SetMinimumLevel(LogLevel.Information);
         b.AddFilter("Grpc", LogLevel.Warning);

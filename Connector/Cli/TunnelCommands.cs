@@ -37,7 +37,7 @@ public static class TunnelCommands
                 .Where(q => q.Item2 is not null).Select(q => $"{q.Item1}={Uri.EscapeDataString(q.Item2!)}"));
             var tunnels = await api.GetAllAsync(query.Length == 0 ? "api/tunnels" : $"api/tunnels?{query}", ct);
             Output.PrintList(parse, tunnels, $"{"ID",-36}  {"NAME",-20}  {"STATUS",-8}  {"CONNS",5}  {"CREATED",-19}  HOSTNAMES",
-                t => $"{t.Text("id"),-36}  {t.Text("name"),-20}  {t.Text("status"),-8}  {t.Text("connections"),5}  {t.Time("createdAt"),-19}  {t.Join("hostnames")}");
+                t => $"{t.Text("id"),-36}  {Name(t),-20}  {t.Text("status"),-8}  {t.Text("connections"),5}  {t.Time("createdAt"),-19}  {t.Join("hostnames")}");
             return 0;
         });
 
@@ -137,4 +137,10 @@ public static class TunnelCommands
             yield return $"peer links of {edge.Text("edgeId")}: {StatusCommands.PeerLinks(edge)}";
         }
     }
+
+    /// <summary>A quick tunnel (`tunnel quick`) says so, and when it ends.</summary>
+    private static string Name(System.Text.Json.JsonElement t) =>
+        t.TryGetProperty("quick", out var quick) && quick.ValueKind == System.Text.Json.JsonValueKind.True
+            ? $"{t.Text("name")} (quick, ends {t.Time("expiresAt")})"
+            : t.Text("name");
 }

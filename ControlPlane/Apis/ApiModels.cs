@@ -11,7 +11,7 @@ public sealed record RouteHostnameRequest(string? Hostname);
 
 public sealed record TunnelResponse(
     Guid Id, string Name, DateTimeOffset CreatedAt, IReadOnlyList<string> Hostnames, int Connections, string Status,
-    IReadOnlyList<string> ConnectorVersions, bool RemotelyManaged, Tunnels.IngressRollout Ingress);
+    IReadOnlyList<string> ConnectorVersions, bool RemotelyManaged, Tunnels.IngressRollout Ingress, bool Quick = false, DateTimeOffset? ExpiresAt = null);
 
 public sealed record CreatedTunnelResponse(Guid Id, string Name, DateTimeOffset CreatedAt, string Token);
 

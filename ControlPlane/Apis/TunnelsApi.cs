@@ -110,5 +110,5 @@ public static class TunnelsApi
     internal static TunnelResponse ToResponse(TunnelEntity t, IReadOnlyCollection<ConnectionEntity> live) =>
         new(t.Id, t.Name, t.CreatedAt, t.Hostnames.Select(h => h.Name).Order(StringComparer.Ordinal).ToList(), live.Count,
             LiveConnections.Health(live), live.Select(c => c.Version).Distinct().Order(StringComparer.Ordinal).ToList(), t.IngressJson is not null,
-            IngressRollout.Of(t, live));
+            IngressRollout.Of(t, live), t.Quick, t.ExpiresAt);
 }

@@ -24,9 +24,9 @@ public sealed class ApiTokenStore(TunnelDbContext db, AuditLog audit, TimeProvid
         }
 
         role ??= Roles.Viewer;
-        if (!Roles.IsValid(role))
+        if (!Roles.IsValidForToken(role))
         {
-            return Outcome<(ApiTokenEntity, string)>.Fail(FailureKind.Invalid, $"role '{role}' is not one of: {Roles.Admin}, {Roles.Viewer}");
+            return Outcome<(ApiTokenEntity, string)>.Fail(FailureKind.Invalid, $"role '{role}' is not one of: {Roles.Admin}, {Roles.Viewer}, {Roles.Quick} (opens quick tunnels only)");
         }
 
         if (expiresInDays is < 1 or > 3650)

@@ -71,6 +71,7 @@ public static class AuthSetup
         {
             a.AddPolicy(Roles.CanRead, p => p.RequireRole(Roles.Admin, Roles.Viewer));
             a.AddPolicy(Roles.CanWrite, p => p.RequireRole(Roles.Admin));
+            a.AddPolicy(Roles.CanOpenQuick, p => p.RequireRole(Roles.Admin, Roles.Quick));
         });
     }
 

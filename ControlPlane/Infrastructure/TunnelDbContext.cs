@@ -33,6 +33,9 @@ public abstract class TunnelDbContext(DbContextOptions options) : DbContext(opti
             b.Property(t => t.Name).HasMaxLength(64);
             b.HasIndex(t => t.Name).IsUnique();
             b.Property(t => t.SecretHash).HasMaxLength(32);
+            b.Property(t => t.QuickClientAddress).HasMaxLength(64);
+            b.Property(t => t.QuickKeyHash).HasMaxLength(32);
+            b.HasIndex(t => t.Quick);
             b.HasMany(t => t.Hostnames).WithOne().HasForeignKey(h => h.TunnelId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<HostnameEntity>(b =>

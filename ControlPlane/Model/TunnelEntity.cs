@@ -15,4 +15,16 @@ public sealed class TunnelEntity
     /// </summary>
     public string? IngressJson { get; set; }
     public List<HostnameEntity> Hostnames { get; set; } = [];
+
+    /// <summary>A quick tunnel (`tunnel quick`): ephemeral, removed when its process stops, dies or its lifetime ends.</summary>
+    public bool Quick { get; set; }
+    public DateTimeOffset? ExpiresAt { get; set; }
+    /// <summary>Who opened it (the caps per address count these).</summary>
+    public string? QuickClientAddress { get; set; }
+    /// <summary>SHA-256 of the key its process removes it with (shown once, to that process).</summary>
+    public byte[]? QuickKeyHash { get; set; }
+    /// <summary>When a connection of it was last seen: the grace period runs from here (or from its creation).</summary>
+    public DateTimeOffset? QuickLastConnectedAt { get; set; }
+    /// <summary>The Access application made for it (--allow-email, --allow-domain), removed with it.</summary>
+    public Guid? QuickAccessAppId { get; set; }
 }

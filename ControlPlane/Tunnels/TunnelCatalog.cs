@@ -79,6 +79,11 @@ public sealed class TunnelCatalog(TunnelDbContext db, TokenIssuer tokens, AuditL
         }
 
         db.Tunnels.Remove(entity);
+        if (entity.QuickAccessAppId is { } app && await db.AccessApplications.FirstOrDefaultAsync(a => a.Id == app, ct) is { } made)
+        {
+            db.AccessApplications.Remove(made); // made for the quick tunnel alone
+        }
+
         audit.Record("tunnel.delete", entity.Name, entity.Id);
         await db.SaveChangesAsync(ct);
         signal.NotifyChanged();

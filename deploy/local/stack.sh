@@ -78,7 +78,9 @@ status_of() { curl -s -o /dev/null -w '%{http_code}' --cacert "$2" "$1" 2>/dev/n
 # Secrets go in the environment, where other users of this machine cannot read them (they can read command lines).
 start "$data/controlplane.log" env ControlPlane__AdminApiKey="$admin_key" ControlPlane__EdgeKey="$edge_key" \
   dotnet "$(bin ControlPlane Tunnel.ControlPlane)" --urls "https://127.0.0.1:$cp_port" \
-  --ControlPlane:DataDirectory="$data/controlplane" --ControlPlane:EdgeUrl="https://localhost:$connector_port" ${TUNNEL_CP_ARGS:-}
+  --ControlPlane:DataDirectory="$data/controlplane" --ControlPlane:EdgeUrl="https://localhost:$connector_port" \
+  --ControlPlane:QuickTunnels:Enabled=true --ControlPlane:QuickTunnels:AllowAnonymous=true \
+  --ControlPlane:QuickTunnels:Domain=quick.localhost --ControlPlane:QuickTunnels:PublicPort="$https_port" ${TUNNEL_CP_ARGS:-}
 cp_ca="$data/controlplane/certs/dev-ca.pem"
 for _ in $(seq 1 100); do [ -s "$cp_ca" ] && break; sleep 0.1; done
 wait_for "https://127.0.0.1:$cp_port/readyz" "$cp_ca" "the control plane" "$data/controlplane.log"

@@ -99,15 +99,15 @@ public sealed partial class TestProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>SIGTERM: a graceful stop, as systemd or Kubernetes would ask.</summary>
-    public async Task StopAsync(TimeSpan timeout)
+    /// <summary>SIGTERM: a graceful stop, as systemd or Kubernetes would ask (2: SIGINT, Ctrl+C in a terminal).</summary>
+    public async Task StopAsync(TimeSpan timeout, int signal = 15)
     {
         if (_process.HasExited)
         {
             return;
         }
 
-        _ = Kill(_process.Id, 15);
+        _ = Kill(_process.Id, signal);
         try
         {
             await WaitForExitAsync(timeout);

@@ -708,6 +708,9 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<DateTimeOffset?>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("IngressJson")
                         .HasColumnType("text");
 
@@ -715,6 +718,23 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
+
+                    b.Property<bool>("Quick")
+                        .HasColumnType("boolean");
+
+                    b.Property<Guid?>("QuickAccessAppId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("QuickClientAddress")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<byte[]>("QuickKeyHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
+                    b.Property<DateTimeOffset?>("QuickLastConnectedAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<int>("SecretGeneration")
                         .HasColumnType("integer");
@@ -728,6 +748,8 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
 
                     b.HasIndex("Name")
                         .IsUnique();
+
+                    b.HasIndex("Quick");
 
                     b.ToTable("tunnels", (string)null);
                 });

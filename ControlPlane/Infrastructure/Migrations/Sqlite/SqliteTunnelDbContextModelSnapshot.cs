@@ -695,12 +695,32 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTimeOffset?>("ExpiresAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("IngressJson")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Quick")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("QuickAccessAppId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("QuickClientAddress")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("QuickKeyHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.Property<DateTimeOffset?>("QuickLastConnectedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<int>("SecretGeneration")
@@ -715,6 +735,8 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
 
                     b.HasIndex("Name")
                         .IsUnique();
+
+                    b.HasIndex("Quick");
 
                     b.ToTable("tunnels", (string)null);
                 });
