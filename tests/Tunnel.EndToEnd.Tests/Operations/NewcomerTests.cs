@@ -57,6 +57,24 @@ public sealed class NewcomerTests
             r => r.Output.Contains("Hello from the Tunnel demo origin", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "the new route serving the demo");
         Assert.Contains("You reached hello.localhost", hello.Output);
 
+        // The line a developer types most: expose a local port in one command, then Ctrl+C (here: the demo origin's port).
+        const string quickLine = "tunnel quick --url http://localhost:3000";
+        Assert.Contains(quickLine + "  # expose a local port in one command", Readme);
+        var typed = quickLine.Replace(":3000", $":{stack.Ports["TUNNEL_ORIGIN_PORT"]}", StringComparison.Ordinal);
+        var quick = await LocalStackScript.ShellAsync(pasted + $$"""
+            out=$(mktemp)
+            {{typed}} >"$out" 2>&1 &
+            runner=$!
+            for _ in $(seq 1 150); do grep -q 'quick.localhost:' "$out" && break; sleep 0.2; done
+            url=$(grep -o 'https://[a-z0-9-]*\.quick\.localhost:[0-9]*' "$out" | head -1)
+            for _ in $(seq 1 100); do curl -sf --cacert "$TUNNEL_EDGE_CA" "$url/" && break; sleep 0.2; done
+            kill -INT $(pgrep -P $runner) 2>/dev/null; wait $runner
+            cat "$out"; rm -f "$out"
+            """);
+        Assert.Contains("Hello from the Tunnel demo origin. You reached ", quick.Output);
+        Assert.Matches($@"https://[a-z]+-[a-z]+-\d{{4}}\.quick\.localhost:{stack.HttpsPort}", quick.Output);
+        Assert.Contains("Quick tunnel closed.", quick.Output);
+
         // `kill PID` of the script: every program it started stops with it (the connector was left behind before).
         var started = stack.Descendants();
         Assert.True(started.Count >= 4, $"expected control plane, edge, origin and connector under the script: {string.Join(", ", started.Select(LocalStackScript.CommandLine))}");
