@@ -10,7 +10,8 @@ namespace Tunnel.ControlPlane.Dashboard.Pages;
 /// <summary>The tunnel list with live status, and creating a tunnel (the token is shown once, as a command to copy).</summary>
 public sealed class IndexModel(TunnelDbContext db, TunnelCatalog catalog) : PageModel
 {
-    public sealed record Row(Guid Id, string Name, IReadOnlyList<string> Hostnames, DashboardStatus.TunnelStatus Status, DateTimeOffset CreatedAt);
+    public sealed record Row(Guid Id, string Name, IReadOnlyList<string> Hostnames, DashboardStatus.TunnelStatus Status, DateTimeOffset CreatedAt,
+        DateTimeOffset? QuickUntil = null);
 
     public List<Row> Tunnels { get; private set; } = [];
     public List<EdgeView> Edges { get; private set; } = [];
@@ -51,7 +52,7 @@ public sealed class IndexModel(TunnelDbContext db, TunnelCatalog catalog) : Page
         var tunnels = await db.Tunnels.AsNoTracking().Include(t => t.Hostnames).OrderBy(t => t.Name).ToListAsync(ct);
         var live = (await LiveConnections.ListAsync(db, null, ct)).ToLookup(c => c.TunnelId);
         Tunnels = tunnels.Select(t => new Row(t.Id, t.Name, t.Hostnames.Select(h => h.Name).Order(StringComparer.Ordinal).ToList(),
-            DashboardStatus.Describe(t.Id, [.. live[t.Id]]), t.CreatedAt)).ToList();
+            DashboardStatus.Describe(t.Id, [.. live[t.Id]]), t.CreatedAt, t.Quick ? t.ExpiresAt : null)).ToList();
         Edges = await EdgeCluster.ListAsync(db, ct);
     }
 }
