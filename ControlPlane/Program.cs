@@ -56,6 +56,7 @@ builder.Services.AddHostedService<Tunnel.ControlPlane.Inspection.CaptureRetentio
 builder.Services.AddScoped<Tunnel.ControlPlane.Access.AccessSnapshotBuilder>();
 builder.Services.AddScoped<Tunnel.ControlPlane.QuickTunnels.QuickTunnelService>();
 builder.Services.AddHostedService<Tunnel.ControlPlane.QuickTunnels.QuickTunnelReaper>();
+builder.Services.AddQuickTunnelRateLimit(options.QuickTunnels);
 builder.Services.AddHttpClient<Tunnel.ControlPlane.Access.ProviderDiscovery>();
 
 var app = builder.Build();
@@ -72,6 +73,7 @@ app.UseStatusCodePages();
 app.UseStaticFiles(); // the dashboard's vendored scripts (wwwroot/lib), before sign-in: they hold nothing private
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter();
 app.MapDefaultEndpoints();
 app.MapOpenApi("/api/openapi.json");
 app.MapGrpcService<ConfigGrpcService>();

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Tunnel.ControlPlane.Auth;
@@ -13,10 +14,25 @@ namespace Tunnel.ControlPlane.Apis;
 public static class QuickTunnelsApi
 {
     public const string KeyHeader = "Tunnel-Quick-Key";
+    public const string RateLimitPolicy = "quick-opens";
+    /// <summary>Opens per hour per owner (address bucket or token): a caller cannot keep the total cap full by re-opening.</summary>
+    public static void AddQuickTunnelRateLimit(this IServiceCollection services, QuickTunnelOptions options) => services.AddRateLimiter(r =>
+    {
+        r.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+        r.OnRejected = (context, ct) => new ValueTask(Problems.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "Quick tunnel refused",
+            $"more than {options.OpensPerHour} quick tunnels asked for in the last hour from this address or token (ControlPlane:QuickTunnels:OpensPerHour): wait, or ask the operator for a named tunnel"));
+        r.AddPolicy(RateLimitPolicy, context => System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(OwnerOf(context),
+            _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions { PermitLimit = options.OpensPerHour, Window = TimeSpan.FromHours(1), QueueLimit = 0 }));
+    });
+
+    private static string OwnerOf(HttpContext context) =>
+        QuickTunnelOwner.Of(context.Connection.RemoteIpAddress, context.User.Identity?.IsAuthenticated == true ? Identities.Actor(context.User) : null);
 
     public static void MapQuickTunnelsApi(this WebApplication app, QuickTunnelOptions options)
     {
-        var open = app.MapPost("/api/quick-tunnels", OpenAsync).WithTags("Quick tunnels");
+        // A small JSON body only (a few emails at most), and at most QuickOpensPerHour opens an hour per address or token.
+        var open = app.MapPost("/api/quick-tunnels", OpenAsync).WithTags("Quick tunnels")
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(16 * 1024)).RequireRateLimiting(RateLimitPolicy);
         if (options.AllowAnonymous)
         {
             open.AllowAnonymous();
@@ -30,10 +46,40 @@ public static class QuickTunnelsApi
         app.MapDelete("/api/quick-tunnels/{id:guid}", CloseAsync).WithTags("Quick tunnels").AllowAnonymous();
     }
 
-    private static async Task<Results<Created<QuickTunnelCreated>, ProblemHttpResult>> OpenAsync(QuickTunnelRequest? request, HttpContext context,
-        QuickTunnelService quick, CancellationToken ct)
+    private static async Task<Results<Created<QuickTunnelCreated>, ProblemHttpResult>> OpenAsync(HttpContext context, QuickTunnelService quick, CancellationToken ct)
     {
-        var outcome = await quick.OpenAsync(request ?? new QuickTunnelRequest(), context.Connection.RemoteIpAddress?.ToString() ?? "unknown", ct);
+        // JSON only: a cross-site form or fetch without a preflight cannot make a visitor's browser open tunnels.
+        if (!(context.Request.ContentType ?? "").StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "JSON required",
+                detail: "send the request as Content-Type: application/json ({} for the defaults)");
+        }
+
+        QuickTunnelRequest? request;
+        try
+        {
+            request = context.Request.ContentLength == 0 ? null : await context.Request.ReadFromJsonAsync<QuickTunnelRequest>(ct);
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            return Problems.BadRequest($"the body is not a quick-tunnel request: {Tunnel.Shared.Serialization.JsonErrors.Describe(ex)}");
+        }
+
+        // Where anonymous use is allowed a token is still read when one is sent: its holder is counted by token and may gate with Access.
+        if (context.User.Identity?.IsAuthenticated != true && context.Request.Headers.Authorization.Count > 0)
+        {
+            var result = await context.AuthenticateAsync(ApiTokenAuthenticationHandler.SchemeName);
+            if (result.Principal is not { } principal || !(principal.IsInRole(Roles.Quick) || principal.IsInRole(Roles.Admin)))
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Token refused",
+                    detail: "the API token sent is not valid for quick tunnels (role quick or admin): send none to open one anonymously, or a valid one");
+            }
+
+            context.User = principal;
+        }
+
+        var authenticated = context.User.Identity?.IsAuthenticated == true;
+        var outcome = await quick.OpenAsync(request ?? new QuickTunnelRequest(), OwnerOf(context), anonymous: !authenticated, ct);
         if (!outcome.Succeeded)
         {
             return outcome.Kind == Tunnels.FailureKind.Conflict

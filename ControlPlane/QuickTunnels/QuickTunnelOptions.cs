@@ -10,7 +10,11 @@ public sealed class QuickTunnelOptions
 {
     public bool Enabled { get; set; }
 
-    /// <summary>Quick tunnels get a random name under this domain (calm-otter-4821.quick.example.com); route *.domain's DNS to the edges.</summary>
+    /// <summary>
+    /// Quick tunnels get a random name under this domain (calm-otter-4821.quick-example.net); route *.domain's DNS to
+    /// the edges. Strangers run these servers: use a registrable domain of its own, not a subdomain of the dashboard's
+    /// or the Access login's, so their cookies cannot reach those.
+    /// </summary>
     [RegularExpression(@"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$", ErrorMessage = "ControlPlane:QuickTunnels:Domain must be a DNS name such as quick.example.com")]
     public string Domain { get; set; } = "quick.localhost";
 
@@ -22,6 +26,10 @@ public sealed class QuickTunnelOptions
 
     [Range(1, 100_000)]
     public int MaxTotal { get; set; } = 100;
+
+    /// <summary>Quick tunnels one address (IPv6: its /64) or token may ask for per hour: re-opening cannot keep MaxTotal full.</summary>
+    [Range(1, 100_000)]
+    public int OpensPerHour { get; set; } = 20;
 
     /// <summary>The longest a quick tunnel lives (and its lifetime when the client asks none).</summary>
     public TimeSpan MaxLifetime { get; set; } = TimeSpan.FromHours(24);

@@ -42,6 +42,8 @@ public sealed class QuickTunnelReaper(IServiceScopeFactory scopes, IOptions<Cont
         }
     }
 
+    private readonly DateTimeOffset _started = clock.GetUtcNow();
+
     private async Task SweepAsync(IServiceProvider services, TimeSpan grace, CancellationToken ct)
     {
         var db = services.GetRequiredService<TunnelDbContext>();
@@ -52,8 +54,12 @@ public sealed class QuickTunnelReaper(IServiceScopeFactory scopes, IOptions<Cont
         }
 
         var now = clock.GetUtcNow();
-        // Draining connections count: their process is alive and closing the tunnel itself once its streams finish.
+        // Draining connections count: their process is alive and closes the tunnel itself once its streams finish.
         var live = (await LiveConnections.ListAsync(db, null, ct, withDraining: true)).Select(c => c.TunnelId).ToHashSet();
+        // "No connection" is only believed while edges report (a control plane or database outage, or a split from the
+        // edges, stops reports, and every quick tunnel would look dead) and once this replica has watched a whole grace period.
+        var edgesReport = (await db.Edges.AsNoTracking().Select(e => e.ReportedAt).ToListAsync(ct)).Any(at => at >= now - LiveConnections.StaleAfter);
+        var trustAbsence = edgesReport && now - _started >= grace;
         var closing = new List<(Guid Id, string Reason)>();
         foreach (var t in quick)
         {
@@ -61,9 +67,9 @@ public sealed class QuickTunnelReaper(IServiceScopeFactory scopes, IOptions<Cont
             {
                 closing.Add((t.Id, "its lifetime ended"));
             }
-            else if (live.Contains(t.Id))
+            else if (live.Contains(t.Id) || !trustAbsence)
             {
-                t.QuickLastConnectedAt = now;
+                t.QuickLastConnectedAt = live.Contains(t.Id) ? now : t.QuickLastConnectedAt;
             }
             else if ((t.QuickLastConnectedAt ?? t.CreatedAt) + grace <= now)
             {
@@ -72,13 +78,29 @@ public sealed class QuickTunnelReaper(IServiceScopeFactory scopes, IOptions<Cont
             }
         }
 
-        await db.SaveChangesAsync(ct);
-        var service = services.GetRequiredService<QuickTunnelService>();
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // one was closed meanwhile (by its process, or another replica): the next sweep sees the rest
+        }
+
         foreach (var (id, reason) in closing)
         {
-            if ((await service.CloseAsync(id, key: null, $"closed by the control plane: {reason}", ct)).Succeeded)
+            // Each in its own scope: one failure (closed meanwhile elsewhere) does not carry into the next.
+            await using var scope = scopes.CreateAsyncScope();
+            try
             {
-                logger.LogInformation("Closed quick tunnel {Tunnel}: {Reason}", id, reason);
+                if ((await scope.ServiceProvider.GetRequiredService<QuickTunnelService>().CloseAsync(id, key: null, $"closed by the control plane: {reason}", ct)).Succeeded)
+                {
+                    logger.LogInformation("Closed quick tunnel {Tunnel}: {Reason}", id, reason);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning("Could not close quick tunnel {Tunnel} (trying again at the next sweep): {Error}", id, ex.Message);
             }
         }
     }

@@ -24,17 +24,27 @@ public sealed record QuickTunnelCreated(Guid Id, string Name, string Hostname, s
 /// hostname and its Access application; <see cref="QuickTunnelReaper"/> closes the ones whose process went away.
 /// </summary>
 public sealed class QuickTunnelService(TunnelDbContext db, TunnelCatalog catalog, AccessCatalog access, AuditLog audit, ConfigChangeSignal signal,
-    IOptions<ControlPlaneOptions> options, TimeProvider clock)
+    TokenIssuer tokens, IOptions<ControlPlaneOptions> options, TimeProvider clock)
 {
     private QuickTunnelOptions Settings => options.Value.QuickTunnels;
 
-    public async Task<Outcome<QuickTunnelCreated>> OpenAsync(QuickTunnelRequest request, string clientAddress, CancellationToken ct)
+    /// <summary>At most this many --allow-email and --allow-domain entries together (each becomes a selector in every edge's snapshot).</summary>
+    public const int MaxAllowEntries = 20;
+
+    private static readonly SemaphoreSlim OpenOneAtATime = new(1, 1);
+
+    /// <param name="owner">Whom the per-owner cap counts: "token:NAME" for a token holder, else the client's address bucket (<see cref="QuickTunnelOwner"/>).</param>
+    public async Task<Outcome<QuickTunnelCreated>> OpenAsync(QuickTunnelRequest request, string owner, bool anonymous, CancellationToken ct)
     {
         var o = Settings;
         if (!o.Enabled)
         {
-            return Outcome<QuickTunnelCreated>.Fail(FailureKind.Conflict,
-                "quick tunnels are off on this control plane: its operator enables them with ControlPlane:QuickTunnels:Enabled=true");
+            return Fail(FailureKind.Conflict, "quick tunnels are off on this control plane: its operator enables them with ControlPlane:QuickTunnels:Enabled=true");
+        }
+
+        if (o.MaxLifetime <= TimeSpan.Zero || o.GracePeriod <= TimeSpan.Zero)
+        {
+            return Fail(FailureKind.Conflict, "ControlPlane:QuickTunnels:MaxLifetime and GracePeriod must be positive durations: the operator must fix them");
         }
 
         var lifetime = o.MaxLifetime;
@@ -42,88 +52,143 @@ public sealed class QuickTunnelService(TunnelDbContext db, TunnelCatalog catalog
         {
             if (!OriginRequest.TryParseDuration(ttl, out lifetime))
             {
-                return Outcome<QuickTunnelCreated>.Fail(FailureKind.Invalid, $"ttl '{ttl}' is not a duration: write it like 30m or 2h");
+                return Fail(FailureKind.Invalid, $"ttl '{Columns.Cut(ttl, 40)}' is not a duration: write it like 30m or 2h");
             }
 
             if (lifetime > o.MaxLifetime)
             {
-                return Outcome<QuickTunnelCreated>.Fail(FailureKind.Invalid,
-                    $"ttl {ttl} is longer than quick tunnels may live here ({Describe(o.MaxLifetime)}, ControlPlane:QuickTunnels:MaxLifetime)");
+                return Fail(FailureKind.Invalid, $"ttl {ttl} is longer than quick tunnels may live here ({Describe(o.MaxLifetime)}, ControlPlane:QuickTunnels:MaxLifetime)");
             }
-        }
-
-        var open = await db.Tunnels.AsNoTracking().Where(t => t.Quick).Select(t => t.QuickClientAddress).ToListAsync(ct);
-        if (open.Count >= o.MaxTotal)
-        {
-            return Outcome<QuickTunnelCreated>.Fail(FailureKind.Conflict,
-                $"this control plane has {open.Count} quick tunnels open, the most it allows (ControlPlane:QuickTunnels:MaxTotal): try again when one closes");
-        }
-
-        var mine = open.Count(a => a == clientAddress);
-        if (mine >= o.MaxPerClientAddress)
-        {
-            return Outcome<QuickTunnelCreated>.Fail(FailureKind.Conflict,
-                $"your address ({clientAddress}) has {mine} quick tunnels open, the most allowed per address (ControlPlane:QuickTunnels:MaxPerClientAddress): stop one first");
         }
 
         var emails = request.AllowEmails ?? [];
         var domains = request.AllowDomains ?? [];
-        for (var attempt = 0; ; attempt++)
+        if (emails.Count + domains.Count > 0 && anonymous)
         {
-            var name = QuickTunnelNames.Next();
-            var hostname = $"{name}.{o.Domain}";
-            if (await db.Tunnels.AnyAsync(t => t.Name == name, ct) || await db.Hostnames.AnyAsync(h => h.Name == hostname, ct))
+            // The operator's login in front of a stranger's server would tell that server who its visitors are.
+            return Fail(FailureKind.Invalid, "gating a quick tunnel with Access (--allow-email, --allow-domain) needs an API token of role quick: anonymous quick tunnels cannot use this control plane's login");
+        }
+
+        if (emails.Count + domains.Count > MaxAllowEntries)
+        {
+            return Fail(FailureKind.Invalid, $"at most {MaxAllowEntries} --allow-email and --allow-domain entries together; got {emails.Count + domains.Count}");
+        }
+
+        if (emails.FirstOrDefault(e => !QuickTunnelOwner.IsEmail(e)) is { } badEmail)
+        {
+            return Fail(FailureKind.Invalid, $"'{Columns.Cut(badEmail, 80)}' is not an email address (name@example.com)");
+        }
+
+        if (domains.FirstOrDefault(d => !QuickTunnelOwner.IsDomain(d)) is { } badDomain)
+        {
+            return Fail(FailureKind.Invalid, $"'{Columns.Cut(badDomain, 80)}' is not an email domain (example.com)");
+        }
+
+        // One open at a time (and, on Postgres, one across replicas): the caps are counted and the tunnel written
+        // as one unit, so concurrent opens cannot all see room. Past validation nothing is cancelled: a client that
+        // goes away mid-open leaves a whole quick tunnel (reaped) or none, never half of one.
+        await OpenOneAtATime.WaitAsync(ct);
+        try
+        {
+            return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
             {
-                if (attempt < 5)
+                db.ChangeTracker.Clear();
+                await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
+                if (db.Database.IsNpgsql())
                 {
-                    continue; // taken: draw again
+                    await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(7844001)", CancellationToken.None);
                 }
 
-                return Outcome<QuickTunnelCreated>.Fail(FailureKind.Conflict, "could not find a free quick-tunnel name; try again");
-            }
-
-            var created = await catalog.CreateAsync(name, ct);
-            if (!created.Succeeded)
-            {
-                return Outcome<QuickTunnelCreated>.Fail(created.Kind, created.Error!);
-            }
-
-            var (tunnel, token) = created.Value;
-            var routed = await catalog.RouteAsync(tunnel.Id.ToString(), hostname, ct);
-            if (!routed.Succeeded)
-            {
-                await catalog.DeleteAsync(tunnel.Id.ToString(), ct);
-                return Outcome<QuickTunnelCreated>.Fail(routed.Kind, $"the quick domain cannot be routed: {routed.Error}");
-            }
-
-            Guid? appId = null;
-            if (emails.Count > 0 || domains.Count > 0)
-            {
-                var include = emails.Select(e => new AccessSelector(Email: e)).Concat(domains.Select(d => new AccessSelector(EmailDomain: d))).ToList();
-                var app = await access.SaveApplicationAsync(null, $"quick-{name}", [hostname], 60, [new AccessPolicy("who may reach it", AccessActions.Allow, include)], ct);
-                if (!app.Succeeded)
+                var open = await db.Tunnels.AsNoTracking().Where(t => t.Quick).Select(t => t.QuickClientAddress).ToListAsync(CancellationToken.None);
+                if (open.Count >= o.MaxTotal)
                 {
-                    await catalog.DeleteAsync(tunnel.Id.ToString(), ct);
-                    return Outcome<QuickTunnelCreated>.Fail(FailureKind.Invalid, app.Error!);
+                    return Fail(FailureKind.Conflict,
+                        $"this control plane has {open.Count} quick tunnels open, the most it allows (ControlPlane:QuickTunnels:MaxTotal): try again when one closes");
                 }
 
-                appId = app.Value!.Id;
-            }
+                var mine = open.Count(a => a == owner);
+                if (mine >= o.MaxPerClientAddress)
+                {
+                    return Fail(FailureKind.Conflict,
+                        $"{(owner.StartsWith("token:", StringComparison.Ordinal) ? "your token" : $"your address ({owner})")} has {mine} quick tunnels open, the most allowed per address or token (ControlPlane:QuickTunnels:MaxPerClientAddress): stop one first");
+                }
 
-            var key = SecretHash.NewSecret();
-            var entity = await db.Tunnels.FirstAsync(t => t.Id == tunnel.Id, ct);
-            entity.Quick = true;
-            entity.ExpiresAt = clock.GetUtcNow() + lifetime;
-            entity.QuickClientAddress = Columns.Cut(clientAddress, 64);
-            entity.QuickKeyHash = SecretHash.Hash(key);
-            entity.QuickAccessAppId = appId;
-            audit.Record("quick.open", name, tunnel.Id, $"{hostname} for {Describe(lifetime)}, from {clientAddress}" + (appId is null ? "" : ", gated by Access"));
-            await db.SaveChangesAsync(ct);
-            signal.NotifyChanged();
-            var port = o.PublicPort == 443 ? "" : $":{o.PublicPort}";
-            return new QuickTunnelCreated(tunnel.Id, name, hostname, $"https://{hostname}{port}", token, key, entity.ExpiresAt.Value, appId);
+                string name, hostname;
+                var attempt = 0;
+                do
+                {
+                    name = QuickTunnelNames.Next();
+                    hostname = $"{name}.{o.Domain}";
+                    if (++attempt > 5)
+                    {
+                        return Fail(FailureKind.Conflict, "could not find a free quick-tunnel name; try again");
+                    }
+                }
+                while (await db.Tunnels.AnyAsync(t => t.Name == name, CancellationToken.None) || await db.Hostnames.AnyAsync(h => h.Name == hostname, CancellationToken.None));
+
+                if (emails.Count + domains.Count > 0 && await CoveringApplicationAsync(hostname) is { } covering)
+                {
+                    return Fail(FailureKind.Invalid, $"the Access application '{covering}' already covers {hostname}: the operator's gate applies, and cannot be replaced by --allow-email or --allow-domain");
+                }
+
+                var now = clock.GetUtcNow();
+                var id = Guid.NewGuid();
+                var key = SecretHash.NewSecret();
+                var entity = new TunnelEntity
+                {
+                    Id = id, Name = name, SecretHash = tokens.SecretHashFor(id, 0), CreatedAt = now, Quick = true, ExpiresAt = now + lifetime,
+                    QuickClientAddress = Columns.Cut(owner, 64), QuickKeyHash = SecretHash.Hash(key),
+                };
+                entity.Hostnames.Add(new HostnameEntity { Name = hostname, TunnelId = id, CreatedAt = now });
+                db.Tunnels.Add(entity);
+                audit.Record("quick.open", name, id, $"{hostname} for {Describe(lifetime)}, by {owner}" + (emails.Count + domains.Count > 0 ? ", gated by Access" : ""));
+                await db.SaveChangesAsync(CancellationToken.None);
+                if (emails.Count + domains.Count > 0)
+                {
+                    var include = emails.Select(e => new AccessSelector(Email: e)).Concat(domains.Select(d => new AccessSelector(EmailDomain: d))).ToList();
+                    var app = await access.SaveApplicationAsync(null, $"quick-{name}", [hostname], 60,
+                        [new AccessPolicy("who may reach it", AccessActions.Allow, include)], CancellationToken.None);
+                    if (!app.Succeeded)
+                    {
+                        return Fail(FailureKind.Invalid, app.Error!); // rolled back with the transaction
+                    }
+
+                    entity.QuickAccessAppId = app.Value!.Id;
+                    await db.SaveChangesAsync(CancellationToken.None);
+                }
+
+                await transaction.CommitAsync(CancellationToken.None);
+                signal.NotifyChanged();
+                var port = o.PublicPort == 443 ? "" : $":{o.PublicPort}";
+                return (Outcome<QuickTunnelCreated>)new QuickTunnelCreated(id, name, hostname, $"https://{hostname}{port}", tokens.TokenFor(id, 0), key,
+                    entity.ExpiresAt.Value, entity.QuickAccessAppId);
+            });
+        }
+        finally
+        {
+            OpenOneAtATime.Release();
         }
     }
+
+    /// <summary>An existing Access application whose domains cover the hostname (exactly, or by a wildcard above it).</summary>
+    private async Task<string?> CoveringApplicationAsync(string hostname)
+    {
+        foreach (var app in await access.ListApplicationsAsync(CancellationToken.None))
+        {
+            foreach (var domain in app.Domains)
+            {
+                var host = domain.Split('/')[0];
+                if (host == hostname || (host.StartsWith("*.", StringComparison.Ordinal) && hostname.EndsWith(host[1..], StringComparison.Ordinal)))
+                {
+                    return app.Name;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static Outcome<QuickTunnelCreated> Fail(FailureKind kind, string error) => Outcome<QuickTunnelCreated>.Fail(kind, error);
 
     /// <summary>Closes a quick tunnel for the process that holds its key (or for the reaper, without one).</summary>
     public async Task<Outcome<string>> CloseAsync(Guid id, string? key, string reason, CancellationToken ct)
@@ -136,8 +201,16 @@ public sealed class QuickTunnelService(TunnelDbContext db, TunnelCatalog catalog
         }
 
         audit.Record("quick.close", tunnel.Name, tunnel.Id, reason, actor: key is null ? "system" : $"quick:{tunnel.Name}");
-        var deleted = await catalog.DeleteAsync(id.ToString(), ct);
-        return deleted.Succeeded ? tunnel.Name : Outcome<string>.Fail(deleted.Kind, deleted.Error!);
+        try
+        {
+            var deleted = await catalog.DeleteAsync(id.ToString(), ct);
+            return deleted.Succeeded ? tunnel.Name : Outcome<string>.Fail(deleted.Kind, deleted.Error!);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            db.ChangeTracker.Clear();
+            return tunnel.Name; // closed meanwhile (its process and the reaper, or another replica): closed is closed
+        }
     }
 
     private static string Describe(TimeSpan t) => t.TotalHours >= 1 && t.TotalHours % 1 == 0 ? $"{t.TotalHours:0}h" : $"{t.TotalMinutes:0.#}m";

@@ -10,6 +10,9 @@ public static class LiveConnections
     /// <summary>Edges report every 10 s; a row older than this belongs to an edge that is gone.</summary>
     private static readonly TimeSpan Stale = TimeSpan.FromSeconds(35);
 
+    /// <summary>How long a report counts as current (an edge that has not reported for this long is gone).</summary>
+    public static TimeSpan StaleAfter => Stale;
+
     /// <summary>Connections one connector opens by default (cloudflared's HA count); fewer means degraded.</summary>
     public const int ExpectedPerConnector = 4;
 

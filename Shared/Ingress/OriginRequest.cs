@@ -77,13 +77,21 @@ public sealed partial record OriginRequest
         }
 
         var n = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
-        value = match.Groups[2].Value switch
+        try
         {
-            "ms" => TimeSpan.FromMilliseconds(n),
-            "s" => TimeSpan.FromSeconds(n),
-            "m" => TimeSpan.FromMinutes(n),
-            _ => TimeSpan.FromHours(n),
-        };
+            value = match.Groups[2].Value switch
+            {
+                "ms" => TimeSpan.FromMilliseconds(n),
+                "s" => TimeSpan.FromSeconds(n),
+                "m" => TimeSpan.FromMinutes(n),
+                _ => TimeSpan.FromHours(n),
+            };
+        }
+        catch (OverflowException)
+        {
+            return false; // longer than any TimeSpan: not a duration anyone means
+        }
+
         return value > TimeSpan.Zero;
     }
 }

@@ -36,6 +36,12 @@ public sealed class LoginModel(ApiTokenValidator validator, IOptions<ControlPlan
             return Page();
         }
 
+        if (user.IsInRole(Roles.Quick))
+        {
+            Error = "That token may only open quick tunnels (role quick): sign in with an admin or viewer token, or through your identity provider.";
+            return Page();
+        }
+
         await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, user);
         return LocalRedirect(DashboardSetup.SafeReturnUrl(ReturnUrl));
     }

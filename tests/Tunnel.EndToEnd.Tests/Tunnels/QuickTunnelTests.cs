@@ -33,7 +33,7 @@ public sealed partial class QuickTunnelTests(AnonymousQuickStackFixture fixture,
         "--ControlPlane:QuickTunnels:Enabled=true", $"--ControlPlane:QuickTunnels:AllowAnonymous={anonymous}",
         "--ControlPlane:QuickTunnels:Domain=quick.localhost", $"--ControlPlane:QuickTunnels:PublicPort={stack.PublicPort}",
         "--ControlPlane:QuickTunnels:GracePeriod=00:00:04", "--ControlPlane:QuickTunnels:MaxPerClientAddress=3",
-        "--ControlPlane:QuickTunnels:MaxLifetime=02:00:00",
+        "--ControlPlane:QuickTunnels:MaxLifetime=02:00:00", $"--ControlPlane:QuickTunnels:OpensPerHour={(anonymous ? 100 : 4)}",
     ];
 
     /// <summary>The CLI's environment without an API key: anonymous, as a developer on the local stack types it.</summary>
@@ -112,21 +112,22 @@ public sealed partial class QuickTunnelTests(AnonymousQuickStackFixture fixture,
         await Eventually.Until(() => Task.FromResult(ttl.Output), o => o.Contains("time is up") && o.Contains("Quick tunnel closed."), TimeSpan.FromSeconds(5), "the ttl's lines");
         Assert.Equal(HttpStatusCode.NotFound, (await Stack.Public.GetAsync(new Uri(ttlUrl, "/small"))).StatusCode);
 
-        // Refusals name their limit: the lifetime, and the cap per address (3 here).
+        // Refusals name their limit: the lifetime, and the cap per address (3 here), which concurrent opens cannot outrun.
         using var anonymous = Stack.ApiAs(null);
         var tooLong = await anonymous.PostAsJsonAsync("api/quick-tunnels", new { ttl = "3h" });
         Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
         Assert.Contains("longer than quick tunnels may live here (2h", await tooLong.Content.ReadAsStringAsync());
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => anonymous.PostAsJsonAsync("api/quick-tunnels", new { })));
         var opened = new List<JsonElement>();
-        HttpResponseMessage refused;
-        while ((refused = await anonymous.PostAsJsonAsync("api/quick-tunnels", new { })).IsSuccessStatusCode)
+        foreach (var attempt in attempts.Where(a => a.IsSuccessStatusCode))
         {
-            opened.Add(await refused.Content.ReadFromJsonAsync<JsonElement>());
-            Assert.True(opened.Count <= 3, "more quick tunnels than the cap per address");
+            opened.Add(await attempt.Content.ReadFromJsonAsync<JsonElement>());
         }
 
+        Assert.Equal(3, opened.Count);
+        var refused = attempts.First(a => !a.IsSuccessStatusCode);
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
-        Assert.Contains("the most allowed per address (ControlPlane:QuickTunnels:MaxPerClientAddress)", await refused.Content.ReadAsStringAsync());
+        Assert.Contains("the most allowed per address or token (ControlPlane:QuickTunnels:MaxPerClientAddress)", await refused.Content.ReadAsStringAsync());
 
         // Closing needs the key it was given: another key closes nothing.
         var first = opened[0];
@@ -138,16 +139,15 @@ public sealed partial class QuickTunnelTests(AnonymousQuickStackFixture fixture,
             Assert.Equal(HttpStatusCode.NoContent, (await anonymous.SendAsync(close)).StatusCode);
         }
 
-        // Gated at creation: Access asks who it is, and the application goes with the tunnel.
-        var gated = await (await anonymous.PostAsJsonAsync("api/quick-tunnels", new { allowEmails = new[] { "alice@example.com" } })).Content.ReadFromJsonAsync<JsonElement>();
-        var appName = $"quick-{gated.GetProperty("name").GetString()}";
-        Assert.Contains(appName, await Stack.Api.GetStringAsync("api/access/apps"));
-        using (var close = new HttpRequestMessage(HttpMethod.Delete, $"api/quick-tunnels/{gated.GetProperty("id").GetString()}") { Headers = { { "Tunnel-Quick-Key", gated.GetProperty("key").GetString() } } })
-        {
-            Assert.Equal(HttpStatusCode.NoContent, (await anonymous.SendAsync(close)).StatusCode);
-        }
-
-        Assert.DoesNotContain(appName, await Stack.Api.GetStringAsync("api/access/apps"));
+        // Anonymous callers cannot put the operator's login in front of their server; a browser cannot open one cross-site
+        // (JSON only); a body is small.
+        var gated = await anonymous.PostAsJsonAsync("api/quick-tunnels", new { allowEmails = new[] { "alice@example.com" } });
+        Assert.Equal(HttpStatusCode.BadRequest, gated.StatusCode);
+        Assert.Contains("needs an API token of role quick", await gated.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await anonymous.PostAsync("api/quick-tunnels", new StringContent("{}", Encoding.UTF8, "text/plain"))).StatusCode);
+        var huge = await anonymous.PostAsync("api/quick-tunnels", new StringContent($$"""{"allowDomains":["{{new string('a', 20_000)}}.com"]}""", Encoding.UTF8, "application/json"));
+        Assert.False(huge.IsSuccessStatusCode);
+        Assert.DoesNotContain(await Stack.Api.GetStringAsync("api/access/apps"), "quick-");
     }
 
     [GeneratedRegex(@"https://[a-z]+-[a-z]+-\d{4}\.quick\.localhost:\d+")]
@@ -186,6 +186,21 @@ public sealed class QuickTunnelTokenTests : IAsyncLifetime
         Assert.NotEqual(0, exit);
         Assert.Contains("quick", output);
 
+        // A token holder may gate it with Access: the application is made for the hostname alone and goes with the tunnel.
+        var gated = await quick.PostAsJsonAsync("api/quick-tunnels", new { allowEmails = new[] { "alice@example.com" }, allowDomains = new[] { "example.org" } });
+        Assert.Equal(HttpStatusCode.Created, gated.StatusCode);
+        var gatedTunnel = await gated.Content.ReadFromJsonAsync<JsonElement>();
+        var appName = $"quick-{gatedTunnel.GetProperty("name").GetString()}";
+        Assert.Contains(appName, await _stack.Api.GetStringAsync("api/access/apps"));
+        using (var close = new HttpRequestMessage(HttpMethod.Delete, $"api/quick-tunnels/{gatedTunnel.GetProperty("id").GetString()}") { Headers = { { "Tunnel-Quick-Key", gatedTunnel.GetProperty("key").GetString() } } })
+        {
+            Assert.Equal(HttpStatusCode.NoContent, (await anonymous.SendAsync(close)).StatusCode);
+        }
+
+        Assert.DoesNotContain(appName, await _stack.Api.GetStringAsync("api/access/apps"));
+        var badEmail = await quick.PostAsJsonAsync("api/quick-tunnels", new { allowEmails = new[] { "not an email" } });
+        Assert.Contains("is not an email address", await badEmail.Content.ReadAsStringAsync());
+
         var env = _stack.CliEnvironment(quickToken);
         var process = _stack.Track(TestProcess.StartDotnet("quick", Binaries.Connector, ["quick", "--url", $"http://127.0.0.1:{_stack.OriginPort}", "--edge-ca", _stack.EdgeCa], env));
         var text = await Eventually.Until(() => Task.FromResult(process.Output), o => o.Contains(".quick.localhost:"), TimeSpan.FromSeconds(20), "the URL");
@@ -194,5 +209,15 @@ public sealed class QuickTunnelTokenTests : IAsyncLifetime
         await process.StopAsync(TimeSpan.FromSeconds(40));
         await Eventually.Until(() => Task.FromResult(process.Output), o => o.Contains("Quick tunnel closed."), TimeSpan.FromSeconds(5), "the closing line");
         Assert.Equal(HttpStatusCode.NotFound, (await _stack.Public.GetAsync(new Uri(url, "/small"))).StatusCode);
+
+        // Asking again and again is limited too (4 an hour here): re-opening cannot keep the total cap full.
+        var limited = await quick.PostAsJsonAsync("api/quick-tunnels", new { });
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.Contains("ControlPlane:QuickTunnels:OpensPerHour", await limited.Content.ReadAsStringAsync());
+
+        // A quick token does not sign in to the dashboard.
+        using var page = await DashboardSession.SignInAsync(_stack, quickToken);
+        var home = await page.GetAsync("/");
+        Assert.Equal("/login", home.RequestMessage!.RequestUri!.AbsolutePath); // still signed out
     }
 }
