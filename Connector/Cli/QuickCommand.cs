@@ -84,6 +84,10 @@ public static class QuickCommand
                     await api.DeleteAsync($"api/quick-tunnels/{id}", "Tunnel-Quick-Key", key, closing.Token);
                     Console.WriteLine("Quick tunnel closed.");
                 }
+                catch (CliException) when (DateTimeOffset.UtcNow >= expires)
+                {
+                    Console.WriteLine("Quick tunnel closed (by the control plane, at the end of its lifetime).");
+                }
                 catch (Exception ex) when (ex is CliException or OperationCanceledException)
                 {
                     Console.Error.WriteLine($"warning: could not close the quick tunnel ({ex.Message}); the control plane closes it after its grace period.");
