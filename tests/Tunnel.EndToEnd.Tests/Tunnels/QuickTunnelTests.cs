@@ -109,7 +109,7 @@ public sealed partial class QuickTunnelTests(AnonymousQuickStackFixture fixture,
         var ttl = StartQuick("--ttl", "3s");
         var ttlUrl = await UrlOfAsync(ttl);
         await ttl.WaitForExitAsync(TimeSpan.FromSeconds(40));
-        await Eventually.Until(() => Task.FromResult(ttl.Output), o => o.Contains("time is up") && o.Contains("Quick tunnel closed."), TimeSpan.FromSeconds(5), "the ttl's lines");
+        await Eventually.Until(() => Task.FromResult(ttl.Output), o => o.Contains("time is up") && o.Contains("Quick tunnel closed"), TimeSpan.FromSeconds(5), "the ttl's lines");
         await Eventually.Until(() => Stack.Public.GetAsync(new Uri(ttlUrl, "/small")), r => r.StatusCode == HttpStatusCode.NotFound, TimeSpan.FromSeconds(5), "the name unrouted");
 
         // Refusals name their limit: the lifetime, and the cap per address (3 here), which concurrent opens cannot outrun.
