@@ -66,6 +66,9 @@ public sealed class EdgeOptions
     /// <summary>PEM certificate/key pairs; the SNI name picks one. The development certificate when empty.</summary>
     public List<CertificateFiles> Certificates { get; set; } = [];
 
+    /// <summary>Certificates this edge obtains itself from an ACME CA for every routed hostname; configured PEM pairs win.</summary>
+    public AcmeOptions Acme { get; set; } = new();
+
     [Required, Url]
     public string ControlPlaneUrl { get; set; } = "https://127.0.0.1:7800";
 
@@ -153,4 +156,21 @@ public sealed class HostnameLimits
     public long? MaxRequestBodyBytes { get; set; }
     public int? RequestsPerMinutePerClientIp { get; set; }
     public int? RequestsPerMinutePerHostname { get; set; }
+}
+
+/// <summary>Edge:Acme: where to get certificates (RFC 8555). Off unless a directory is set.</summary>
+public sealed class AcmeOptions
+{
+    /// <summary>The CA's directory, e.g. https://acme-v02.api.letsencrypt.org/directory; not set: no ACME.</summary>
+    public string? DirectoryUrl { get; set; }
+
+    /// <summary>The account's contact address (the CA writes about expiring certificates there).</summary>
+    public string? Email { get; set; }
+
+    /// <summary>CA (or certificate) PEM the directory's own TLS certificate chains to; system trust when not set (a test CA such as Pebble needs it).</summary>
+    public string? DirectoryCa { get; set; }
+
+    /// <summary>Failed orders a name may have in a row before it waits a day (a broken DNS record must not burn the CA's rate limits).</summary>
+    [Range(1, 100)]
+    public int FailureBudget { get; set; } = 3;
 }

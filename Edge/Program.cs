@@ -21,6 +21,9 @@ builder.Services.AddOptions<EdgeOptions>().BindConfiguration(EdgeOptions.Section
 var options = builder.Configuration.GetSection(EdgeOptions.Section).Get<EdgeOptions>() ?? new();
 builder.UseEdgeListeners(options);
 
+builder.Services.AddSingleton<Tunnel.Edge.Certificates.Acme.AcmeCertificates>();
+builder.Services.AddSingleton<Tunnel.Edge.Certificates.Acme.Http01Challenges>();
+builder.Services.AddHostedService<Tunnel.Edge.Certificates.Acme.AcmeIssuer>();
 builder.Services.AddSingleton<CertificateStore>();
 builder.Services.AddSingleton<ConfigStore>();
 builder.Services.AddSingleton<ControlPlaneChannel>();
@@ -59,6 +62,8 @@ builder.Services.AddSingleton<MatcherPolicy, ListenerEndpointPolicy>();
 builder.Services.AddHealthChecks().AddCheck<ConfigLoadedHealthCheck>("config", tags: [ServiceDefaults.ReadyTag]);
 
 var app = builder.Build();
+// An ACME CA's HTTP-01 fetches (this edge's own pending tokens only), before anything else reads the request.
+Tunnel.Edge.Certificates.Acme.Http01Challenges.UseHttp01Challenges(app, options);
 // Public requests: one canonical host and path, before routing, so routes, gate and forwarder share it.
 app.UseCanonicalRequestTarget(options);
 app.UseRouting();

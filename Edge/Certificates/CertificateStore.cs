@@ -28,8 +28,11 @@ public sealed class CertificateStore : IDisposable
         public static readonly Loaded Empty = new([], "");
     }
 
-    public CertificateStore(IOptions<EdgeOptions> options, ILogger<CertificateStore> logger)
+    private readonly Acme.AcmeCertificates? _acme;
+
+    public CertificateStore(IOptions<EdgeOptions> options, ILogger<CertificateStore> logger, Acme.AcmeCertificates? acme = null)
     {
+        _acme = acme;
         _files = options.Value.Certificates;
         _logger = logger;
         if (_files.Count == 0)
@@ -58,7 +61,7 @@ public sealed class CertificateStore : IDisposable
     {
         if (_devCa is not null)
         {
-            return _devCa.ServerCertificate(serverName);
+            return _acme?.Find(serverName) ?? _devCa.ServerCertificate(serverName);
         }
 
         var certificates = _loaded.Certificates;
@@ -88,7 +91,8 @@ public sealed class CertificateStore : IDisposable
             }
         }
 
-        return certificates[0].Certificate; // the first configured pair is the default
+        // Configured pairs win; then what this edge obtained itself; then the first configured pair, the default.
+        return _acme?.Find(serverName) ?? certificates[0].Certificate;
     }
 
     private void Reload()

@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Tunnel.Edge.Certificates.Acme;
+
+/// <summary>
+/// Certificates this edge obtained from its ACME CA, by name, served ahead of the development certificate and after
+/// configured PEM pairs; kept in the data directory (key files mode 0600) so a restarted edge serves them at once.
+/// Also what the last attempt for each name did, for logs and `tunnel info`.
+/// </summary>
+public sealed class AcmeCertificates
+{
+    private readonly ConcurrentDictionary<string, (X509Certificate2 Certificate, IssuedCertificate Issued)> _byName = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, AttemptStatus> _attempts = new(StringComparer.OrdinalIgnoreCase);
+    private readonly string _directory;
+    private readonly ILogger<AcmeCertificates> _logger;
+
+    public sealed record AttemptStatus(DateTimeOffset At, string? Error, int FailuresInARow);
+
+    public AcmeCertificates(Microsoft.Extensions.Options.IOptions<EdgeOptions> options, ILogger<AcmeCertificates> logger)
+    {
+        _logger = logger;
+        _directory = Path.Combine(options.Value.DataDirectory, "acme");
+        if (Directory.Exists(_directory))
+        {
+            foreach (var file in Directory.EnumerateFiles(_directory, "*.crt.pem"))
+            {
+                var name = Path.GetFileName(file)[..^".crt.pem".Length];
+                try
+                {
+                    var issued = new IssuedCertificate(File.ReadAllText(file), File.ReadAllText(Path.Combine(_directory, name + ".key.pem")), default, default, "");
+                    Load(name, issued);
+                }
+                catch (Exception ex) when (ex is IOException or System.Security.Cryptography.CryptographicException or ArgumentException)
+                {
+                    logger.LogWarning("Could not load the stored certificate of {Name} (it is ordered again): {Error}", name, ex.Message);
+                }
+            }
+        }
+    }
+
+    public X509Certificate2? Find(string? serverName) =>
+        serverName is not null && _byName.TryGetValue(serverName, out var entry) ? entry.Certificate : null;
+
+    public DateTimeOffset? NotAfter(string name) => _byName.TryGetValue(name, out var entry) ? entry.Certificate.NotAfter.ToUniversalTime() : null;
+
+    public DateTimeOffset? NotBefore(string name) => _byName.TryGetValue(name, out var entry) ? entry.Certificate.NotBefore.ToUniversalTime() : null;
+
+    public AttemptStatus? LastAttempt(string name) => _attempts.GetValueOrDefault(name);
+
+    public void Put(string name, IssuedCertificate issued)
+    {
+        Load(name, issued);
+        Directory.CreateDirectory(_directory);
+        File.WriteAllText(Path.Combine(_directory, name + ".crt.pem"), issued.CertificatePem);
+        var keyPath = Path.Combine(_directory, name + ".key.pem");
+        File.WriteAllText(keyPath, issued.KeyPem);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(keyPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        _attempts[name] = new AttemptStatus(DateTimeOffset.UtcNow, null, 0);
+    }
+
+    public void Failed(string name, string error, DateTimeOffset at) =>
+        _attempts.AddOrUpdate(name, _ => new AttemptStatus(at, error, 1), (_, old) => new AttemptStatus(at, error, old.FailuresInARow + 1));
+
+    private void Load(string name, IssuedCertificate issued)
+    {
+        var certificate = X509Certificate2.CreateFromPem(issued.CertificatePem, issued.KeyPem);
+        _byName[name] = (certificate, issued);
+        _logger.LogInformation("Serving the ACME certificate of {Name} from {Issuer}, valid until {NotAfter:u}", name, certificate.Issuer, certificate.NotAfter.ToUniversalTime());
+    }
+}
