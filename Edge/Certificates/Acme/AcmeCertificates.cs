@@ -69,6 +69,23 @@ public sealed class AcmeCertificates
     private void Load(string name, IssuedCertificate issued)
     {
         var certificate = X509Certificate2.CreateFromPem(issued.CertificatePem, issued.KeyPem);
+        // The TLS handshake sends the chain the platform builds for the leaf: the CA's intermediates go where it looks.
+        var chain = new X509Certificate2Collection();
+        chain.ImportFromPem(issued.CertificatePem);
+        try
+        {
+            using var store = new X509Store(StoreName.CertificateAuthority, StoreLocation.CurrentUser);
+            store.Open(OpenFlags.ReadWrite);
+            foreach (var intermediate in chain.Skip(1))
+            {
+                store.Add(intermediate);
+            }
+        }
+        catch (System.Security.Cryptography.CryptographicException ex)
+        {
+            _logger.LogWarning("Could not keep the intermediates of {Name}'s certificate (clients that lack them will not trust it): {Error}", name, ex.Message);
+        }
+
         _byName[name] = (certificate, issued);
         _logger.LogInformation("Serving the ACME certificate of {Name} from {Issuer}, valid until {NotAfter:u}", name, certificate.Issuer, certificate.NotAfter.ToUniversalTime());
     }
