@@ -47,11 +47,16 @@ public sealed class Pebble : IAsyncDisposable
         }
 
         int port = Ports.Free(), management = Ports.Free(), dnsPort = Ports.Free(), dnsManagement = Ports.Free();
-        await File.WriteAllTextAsync(Path.Combine(dir, "pebble.json"), $$"""
-            {"pebble": {"listenAddress": "127.0.0.1:{{port}}", "managementListenAddress": "127.0.0.1:{{management}}",
-              "certificate": "{{dir}}/pebble-tls.pem", "privateKey": "{{dir}}/pebble-tls.key",
-              "httpPort": {{httpPort}}, "tlsPort": {{tlsPort}}, "ocspResponderURL": "", "externalAccountBindingRequired": false}}
-            """);
+        var config = new System.Text.Json.Nodes.JsonObject
+        {
+            ["pebble"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["listenAddress"] = $"127.0.0.1:{port}", ["managementListenAddress"] = $"127.0.0.1:{management}",
+                ["certificate"] = Path.Combine(dir, "pebble-tls.pem"), ["privateKey"] = Path.Combine(dir, "pebble-tls.key"),
+                ["httpPort"] = httpPort, ["tlsPort"] = tlsPort, ["ocspResponderURL"] = "", ["externalAccountBindingRequired"] = false,
+            },
+        };
+        await File.WriteAllTextAsync(Path.Combine(dir, "pebble.json"), config.ToJsonString());
         var dns = TestProcess.Start("challtestsrv", "pebble-challtestsrv",
             ["-defaultIPv4", "127.0.0.1", "-defaultIPv6", "", "-dns01", $"127.0.0.1:{dnsPort}", "-http01", "", "-https01", "", "-tlsalpn01", "",
              "-management", $"127.0.0.1:{dnsManagement}"]);
