@@ -29,8 +29,20 @@ public sealed class AcmeIssuer(ConfigStore config, AcmeCertificates certificates
             return;
         }
 
-        using var http = new HttpClient(TrustedCertificates.CreateHandler(o.DirectoryCa)) { Timeout = TimeSpan.FromSeconds(30) };
-        var client = new AcmeClient(http, new Uri(o.DirectoryUrl), new AcmeJws(AccountKey()), clock);
+        AcmeClient client;
+        HttpClient http;
+        try
+        {
+            http = new HttpClient(TrustedCertificates.CreateHandler(o.DirectoryCa)) { Timeout = TimeSpan.FromSeconds(30) };
+            client = new AcmeClient(http, new Uri(o.DirectoryUrl), new AcmeJws(AccountKey()), clock);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or UriFormatException or ArgumentException)
+        {
+            logger.LogError("ACME is configured but cannot start (no certificate is ordered; the edge serves what it has): {Error}", ex.Message);
+            return;
+        }
+
+        using var _ = http;
         var changed = new SemaphoreSlim(0);
         config.Changed += () => changed.Release();
         while (!stoppingToken.IsCancellationRequested)
@@ -74,9 +86,10 @@ public sealed class AcmeIssuer(ConfigStore config, AcmeCertificates certificates
             certificates.Put(name, issued);
             _notBefore.Remove(name);
         }
-        catch (Exception ex) when (ex is AcmeProblemException or HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or CryptographicException
-                                   && !ct.IsCancellationRequested)
+        catch (Exception ex) when (!ct.IsCancellationRequested)
         {
+            // Whatever went wrong (the CA's answer, the network, an odd document, the disk), it is this name's failure:
+            // the edge goes on serving what it has.
             var now = clock.GetUtcNow();
             certificates.Failed(name, ex.Message, now);
             var failures = certificates.LastAttempt(name)?.FailuresInARow ?? 1;
