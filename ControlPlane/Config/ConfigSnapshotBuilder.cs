@@ -15,7 +15,7 @@ public sealed class ConfigSnapshotBuilder(TunnelDbContext db, Access.AccessSnaps
         var snapshot = new ConfigSnapshot { Version = version, DashboardUrl = options.Value.DashboardUrl ?? "" };
         foreach (var t in tunnels.OrderBy(t => t.Name, StringComparer.Ordinal))
         {
-            var config = new TunnelConfig { Id = t.Id.ToString(), Name = t.Name, SecretHash = ByteString.CopyFrom(t.SecretHash), IngressJson = t.IngressJson ?? "" };
+            var config = new TunnelConfig { Id = t.Id.ToString(), Name = t.Name, SecretHash = ByteString.CopyFrom(t.SecretHash), IngressJson = t.IngressJson ?? "", Quick = t.Quick };
             config.Hostnames.AddRange(t.Hostnames.Select(h => h.Name).Order(StringComparer.Ordinal));
             if (capture.GetValueOrDefault(t.Id) is { } s)
             {

@@ -57,6 +57,15 @@ public sealed class CertificateStore : IDisposable
         }
     }
 
+    /// <summary>Whether a configured PEM pair serves the name (exactly or by its wildcard): then it wins, and nothing is ordered for it.</summary>
+    public bool Configured(string name)
+    {
+        var dot = name.IndexOf('.');
+        var wildcard = dot > 0 ? "*" + name[dot..] : null;
+        return _loaded.Certificates.Any(c => c.Names.Any(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase)
+            || (wildcard is not null && string.Equals(n, wildcard, StringComparison.OrdinalIgnoreCase))));
+    }
+
     public X509Certificate2 Select(string? serverName)
     {
         if (_devCa is not null)

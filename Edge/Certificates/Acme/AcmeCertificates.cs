@@ -51,16 +51,39 @@ public sealed class AcmeCertificates
     public void Put(string name, IssuedCertificate issued)
     {
         Load(name, issued);
-        Directory.CreateDirectory(_directory);
-        File.WriteAllText(Path.Combine(_directory, name + ".crt.pem"), issued.CertificatePem);
-        var keyPath = Path.Combine(_directory, name + ".key.pem");
-        File.WriteAllText(keyPath, issued.KeyPem);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(keyPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
+        // The key first, then the certificate that names it: a crash between them leaves a key and the old pair.
+        WritePrivate(_directory, name + ".key.pem", issued.KeyPem);
+        WritePrivate(_directory, name + ".crt.pem", issued.CertificatePem);
 
         _attempts[name] = new AttemptStatus(DateTimeOffset.UtcNow, null, 0);
+    }
+
+    /// <summary>Written to a new file made 0600 (its directory 0700) and moved into place: never readable by others, never half written.</summary>
+    public static void WritePrivate(string directory, string fileName, string content)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(directory);
+        }
+        else
+        {
+            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        var temporary = Path.Combine(directory, $".{fileName}.{Guid.NewGuid():N}");
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var stream = new FileStream(temporary, options))
+        using (var writer = new StreamWriter(stream))
+        {
+            writer.Write(content);
+        }
+
+        File.Move(temporary, Path.Combine(directory, fileName), overwrite: true);
     }
 
     public void Failed(string name, string error, DateTimeOffset at) =>

@@ -11,10 +11,20 @@ namespace Tunnel.Edge.Certificates.Acme;
 /// life; a name whose orders keep failing waits (doubling, up to a day past its failure budget), and the failure never
 /// stops the edge serving what it has. Wildcard routes need DNS-01, which this edge does not do yet: they are skipped.
 /// </summary>
-public sealed class AcmeIssuer(ConfigStore config, AcmeCertificates certificates, Http01Challenges http01, IOptions<EdgeOptions> options,
-    TimeProvider clock, ILogger<AcmeIssuer> logger) : BackgroundService
+public sealed class AcmeIssuer(ConfigStore config, AcmeCertificates certificates, Http01Challenges http01, CertificateStore configured,
+    IOptions<EdgeOptions> options, TimeProvider clock, ILogger<AcmeIssuer> logger) : BackgroundService
 {
     private readonly Dictionary<string, DateTimeOffset> _notBefore = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>Problems of the CA or the way to it (down, rate limited, the account) pause every order, and no name is charged.</summary>
+    private DateTimeOffset _pausedUntil;
+    private int _pauses;
+
+    private static readonly HashSet<string> NameProblems = new(StringComparer.Ordinal)
+    {
+        "urn:ietf:params:acme:error:unauthorized", "urn:ietf:params:acme:error:rejectedIdentifier", "urn:ietf:params:acme:error:caa",
+        "urn:ietf:params:acme:error:dns", "urn:ietf:params:acme:error:connection", "urn:ietf:params:acme:error:incorrectResponse",
+        "urn:ietf:params:acme:error:tls", "urn:ietf:params:acme:error:malformed", "about:blank",
+    };
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -49,6 +59,11 @@ public sealed class AcmeIssuer(ConfigStore config, AcmeCertificates certificates
         {
             foreach (var name in Wanted())
             {
+                if (clock.GetUtcNow() < _pausedUntil)
+                {
+                    break;
+                }
+
                 await TryOrderAsync(client, name, o, stoppingToken);
             }
 
@@ -60,7 +75,9 @@ public sealed class AcmeIssuer(ConfigStore config, AcmeCertificates certificates
     private IEnumerable<string> Wanted()
     {
         var now = clock.GetUtcNow();
-        foreach (var name in config.Tunnels.SelectMany(t => t.Hostnames).Where(h => !h.StartsWith("*.", StringComparison.Ordinal)).Distinct(StringComparer.OrdinalIgnoreCase))
+        // Not quick tunnels' names (strangers open them), not wildcards (DNS-01), not names a configured pair serves.
+        foreach (var name in config.Tunnels.Where(t => !t.Quick).SelectMany(t => t.Hostnames)
+                     .Where(h => !h.StartsWith("*.", StringComparison.Ordinal)).Distinct(StringComparer.OrdinalIgnoreCase).Where(n => !configured.Configured(n)))
         {
             if (_notBefore.TryGetValue(name, out var wait) && wait > now)
             {
@@ -85,12 +102,24 @@ public sealed class AcmeIssuer(ConfigStore config, AcmeCertificates certificates
             var issued = await client.OrderAsync([name], http01, ct);
             certificates.Put(name, issued);
             _notBefore.Remove(name);
+            _pauses = 0;
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
             // Whatever went wrong (the CA's answer, the network, an odd document, the disk), it is this name's failure:
             // the edge goes on serving what it has.
             var now = clock.GetUtcNow();
+            if (ex is not AcmeProblemException { Type: var type } || !NameProblems.Contains(type))
+            {
+                // The CA is down, rate limits us, or refuses the account: not this name's fault, so no name is charged.
+                var pause = TimeSpan.FromMinutes(Math.Min(60, Math.Pow(2, _pauses++)));
+                _pausedUntil = now + pause;
+                logger.LogWarning("The ACME CA could not be used (every order waits {Pause}): {Error}{Document}", pause, ex.Message,
+                    ex is AcmeProblemException { Document: { } document } ? $" [{document}]" : "");
+                return;
+            }
+
+            _pauses = 0;
             certificates.Failed(name, ex.Message, now);
             var failures = certificates.LastAttempt(name)?.FailuresInARow ?? 1;
             // Doubling from a minute; past the budget, a day (the CA's rate limits count every failed order).
@@ -112,13 +141,7 @@ public sealed class AcmeIssuer(ConfigStore config, AcmeCertificates certificates
             return key;
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, key.ExportPkcs8PrivateKeyPem());
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
+        AcmeCertificates.WritePrivate(Path.GetDirectoryName(path)!, Path.GetFileName(path), key.ExportPkcs8PrivateKeyPem());
         return key;
     }
 }

@@ -53,6 +53,7 @@ public sealed class AcmeCertificateTests : IAsyncLifetime
     {
         var (_, hostname, token) = await _stack.NewRoutedTunnelAsync();
         _stack.StartConnector(token);
+        await _stack.WaitServedAsync(hostname);
         for (var i = 0; i < 20; i++)
         {
             await PresentedAsync($"scanner-{i}.example.net"); // SNI a scanner sends: served the default, never ordered
