@@ -114,7 +114,7 @@ public sealed partial class CaptureSettingsStore(TunnelDbContext db, AuditLog au
                 : $"hostname '{unrouted}' is not routed to this tunnel; its hostnames are: {string.Join(", ", routed)}";
         }
 
-        if (c.RedactHeaders?.FirstOrDefault(h => !HeaderName().IsMatch(h.Trim())) is { } header)
+        if (c.RedactHeaders?.FirstOrDefault(h => !IsToken(h.Trim())) is { } header)
         {
             return $"'{header}' is not a header name (letters, digits and !#$%&'*+-.^_`|~ only)";
         }
@@ -147,6 +147,9 @@ public sealed partial class CaptureSettingsStore(TunnelDbContext db, AuditLog au
     [GeneratedRegex(@"^(\d{1,5})(h|d)$")]
     private static partial Regex RetentionPattern();
 
+    /// <summary>An HTTP token (RFC 9110 §5.6.2): a header name or a method.</summary>
+    public static bool IsToken(string value) => HttpToken().IsMatch(value);
+
     [GeneratedRegex(@"^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}$")]
-    private static partial Regex HeaderName();
+    private static partial Regex HttpToken();
 }

@@ -1,3 +1,4 @@
+using Tunnel.Shared.Inspection;
 using System.Text.Json.Nodes;
 using Tunnel.ControlPlane.Model;
 
@@ -113,21 +114,9 @@ public static class HarExport
             var eq = pair.IndexOf('=');
             return (JsonNode?)new JsonObject
             {
-                ["name"] = Unescape(eq < 0 ? pair : pair[..eq]),
-                ["value"] = eq < 0 ? "" : Unescape(pair[(eq + 1)..]),
+                ["name"] = Redaction.Unescape(eq < 0 ? pair : pair[..eq]),
+                ["value"] = eq < 0 ? "" : Redaction.Unescape(pair[(eq + 1)..]),
             };
         }).ToArray());
-    }
-
-    private static string Unescape(string s)
-    {
-        try
-        {
-            return Uri.UnescapeDataString(s.Replace('+', ' '));
-        }
-        catch (UriFormatException)
-        {
-            return s;
-        }
     }
 }

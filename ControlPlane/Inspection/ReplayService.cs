@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.RegularExpressions;
 using Google.Protobuf;
 using Microsoft.EntityFrameworkCore;
 using Tunnel.ControlPlane.Audit;
@@ -22,7 +21,7 @@ public sealed record ReplayResult(int Status, double DurationMs, string Exchange
 /// Replays a capture (as captured, or edited) through an edge: to the same hostname through the edge's public side
 /// (Access applies), or, when an admin chooses, straight to the tunnel's connector without Access. Audited.
 /// </summary>
-public sealed partial class ReplayService(TunnelDbContext db, CaptureStore captures, ReplayDispatcher dispatcher, AuditLog audit)
+public sealed class ReplayService(TunnelDbContext db, CaptureStore captures, ReplayDispatcher dispatcher, AuditLog audit)
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(65);
     private const int MaxBody = 4 * 1024 * 1024;
@@ -91,7 +90,7 @@ public sealed partial class ReplayService(TunnelDbContext db, CaptureStore captu
         }
 
         var method = edit.Method?.Trim().ToUpperInvariant() ?? c.Method;
-        if (!Token().IsMatch(method))
+        if (!CaptureSettingsStore.IsToken(method))
         {
             return (null, $"method '{edit.Method}' is not an HTTP method (letters, e.g. POST)");
         }
@@ -111,7 +110,7 @@ public sealed partial class ReplayService(TunnelDbContext db, CaptureStore captu
         var headers = edit.Headers ?? CaptureStore.Headers(c.RequestHeadersJson);
         foreach (var h in headers)
         {
-            if (h.Length != 2 || !Token().IsMatch(h[0]) || h[1].Any(ch => ch is '\r' or '\n' or '\0'))
+            if (h.Length != 2 || !CaptureSettingsStore.IsToken(h[0]) || h[1].Any(ch => ch is '\r' or '\n' or '\0'))
             {
                 return (null, $"header '{(h.Length > 0 ? h[0] : "")}' is not a header line (a name of letters, digits and -, a value without line breaks)");
             }
@@ -170,7 +169,4 @@ public sealed partial class ReplayService(TunnelDbContext db, CaptureStore captu
         job.Body = ByteString.CopyFrom(body);
         return (job, null);
     }
-
-    [GeneratedRegex(@"^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}$")]
-    private static partial Regex Token();
 }

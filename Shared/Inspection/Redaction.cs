@@ -165,7 +165,8 @@ public static class Redaction
         "client_secret", "session", "auth",
     };
 
-    private static string Unescape(string s)
+    /// <summary>A URL-encoded (form or query) name or value, or the text as it is when it does not decode.</summary>
+    public static string Unescape(string s)
     {
         try
         {

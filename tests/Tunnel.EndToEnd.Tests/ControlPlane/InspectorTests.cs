@@ -330,6 +330,14 @@ public abstract class InspectorTests(StackFixture fixture)
         Assert.Equal(HttpStatusCode.OK, echoed.StatusCode);
         Assert.DoesNotContain("Tunnel-Replay-Ticket", await echoed.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
 
+        // The same on raw HTTP/1.1, where no client library tidies the header: lowercase, twice, with odd spacing.
+        foreach (var lines in new[] { new[] { "tunnel-replay-ticket: " + SecretLike() }, new[] { "Tunnel-Replay-Ticket: a", "TUNNEL-REPLAY-TICKET:b" },
+                     new[] { "Tunnel-Replay-Ticket:   " + SecretLike() + "   " } })
+        {
+            var raw = await RawHttp1Client.GetAsync(Stack.PublicPort, hostname, "/headers", lines);
+            Assert.Equal(401, raw.Status);
+        }
+
         // A connector started while capture is on prints where the inspector is.
         var second = Stack.StartConnector(token);
         var output = await Eventually.Until(() => Task.FromResult(second.Output), o => o.Contains("Traffic inspector:"), TimeSpan.FromSeconds(15), "the inspector's URL printed");
