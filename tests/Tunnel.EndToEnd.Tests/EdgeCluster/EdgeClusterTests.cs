@@ -115,6 +115,7 @@ public sealed class EdgeClusterTests(ThreeEdgeFixture fixture) : IClassFixture<T
             using (var events = await Stack.Public.GetAsync(edge.PublicUrl(hostname, "/sse?count=3&ms=400"), HttpCompletionOption.ResponseHeadersRead))
             using (var reader = new StreamReader(await events.Content.ReadAsStreamAsync()))
             {
+                Assert.True(events.StatusCode == HttpStatusCode.OK, $"SSE through {edge.Id}: {(int)events.StatusCode} {await reader.ReadToEndAsync()}");
                 var clock = Stopwatch.StartNew();
                 var arrivals = new List<TimeSpan>();
                 while (await reader.ReadLineAsync() is { } line)
@@ -131,9 +132,11 @@ public sealed class EdgeClusterTests(ThreeEdgeFixture fixture) : IClassFixture<T
         }
 
         // `tunnel info` says where the connections are and which edges serve through a peer.
-        var (_, info) = await Stack.CliAsync("tunnel", "info", name);
-        Assert.Contains($"edges: connections on {fixture.A.Id} (4)", info);
-        Assert.Contains($"served through a peer by {fixture.B.Id}, {fixture.C.Id}", info);
+        // Edges report themselves online every few seconds: a just-started edge may not be listed yet.
+        var peered = $"served through a peer by {fixture.B.Id}, {fixture.C.Id}";
+        var (_, info) = await Eventually.Until(() => Stack.CliAsync("tunnel", "info", name), r => r.Output.Contains(peered, StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30), peered);
+        Assert.True(info.Contains($"edges: connections on {fixture.A.Id} (4)", StringComparison.Ordinal), info);
 
         // The peer hops show in the asking edges' metrics.
         var metrics = await new HttpClient().GetStringAsync($"http://127.0.0.1:{fixture.B.ManagementPort}/metrics");
