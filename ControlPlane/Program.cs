@@ -49,6 +49,7 @@ builder.Services.AddScoped<Tunnel.ControlPlane.Access.PolicyTester>();
 builder.Services.AddScoped<Tunnel.ControlPlane.Access.AccessDecisionStore>();
 builder.Services.AddScoped<Tunnel.ControlPlane.Traffic.TrafficStore>();
 builder.Services.AddScoped<Tunnel.ControlPlane.Inspection.CaptureStore>();
+builder.Services.AddScoped<Tunnel.ControlPlane.Certificates.CertificateLedger>();
 builder.Services.AddScoped<Tunnel.ControlPlane.Inspection.CaptureSettingsStore>();
 builder.Services.AddScoped<Tunnel.ControlPlane.Inspection.ReplayService>();
 builder.Services.AddSingleton<Tunnel.ControlPlane.Inspection.ReplayDispatcher>();
@@ -90,6 +91,7 @@ api.MapIngressApi();
 api.MapAccessApi();
 api.MapTrafficApi();
 api.MapInspectionApi();
+api.MapCertificatesApi();
 app.MapQuickTunnelsApi(options.QuickTunnels);
 
 app.Run();

@@ -173,4 +173,32 @@ public sealed class AcmeOptions
     /// <summary>Failed orders a name may have in a row before it waits a day (a broken DNS record must not burn the CA's rate limits).</summary>
     [Range(1, 100)]
     public int FailureBudget { get; set; } = 3;
+
+    /// <summary>
+    /// How names are proven: "http-01" (the public HTTP port; the default when there is one) or "tls-alpn-01" (the public
+    /// HTTPS port). Wildcard routes and the quick-tunnel domain always use DNS-01 (Edge:Acme:Dns).
+    /// </summary>
+    [RegularExpression("^(http-01|tls-alpn-01)$")]
+    public string? Challenge { get; set; }
+
+    /// <summary>External account binding, for CAs that require one: the key id and the base64url HMAC key the CA gave.</summary>
+    public string? EabKeyId { get; set; }
+    public string? EabHmacKey { get; set; }
+
+    /// <summary>DNS-01 through RFC 2136 dynamic updates signed with TSIG: for wildcard routes and the quick-tunnel domain.</summary>
+    public AcmeDnsOptions Dns { get; set; } = new();
+}
+
+public sealed class AcmeDnsOptions
+{
+    /// <summary>The authoritative server that takes updates, host:port (e.g. 127.0.0.1:53); not set: no DNS-01, wildcards get no certificate.</summary>
+    public string? Server { get; set; }
+
+    /// <summary>The zone to update (e.g. example.com); not set: the parent of the name being proven.</summary>
+    public string? Zone { get; set; }
+
+    /// <summary>The TSIG key's name, algorithm (hmac-sha256, hmac-sha512…) and secret (base64), as in the server's key file.</summary>
+    public string? TsigKeyName { get; set; }
+    public string TsigAlgorithm { get; set; } = "hmac-sha256";
+    public string? TsigSecret { get; set; }
 }

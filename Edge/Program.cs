@@ -22,7 +22,10 @@ var options = builder.Configuration.GetSection(EdgeOptions.Section).Get<EdgeOpti
 builder.UseEdgeListeners(options);
 
 builder.Services.AddSingleton<Tunnel.Edge.Certificates.Acme.AcmeCertificates>();
-builder.Services.AddSingleton<Tunnel.Edge.Certificates.Acme.Http01Challenges>();
+builder.Services.AddSingleton<Tunnel.Edge.Certificates.Acme.ClusterChallenges>();
+builder.Services.AddSingleton<Tunnel.Edge.Certificates.Acme.Dns01Updates>();
+builder.Services.AddSingleton<Tunnel.Edge.Certificates.Acme.TlsAlpn01>();
+builder.Services.AddHostedService<Tunnel.Edge.Certificates.Acme.CertificateSync>();
 builder.Services.AddHostedService<Tunnel.Edge.Certificates.Acme.AcmeIssuer>();
 builder.Services.AddSingleton<CertificateStore>();
 builder.Services.AddSingleton<ConfigStore>();

@@ -14,6 +14,7 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v ssh >/dev/null || need+=(openssh-client)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -x /usr/bin/pebble ] || need+=(pebble) # Let's Encrypt's test CA (and pebble-challtestsrv), for the ACME tests
+[ -x /usr/sbin/knotd ] || need+=(knot) # an authoritative DNS server taking RFC 2136 updates, for the DNS-01 test
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
 # The native (NativeAOT) connector, which NativeConnectorTests publishes: a C toolchain and zlib's headers.

@@ -50,6 +50,7 @@ public static class TunnelCommands
             var text = parse.GetValue(CommonOptions.Output) != "json";
             var connections = text ? (await api.GetAsync(Path(parse, name, "/connections"), ct)).EnumerateArray().ToList() : [];
             var edges = text ? (await api.GetAsync("api/edges", ct)).EnumerateArray().ToList() : [];
+            var certificates = text ? (await api.GetAsync(Path(parse, name, "/certificates"), ct)).EnumerateArray().ToList() : [];
             Output.Print(parse, t, _ =>
             {
                 Console.WriteLine($"{t.Text("name")} ({t.Text("id")}), created {t.Time("createdAt")}");
@@ -63,6 +64,11 @@ public static class TunnelCommands
                 }
 
                 foreach (var line in EdgeLines(connections, edges))
+                {
+                    Console.WriteLine(line);
+                }
+
+                foreach (var line in CertificateLines(certificates))
                 {
                     Console.WriteLine(line);
                 }
@@ -112,6 +118,26 @@ public static class TunnelCommands
         });
 
         return [create, list, info, rename, rotate, delete, token];
+    }
+
+    /// <summary>Each hostname's ACME certificate, and the last attempt's error while it lasts; nothing for names never ordered.</summary>
+    private static IEnumerable<string> CertificateLines(List<JsonElement> certificates)
+    {
+        foreach (var c in certificates.Where(c => c.Text("certificate") != "-"))
+        {
+            var served = c.Text("issuer") == "-" ? "no certificate yet"
+                : $"certificate {c.Text("certificate")} from {c.Text("issuer")}, valid until {c.Time("notAfter")}, obtained {c.Time("issuedAt")} by {c.Text("issuedBy")}";
+            yield return $"certificate of {c.Text("hostname")}: {served}";
+            if (c.Text("lastError") != "-")
+            {
+                yield return $"       last attempt {c.Time("lastAttemptAt")} failed ({c.Text("failuresInARow")} in a row"
+                    + (c.Time("nextAttemptAt") is var next and not "-" ? $", next try after {next}" : "") + $"): {c.Text("lastError")}";
+            }
+            else if (c.Text("orderingEdge") != "-")
+            {
+                yield return $"       being ordered by {c.Text("orderingEdge")}";
+            }
+        }
     }
 
     /// <summary>Which edges hold the tunnel's connections, which serve it through them, and failing peer links.</summary>

@@ -80,6 +80,59 @@ public sealed class ConfigGrpcService(
         return Task.FromResult(new ReplayOutcomeAck());
     }
 
+    public override Task<AcmeAccountKey> GetAcmeAccount(AcmeAccountRequest request, ServerCallContext context) =>
+        WithLedgerAsync(context, async ledger => new AcmeAccountKey { KeyPem = await ledger.AccountKeyAsync(request.DirectoryUrl, request.ProposedKeyPem, context.CancellationToken) });
+
+    public override Task<CertificateLeaseAnswer> LeaseCertificate(CertificateLeaseRequest request, ServerCallContext context) =>
+        WithLedgerAsync(context, async ledger =>
+        {
+            var (granted, reason) = await ledger.LeaseAsync(request.Name, Columns.Cut(request.EdgeId, 128), request.KnownThumbprint, request.Seconds, context.CancellationToken);
+            return new CertificateLeaseAnswer { Granted = granted, Reason = reason };
+        });
+
+    public override Task<AcmeAck> PutAcmeChallenge(AcmeChallenge request, ServerCallContext context) =>
+        WithLedgerAsync(context, async ledger =>
+        {
+            await ledger.PutChallengeAsync(request, context.CancellationToken);
+            return new AcmeAck();
+        });
+
+    public override Task<AcmeAck> StoreCertificate(StoredCertificate request, ServerCallContext context) =>
+        WithLedgerAsync(context, async ledger =>
+        {
+            await ledger.StoreAsync(request, context.CancellationToken);
+            return new AcmeAck();
+        });
+
+    public override Task<AcmeAck> ReportCertificateFailure(CertificateFailure request, ServerCallContext context) =>
+        WithLedgerAsync(context, async ledger =>
+        {
+            await ledger.FailedAsync(request, context.CancellationToken);
+            return new AcmeAck();
+        });
+
+    public override Task<CertificateBundle> FetchCertificates(CertificateFetch request, ServerCallContext context) =>
+        WithLedgerAsync(context, ledger => ledger.FetchAsync(request.Names, context.CancellationToken));
+
+    /// <summary>The ledger's refusals (bad input, no lease) answer as precise gRPC errors, not as internal ones.</summary>
+    private async Task<T> WithLedgerAsync<T>(ServerCallContext context, Func<Certificates.CertificateLedger, Task<T>> action)
+    {
+        Authorize(context);
+        await using var scope = scopes.CreateAsyncScope();
+        try
+        {
+            return await action(scope.ServiceProvider.GetRequiredService<Certificates.CertificateLedger>());
+        }
+        catch (ArgumentException ex)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message));
+        }
+        catch (InvalidOperationException ex) when (ex.Message.Contains("holds no lease", StringComparison.Ordinal))
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message));
+        }
+    }
+
     public override async Task<ConnectionReportAck> ReportConnections(ConnectionReport request, ServerCallContext context)
     {
         Authorize(context);

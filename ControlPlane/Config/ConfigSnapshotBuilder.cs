@@ -12,7 +12,11 @@ public sealed class ConfigSnapshotBuilder(TunnelDbContext db, Access.AccessSnaps
     {
         var tunnels = await db.Tunnels.AsNoTracking().Include(t => t.Hostnames).ToListAsync(cancellationToken);
         var capture = await db.CaptureSettings.AsNoTracking().Where(s => s.Enabled).ToDictionaryAsync(s => s.TunnelId, cancellationToken);
-        var snapshot = new ConfigSnapshot { Version = version, DashboardUrl = options.Value.DashboardUrl ?? "" };
+        var snapshot = new ConfigSnapshot
+        {
+            Version = version, DashboardUrl = options.Value.DashboardUrl ?? "",
+            QuickDomain = options.Value.QuickTunnels.Enabled ? options.Value.QuickTunnels.Domain : "",
+        };
         foreach (var t in tunnels.OrderBy(t => t.Name, StringComparer.Ordinal))
         {
             var config = new TunnelConfig { Id = t.Id.ToString(), Name = t.Name, SecretHash = ByteString.CopyFrom(t.SecretHash), IngressJson = t.IngressJson ?? "", Quick = t.Quick };
@@ -30,6 +34,7 @@ public sealed class ConfigSnapshotBuilder(TunnelDbContext db, Access.AccessSnaps
         }
 
         await EdgePlacements.AddToAsync(snapshot, db, cancellationToken);
+        await Certificates.CertificateLedger.AddToAsync(snapshot, db, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), cancellationToken);
         snapshot.AccessJson = Tunnel.Shared.Access.AccessJson.Serialize(await access.BuildAsync(cancellationToken));
         return snapshot;
     }

@@ -23,6 +23,9 @@ public abstract class TunnelDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<TrafficSampleEntity> TrafficSamples => Set<TrafficSampleEntity>();
     public DbSet<CaptureEntity> Captures => Set<CaptureEntity>();
     public DbSet<CaptureSettingsEntity> CaptureSettings => Set<CaptureSettingsEntity>();
+    public DbSet<CertificateEntity> Certificates => Set<CertificateEntity>();
+    public DbSet<AcmeAccountEntity> AcmeAccounts => Set<AcmeAccountEntity>();
+    public DbSet<AcmeChallengeEntity> AcmeChallenges => Set<AcmeChallengeEntity>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -147,6 +150,32 @@ public abstract class TunnelDbContext(DbContextOptions options) : DbContext(opti
             b.Property(c => c.RedactFields).HasMaxLength(2048);
             b.Property(c => c.UpdatedBy).HasMaxLength(340);
             b.HasOne<TunnelEntity>().WithMany().HasForeignKey(c => c.TunnelId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<CertificateEntity>(b =>
+        {
+            b.ToTable("certificates");
+            b.HasKey(c => c.Name);
+            b.Property(c => c.Name).HasMaxLength(253);
+            b.Property(c => c.Thumbprint).HasMaxLength(64);
+            b.Property(c => c.Issuer).HasMaxLength(512);
+            b.Property(c => c.IssuedBy).HasMaxLength(128);
+            b.Property(c => c.LastError).HasMaxLength(4096);
+            b.Property(c => c.LeaseHolder).HasMaxLength(128);
+        });
+        modelBuilder.Entity<AcmeAccountEntity>(b =>
+        {
+            b.ToTable("acme_accounts");
+            b.HasKey(a => a.DirectoryUrl);
+            b.Property(a => a.DirectoryUrl).HasMaxLength(1024);
+        });
+        modelBuilder.Entity<AcmeChallengeEntity>(b =>
+        {
+            b.ToTable("acme_challenges");
+            b.HasKey(c => c.Token);
+            b.Property(c => c.Token).HasMaxLength(256);
+            b.Property(c => c.Name).HasMaxLength(253);
+            b.Property(c => c.Type).HasMaxLength(16);
+            b.Property(c => c.KeyAuthorization).HasMaxLength(512);
         });
         modelBuilder.Entity<AccessDecisionEntity>(b =>
         {

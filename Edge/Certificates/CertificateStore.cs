@@ -66,12 +66,43 @@ public sealed class CertificateStore : IDisposable
             || (wildcard is not null && string.Equals(n, wildcard, StringComparison.OrdinalIgnoreCase))));
     }
 
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<X509Certificate2, System.Net.Security.SslStreamCertificateContext> _contexts = new();
+
+    /// <summary>
+    /// The TLS context for a server name: a configured pair first (exact, then wildcard); then the cluster's ACME
+    /// certificate (with the intermediates its CA issued); then the default. Contexts are made once per certificate.
+    /// </summary>
+    public System.Net.Security.SslStreamCertificateContext SelectContext(string? serverName)
+    {
+        if (_devCa is null && Pair(serverName) is { } pair)
+        {
+            return Context(pair);
+        }
+
+        if (_acme?.Find(serverName) is { } acme)
+        {
+            return acme;
+        }
+
+        return Context(_devCa is not null ? _devCa.ServerCertificate(serverName) : _loaded.Certificates[0].Certificate);
+    }
+
+    private System.Net.Security.SslStreamCertificateContext Context(X509Certificate2 certificate) =>
+        _contexts.GetValue(certificate, c => System.Net.Security.SslStreamCertificateContext.Create(c, null, offline: true));
+
     public X509Certificate2 Select(string? serverName)
     {
         if (_devCa is not null)
         {
-            return _acme?.Find(serverName) ?? _devCa.ServerCertificate(serverName);
+            return _devCa.ServerCertificate(serverName);
         }
+
+        return Pair(serverName) ?? _loaded.Certificates[0].Certificate;
+    }
+
+    /// <summary>The configured pair for the name, exact first, then its wildcard; the first pair when there is no name.</summary>
+    private X509Certificate2? Pair(string? serverName)
+    {
 
         var certificates = _loaded.Certificates;
         if (string.IsNullOrEmpty(serverName))
@@ -100,8 +131,7 @@ public sealed class CertificateStore : IDisposable
             }
         }
 
-        // Configured pairs win; then what this edge obtained itself; then the first configured pair, the default.
-        return _acme?.Find(serverName) ?? certificates[0].Certificate;
+        return null;
     }
 
     private void Reload()

@@ -38,6 +38,11 @@ public sealed class ConfigStore
     public TunnelConfig? FindTunnel(string tunnelId) => _state.ById.GetValueOrDefault(tunnelId);
 
     /// <summary>The edges of the cluster that reported lately (this one among them, once it has).</summary>
+    /// <summary>ACME certificates the control plane keeps (stamps, no keys), the challenges pending, and the quick-tunnel domain.</summary>
+    public IReadOnlyList<CertificateStamp> CertificateStamps => (IReadOnlyList<CertificateStamp>?)_state.Snapshot?.Certificates ?? [];
+    public IReadOnlyList<AcmeChallenge> AcmeChallenges => (IReadOnlyList<AcmeChallenge>?)_state.Snapshot?.AcmeChallenges ?? [];
+    public string QuickDomain => _state.Snapshot?.QuickDomain ?? "";
+
     public IReadOnlyList<EdgeInfo> Edges => (IReadOnlyList<EdgeInfo>?)_state.Snapshot?.Edges ?? [];
 
     /// <summary>The dashboard's traffic inspector of a tunnel (the connector prints it when capture is on).</summary>

@@ -1,61 +1,83 @@
 using System.Collections.Concurrent;
+using System.Net.Security;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
 namespace Tunnel.Edge.Certificates.Acme;
 
 /// <summary>
-/// Certificates this edge obtained from its ACME CA, by name, served ahead of the development certificate and after
-/// configured PEM pairs; kept in the data directory (key files mode 0600) so a restarted edge serves them at once.
-/// Also what the last attempt for each name did, for logs and `tunnel info`.
+/// The cluster's ACME certificates as this edge serves them, by name (exact, or *.parent for a wildcard), after
+/// configured PEM pairs and ahead of the development certificate. They come from the control plane (any edge may have
+/// ordered one) and are kept in the data directory too (key files mode 0600), so a restarted edge serves them at once,
+/// the control plane down or not. Each is served with the intermediates its CA issued, from one cached TLS context.
 /// </summary>
 public sealed class AcmeCertificates
 {
-    private readonly ConcurrentDictionary<string, (X509Certificate2 Certificate, IssuedCertificate Issued)> _byName = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentDictionary<string, AttemptStatus> _attempts = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, Held> _byName = new(StringComparer.OrdinalIgnoreCase);
     private readonly string _directory;
     private readonly ILogger<AcmeCertificates> _logger;
 
-    public sealed record AttemptStatus(DateTimeOffset At, string? Error, int FailuresInARow);
+    private sealed record Held(X509Certificate2 Leaf, SslStreamCertificateContext Context, string Thumbprint);
 
     public AcmeCertificates(Microsoft.Extensions.Options.IOptions<EdgeOptions> options, ILogger<AcmeCertificates> logger)
     {
         _logger = logger;
         _directory = Path.Combine(options.Value.DataDirectory, "acme");
-        if (Directory.Exists(_directory))
+        try
         {
+            if (!Directory.Exists(_directory))
+            {
+                return;
+            }
+
             foreach (var file in Directory.EnumerateFiles(_directory, "*.crt.pem"))
             {
-                var name = Path.GetFileName(file)[..^".crt.pem".Length];
+                var name = FileName.Decode(Path.GetFileName(file)[..^".crt.pem".Length]);
                 try
                 {
-                    var issued = new IssuedCertificate(File.ReadAllText(file), File.ReadAllText(Path.Combine(_directory, name + ".key.pem")), default, default, "");
-                    Load(name, issued);
+                    Load(name, File.ReadAllText(file), File.ReadAllText(file[..^".crt.pem".Length] + ".key.pem"));
                 }
-                catch (Exception ex) when (ex is IOException or System.Security.Cryptography.CryptographicException or ArgumentException)
+                catch (Exception ex)
                 {
-                    logger.LogWarning("Could not load the stored certificate of {Name} (it is ordered again): {Error}", name, ex.Message);
+                    logger.LogWarning("Could not load the stored certificate of {Name} (the control plane's copy is fetched again): {Error}", name, ex.Message);
                 }
             }
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning("Could not read the stored ACME certificates in {Directory}: {Error}", _directory, ex.Message);
+        }
     }
 
-    public X509Certificate2? Find(string? serverName) =>
-        serverName is not null && _byName.TryGetValue(serverName, out var entry) ? entry.Certificate : null;
-
-    public DateTimeOffset? NotAfter(string name) => _byName.TryGetValue(name, out var entry) ? entry.Certificate.NotAfter.ToUniversalTime() : null;
-
-    public DateTimeOffset? NotBefore(string name) => _byName.TryGetValue(name, out var entry) ? entry.Certificate.NotBefore.ToUniversalTime() : null;
-
-    public AttemptStatus? LastAttempt(string name) => _attempts.GetValueOrDefault(name);
-
-    public void Put(string name, IssuedCertificate issued)
+    /// <summary>The TLS context for a server name: its own certificate, else its parent's wildcard; null when neither is held or it expired.</summary>
+    public SslStreamCertificateContext? Find(string? serverName)
     {
-        Load(name, issued);
-        // The key first, then the certificate that names it: a crash between them leaves a key and the old pair.
-        WritePrivate(_directory, name + ".key.pem", issued.KeyPem);
-        WritePrivate(_directory, name + ".crt.pem", issued.CertificatePem);
+        if (string.IsNullOrEmpty(serverName))
+        {
+            return null;
+        }
 
-        _attempts[name] = new AttemptStatus(DateTimeOffset.UtcNow, null, 0);
+        if (_byName.TryGetValue(serverName, out var held) && held.Leaf.NotAfter > DateTime.Now)
+        {
+            return held.Context;
+        }
+
+        var dot = serverName.IndexOf('.');
+        return dot > 0 && _byName.TryGetValue("*" + serverName[dot..], out var wildcard) && wildcard.Leaf.NotAfter > DateTime.Now ? wildcard.Context : null;
+    }
+
+    public string Thumbprint(string name) => _byName.TryGetValue(name, out var held) ? held.Thumbprint : "";
+
+    public IEnumerable<string> Names => _byName.Keys;
+
+    /// <summary>Serves the pair and keeps it on disk (the key first: a crash between the two leaves the old pair whole).</summary>
+    public void Put(string name, string certificatePem, string keyPem)
+    {
+        var thumbprint = Load(name, certificatePem, keyPem);
+        var file = FileName.Encode(name);
+        WritePrivate(_directory, file + ".key.pem", keyPem);
+        WritePrivate(_directory, file + ".crt.pem", certificatePem);
+        _logger.LogInformation("Serving the ACME certificate of {Name} ({Thumbprint})", name, thumbprint[..16]);
     }
 
     /// <summary>Written to a new file made 0600 (its directory 0700) and moved into place: never readable by others, never half written.</summary>
@@ -86,30 +108,28 @@ public sealed class AcmeCertificates
         File.Move(temporary, Path.Combine(directory, fileName), overwrite: true);
     }
 
-    public void Failed(string name, string error, DateTimeOffset at) =>
-        _attempts.AddOrUpdate(name, _ => new AttemptStatus(at, error, 1), (_, old) => new AttemptStatus(at, error, old.FailuresInARow + 1));
-
-    private void Load(string name, IssuedCertificate issued)
+    private string Load(string name, string certificatePem, string keyPem)
     {
-        var certificate = X509Certificate2.CreateFromPem(issued.CertificatePem, issued.KeyPem);
-        // The TLS handshake sends the chain the platform builds for the leaf: the CA's intermediates go where it looks.
+        var leaf = X509Certificate2.CreateFromPem(certificatePem, keyPem);
         var chain = new X509Certificate2Collection();
-        chain.ImportFromPem(issued.CertificatePem);
-        try
+        chain.ImportFromPem(certificatePem);
+        // The handshake sends the intermediates the CA issued with the leaf, whatever the platform's stores hold.
+        var intermediates = new X509Certificate2Collection();
+        foreach (var c in chain.Skip(1))
         {
-            using var store = new X509Store(StoreName.CertificateAuthority, StoreLocation.CurrentUser);
-            store.Open(OpenFlags.ReadWrite);
-            foreach (var intermediate in chain.Skip(1))
-            {
-                store.Add(intermediate);
-            }
-        }
-        catch (System.Security.Cryptography.CryptographicException ex)
-        {
-            _logger.LogWarning("Could not keep the intermediates of {Name}'s certificate (clients that lack them will not trust it): {Error}", name, ex.Message);
+            intermediates.Add(c);
         }
 
-        _byName[name] = (certificate, issued);
-        _logger.LogInformation("Serving the ACME certificate of {Name} from {Issuer}, valid until {NotAfter:u}", name, certificate.Issuer, certificate.NotAfter.ToUniversalTime());
+        var context = SslStreamCertificateContext.Create(leaf, intermediates, offline: true);
+        var thumbprint = Convert.ToHexString(leaf.GetCertHash(HashAlgorithmName.SHA256));
+        _byName[name] = new Held(leaf, context, thumbprint);
+        return thumbprint;
+    }
+
+    /// <summary>A wildcard's name on disk: "*" is spelled "_wildcard_" (names themselves never hold an underscore run like it).</summary>
+    private static class FileName
+    {
+        public static string Encode(string name) => name.Replace("*", "_wildcard_", StringComparison.Ordinal);
+        public static string Decode(string file) => file.Replace("_wildcard_", "*", StringComparison.Ordinal);
     }
 }

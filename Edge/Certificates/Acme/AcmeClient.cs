@@ -7,11 +7,16 @@ using System.Text.Json.Nodes;
 
 namespace Tunnel.Edge.Certificates.Acme;
 
-/// <summary>Where HTTP-01 answers are served from while an authorization is pending (this edge's public HTTP port).</summary>
-public interface IHttp01Responder
+/// <summary>
+/// Publishes challenge answers while an authorization is pending: HTTP-01 and TLS-ALPN-01 answered by every edge,
+/// DNS-01 as a TXT record through RFC 2136. Chooses which challenge a name is proven with.
+/// </summary>
+public interface IChallengeResponder
 {
-    void Add(string token, string keyAuthorization);
-    void Remove(string token);
+    /// <summary>The challenge type to use for the name ("http-01", "tls-alpn-01" or "dns-01"); wildcards need dns-01.</summary>
+    string TypeFor(string name, bool wildcard);
+    Task PublishAsync(string type, string name, string token, string keyAuthorization, CancellationToken ct);
+    Task WithdrawAsync(string type, string name, string token, string keyAuthorization, CancellationToken ct);
 }
 
 /// <summary>A certificate as issued: the chain and its key, as PEM (what is stored) and as one loaded certificate (what is served).</summary>
@@ -24,12 +29,15 @@ public sealed record IssuedCertificate(string CertificatePem, string KeyPem, Dat
 /// </summary>
 public sealed class AcmeClient(HttpClient http, Uri directoryUrl, AcmeJws jws, TimeProvider clock)
 {
+    public const string UserAgent = "tunnel-edge-acme/1.0"; // RFC 8555 §6.1: every request names the client
+
     private JsonElement _directory;
     private string? _nonce;
 
     public string? AccountUrl { get; private set; }
 
-    public async Task EnsureAccountAsync(string? email, CancellationToken ct)
+    /// <param name="eab">External account binding (key id and base64url HMAC key), for CAs that require one (ZeroSSL, Google, Sectigo).</param>
+    public async Task EnsureAccountAsync(string? email, (string KeyId, string HmacKey)? eab, CancellationToken ct)
     {
         if (AccountUrl is not null)
         {
@@ -37,31 +45,55 @@ public sealed class AcmeClient(HttpClient http, Uri directoryUrl, AcmeJws jws, T
         }
 
         await DirectoryAsync(ct);
+        if (eab is null && _directory.TryGetProperty("meta", out var meta) && meta.TryGetProperty("externalAccountRequired", out var required) && required.ValueKind == JsonValueKind.True)
+        {
+            throw new AcmeProblemException("urn:ietf:params:acme:error:externalAccountRequired",
+                "the CA requires an external account binding: set Edge:Acme:EabKeyId and Edge:Acme:EabHmacKey from the CA's account page", 0);
+        }
+
         var payload = new JsonObject { ["termsOfServiceAgreed"] = true };
         if (!string.IsNullOrEmpty(email))
         {
             payload["contact"] = new JsonArray($"mailto:{email}");
         }
 
+        if (eab is { } binding)
+        {
+            payload["externalAccountBinding"] = jws.ExternalAccountBinding(Url("newAccount"), binding.KeyId, binding.HmacKey);
+        }
+
         var (response, _) = await PostAsync(Url("newAccount"), payload, ct);
-        AccountUrl = response.Headers.Location?.ToString() ?? throw new AcmeProblemException("about:blank", "the CA created the account without telling its URL", (int)response.StatusCode);
+        using (response)
+        {
+            AccountUrl = response.Headers.Location?.ToString() ?? throw new AcmeProblemException("about:blank", "the CA created the account without telling its URL", (int)response.StatusCode);
+        }
     }
 
-    public async Task<IssuedCertificate> OrderAsync(IReadOnlyList<string> names, IHttp01Responder http01, CancellationToken ct)
+    public async Task<IssuedCertificate> OrderAsync(IReadOnlyList<string> names, IChallengeResponder responder, CancellationToken ct)
     {
         await DirectoryAsync(ct);
         var identifiers = new JsonArray(names.Select(n => (JsonNode?)new JsonObject { ["type"] = "dns", ["value"] = n }).ToArray());
         var (created, orderBody) = await PostAsync(Url("newOrder"), new JsonObject { ["identifiers"] = identifiers }, ct);
-        var orderUrl = created.Headers.Location?.ToString() ?? throw new AcmeProblemException("about:blank", "the CA created the order without telling its URL", (int)created.StatusCode);
-        var order = JsonDocument.Parse(orderBody).RootElement.Clone();
-
-        foreach (var authorization in order.GetProperty("authorizations").EnumerateArray().Select(a => a.GetString()!))
+        string orderUrl;
+        using (created)
         {
-            await AuthorizeAsync(authorization, http01, ct);
+            orderUrl = created.Headers.Location?.ToString() ?? throw new AcmeProblemException("about:blank", "the CA created the order without telling its URL", (int)created.StatusCode);
+        }
+
+        var order = JsonDocument.Parse(orderBody).RootElement.Clone();
+        if (order.GetProperty("status").GetString() is "pending")
+        {
+            foreach (var authorization in order.GetProperty("authorizations").EnumerateArray().Select(a => a.GetString()!))
+            {
+                await AuthorizeAsync(authorization, responder, ct);
+            }
+
+            order = await PollAsync(orderUrl, order, "ready", ct);
         }
 
         using var certificateKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN={names[0]}", certificateKey, HashAlgorithmName.SHA256);
+        // A CN holds at most 64 characters; the names are in the SAN, which is what clients check.
+        var request = new CertificateRequest(names[0].Length <= 64 ? $"CN={names[0]}" : "", certificateKey, HashAlgorithmName.SHA256);
         var san = new SubjectAlternativeNameBuilder();
         foreach (var name in names)
         {
@@ -70,46 +102,61 @@ public sealed class AcmeClient(HttpClient http, Uri directoryUrl, AcmeJws jws, T
 
         request.CertificateExtensions.Add(san.Build());
         var csr = System.Buffers.Text.Base64Url.EncodeToString(request.CreateSigningRequest());
-        var (_, finalized) = await PostAsync(order.GetProperty("finalize").GetString()!, new JsonObject { ["csr"] = csr }, ct);
-        order = await PollAsync(orderUrl, JsonDocument.Parse(finalized).RootElement.Clone(), "valid", ct);
-        var (_, pem) = await PostAsync(order.GetProperty("certificate").GetString()!, null, ct, "application/pem-certificate-chain");
+        if (order.GetProperty("status").GetString() == "ready")
+        {
+            var (finalizedResponse, finalized) = await PostAsync(order.GetProperty("finalize").GetString()!, new JsonObject { ["csr"] = csr }, ct);
+            finalizedResponse.Dispose();
+            order = JsonDocument.Parse(finalized).RootElement.Clone();
+        }
+
+        order = await PollAsync(orderUrl, order, "valid", ct);
+        var (chainResponse, pem) = await PostAsync(order.GetProperty("certificate").GetString()!, null, ct, "application/pem-certificate-chain");
+        chainResponse.Dispose();
         using var leaf = X509Certificate2.CreateFromPem(pem);
         return new IssuedCertificate(pem, certificateKey.ExportPkcs8PrivateKeyPem(), leaf.NotBefore.ToUniversalTime(), leaf.NotAfter.ToUniversalTime(), leaf.Issuer);
     }
 
-    private async Task AuthorizeAsync(string url, IHttp01Responder http01, CancellationToken ct)
+    private async Task AuthorizeAsync(string url, IChallengeResponder responder, CancellationToken ct)
     {
-        var (_, body) = await PostAsync(url, null, ct);
+        var (response, body) = await PostAsync(url, null, ct);
+        response.Dispose();
         var authorization = JsonDocument.Parse(body).RootElement.Clone();
         if (authorization.GetProperty("status").GetString() == "valid")
         {
             return; // authorized earlier for this account
         }
 
-        var name = authorization.GetProperty("identifier").GetProperty("value").GetString();
-        var challenge = authorization.GetProperty("challenges").EnumerateArray().FirstOrDefault(c => c.GetProperty("type").GetString() == "http-01");
+        var name = authorization.GetProperty("identifier").GetProperty("value").GetString()!;
+        var wildcard = authorization.TryGetProperty("wildcard", out var w) && w.ValueKind == JsonValueKind.True;
+        var type = responder.TypeFor(name, wildcard);
+        var challenge = authorization.GetProperty("challenges").EnumerateArray().FirstOrDefault(c => c.GetProperty("type").GetString() == type);
         if (challenge.ValueKind != JsonValueKind.Object)
         {
-            throw new AcmeProblemException("about:blank", $"the CA offers no http-01 challenge for {name}", 0);
+            throw new AcmeProblemException("about:blank", $"the CA offers no {type} challenge for {name}", 0);
         }
 
         var token = challenge.GetProperty("token").GetString()!;
-        http01.Add(token, jws.KeyAuthorization(token));
+        var keyAuthorization = jws.KeyAuthorization(token);
         try
         {
-            await PostAsync(challenge.GetProperty("url").GetString()!, new JsonObject(), ct);
+            await responder.PublishAsync(type, name, token, keyAuthorization, ct);
+            var (answered, _) = await PostAsync(challenge.GetProperty("url").GetString()!, new JsonObject(), ct);
+            answered.Dispose();
             await PollAsync(url, authorization, "valid", ct);
         }
         finally
         {
-            http01.Remove(token);
+            await responder.WithdrawAsync(type, name, token, keyAuthorization, CancellationToken.None);
         }
     }
 
-    /// <summary>Reads the resource until it has <paramref name="wanted"/>; "invalid" ends it with the CA's reason.</summary>
-    private async Task<JsonElement> PollAsync(string url, JsonElement current, string wanted, CancellationToken ct)
+    /// <summary>
+    /// Reads the resource until it has <paramref name="wanted"/>, as often as its Retry-After asks (§7.5.1; 1 s otherwise);
+    /// "invalid" ends it with the CA's reason, and so do states it never leaves (deactivated, expired, revoked).
+    /// </summary>
+    private async Task<JsonElement> PollAsync(string url, JsonElement current, string wanted, CancellationToken ct, TimeSpan? retryAfter = null)
     {
-        var deadline = clock.GetUtcNow() + TimeSpan.FromSeconds(90);
+        var deadline = clock.GetUtcNow() + TimeSpan.FromSeconds(120);
         while (true)
         {
             var status = current.GetProperty("status").GetString();
@@ -128,16 +175,37 @@ public sealed class AcmeClient(HttpClient http, Uri directoryUrl, AcmeJws jws, T
                     : new AcmeProblemException("about:blank", $"the CA marked {url} invalid", 0, current.GetRawText());
             }
 
-            if (clock.GetUtcNow() > deadline)
+            if (status is "deactivated" or "expired" or "revoked")
             {
-                throw new AcmeProblemException("about:blank", $"{url} was still {status} after 90 s", 0);
+                throw new AcmeProblemException("about:blank", $"{url} is {status}: it will never become {wanted}", 0, current.GetRawText());
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(500), clock, ct);
-            var (_, body) = await PostAsync(url, null, ct);
+            if (clock.GetUtcNow() > deadline)
+            {
+                throw new AcmeProblemException("about:blank", $"{url} was still {status} after 120 s", 0);
+            }
+
+            await Task.Delay(Clamp(retryAfter ?? TimeSpan.FromSeconds(1)), clock, ct);
+            var (response, body) = await PostAsync(url, null, ct);
+            using (response)
+            {
+                retryAfter = RetryAfter(response);
+            }
+
             current = JsonDocument.Parse(body).RootElement.Clone();
         }
     }
+
+    /// <summary>What a Retry-After header asks (seconds or a date); null when there is none.</summary>
+    public static TimeSpan? RetryAfter(HttpResponseMessage response) =>
+        response.Headers.RetryAfter switch
+        {
+            { Delta: { } delta } => delta,
+            { Date: { } date } => date - DateTimeOffset.UtcNow,
+            _ => null,
+        };
+
+    private static TimeSpan Clamp(TimeSpan wait) => wait < TimeSpan.FromMilliseconds(200) ? TimeSpan.FromMilliseconds(200) : wait > TimeSpan.FromSeconds(30) ? TimeSpan.FromSeconds(30) : wait;
 
     private async Task DirectoryAsync(CancellationToken ct)
     {
@@ -193,9 +261,9 @@ public sealed class AcmeClient(HttpClient http, Uri directoryUrl, AcmeJws jws, T
                 return (response, body);
             }
 
-            var problem = AcmeProblemException.From((int)response.StatusCode, body);
+            var problem = AcmeProblemException.From((int)response.StatusCode, body, RetryAfter(response));
             response.Dispose();
-            if (problem.IsBadNonce && attempt == 1)
+            if (problem.IsBadNonce && attempt < 5) // the CA may refuse any nonce; the error carried a fresh one
             {
                 continue;
             }

@@ -1,23 +1,30 @@
 using System.Security.Cryptography;
+using System.Text;
+using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Tunnel.Edge.Config;
+using Tunnel.Shared.Protocol;
 using Tunnel.Shared.Security;
 
 namespace Tunnel.Edge.Certificates.Acme;
 
 /// <summary>
-/// Obtains a certificate from the configured ACME CA for every hostname routed in the control plane (never for a name
-/// that is not: a scanner's SNI never causes an order), one order at a time; renews at two thirds of a certificate's
-/// life; a name whose orders keep failing waits (doubling, up to a day past its failure budget), and the failure never
-/// stops the edge serving what it has. Wildcard routes need DNS-01, which this edge does not do yet: they are skipped.
+/// Orders certificates from the configured ACME CA for every name routed in the control plane (never for a name that
+/// is not: a scanner's SNI never causes an order): exact hostnames through HTTP-01 or TLS-ALPN-01, wildcard routes and
+/// the quick-tunnel domain's wildcard through DNS-01. One edge orders a name at a time (a lease the control plane
+/// grants); what it obtains goes to the control plane, and every edge serves it. Renewal comes at two thirds of the
+/// lifetime, a little earlier per name (jitter, so a cluster's names do not renew together). A name's own failures
+/// make it wait (doubling, a day past its budget, kept in the control plane); the CA's problems pause every order for
+/// as long as it asks (Retry-After) and charge no name. Nothing here stops the edge serving what it has.
 /// </summary>
-public sealed class AcmeIssuer(ConfigStore config, AcmeCertificates certificates, Http01Challenges http01, CertificateStore configured,
-    IOptions<EdgeOptions> options, TimeProvider clock, ILogger<AcmeIssuer> logger) : BackgroundService
+public sealed class AcmeIssuer(ConfigStore config, ControlPlaneChannel channel, AcmeCertificates certificates, ClusterChallenges challenges,
+    Dns01Updates dns, CertificateStore configured, IOptions<EdgeOptions> options, TimeProvider clock, ILogger<AcmeIssuer> logger) : BackgroundService
 {
-    private readonly Dictionary<string, DateTimeOffset> _notBefore = new(StringComparer.OrdinalIgnoreCase);
-    /// <summary>Problems of the CA or the way to it (down, rate limited, the account) pause every order, and no name is charged.</summary>
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(10);
     private DateTimeOffset _pausedUntil;
     private int _pauses;
+    /// <summary>Obtained but not yet kept by the control plane (it was unreachable): kept there before anything is ordered again.</summary>
+    private readonly Dictionary<string, StoredCertificate> _unsaved = new(StringComparer.OrdinalIgnoreCase);
 
     private static readonly HashSet<string> NameProblems = new(StringComparer.Ordinal)
     {
@@ -29,119 +36,173 @@ public sealed class AcmeIssuer(ConfigStore config, AcmeCertificates certificates
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value.Acme;
-        if (string.IsNullOrEmpty(o.DirectoryUrl) || options.Value.PublicHttpPort == 0)
+        var e = options.Value;
+        if (string.IsNullOrEmpty(o.DirectoryUrl))
         {
-            if (!string.IsNullOrEmpty(o.DirectoryUrl))
-            {
-                logger.LogError("Edge:Acme:DirectoryUrl is set but the edge has no public HTTP port (Edge:PublicHttpPort): HTTP-01 cannot be answered, no certificate is ordered");
-            }
-
             return;
         }
 
-        AcmeClient client;
-        HttpClient http;
-        try
+        if ((o.Challenge ?? (e.PublicHttpPort > 0 ? "http-01" : "tls-alpn-01")) == "http-01" ? e.PublicHttpPort == 0 : e.PublicHttpsPort == 0)
         {
-            http = new HttpClient(TrustedCertificates.CreateHandler(o.DirectoryCa)) { Timeout = TimeSpan.FromSeconds(30) };
-            client = new AcmeClient(http, new Uri(o.DirectoryUrl), new AcmeJws(AccountKey()), clock);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or UriFormatException or ArgumentException)
-        {
-            logger.LogError("ACME is configured but cannot start (no certificate is ordered; the edge serves what it has): {Error}", ex.Message);
+            logger.LogError("Edge:Acme: the {Challenge} challenge needs the public {Port} port, which this edge does not listen on: no certificate is ordered",
+                o.Challenge ?? "http-01", o.Challenge == "tls-alpn-01" ? "HTTPS" : "HTTP");
             return;
         }
 
-        using var _ = http;
+        (string, string)? eab = string.IsNullOrEmpty(o.EabKeyId) || string.IsNullOrEmpty(o.EabHmacKey) ? null : (o.EabKeyId, o.EabHmacKey);
+        using var http = new HttpClient(TrustedCertificates.CreateHandler(o.DirectoryCa)) { Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.UserAgent.ParseAdd(AcmeClient.UserAgent);
         var changed = new SemaphoreSlim(0);
         config.Changed += () => changed.Release();
+        AcmeClient? client = null;
         while (!stoppingToken.IsCancellationRequested)
         {
-            foreach (var name in Wanted())
+            try
             {
-                if (clock.GetUtcNow() < _pausedUntil)
+                foreach (var pending in _unsaved.Values.ToList())
                 {
-                    break;
+                    await SaveAsync(pending, stoppingToken);
                 }
 
-                await TryOrderAsync(client, name, o, stoppingToken);
+                client ??= new AcmeClient(http, new Uri(o.DirectoryUrl), new AcmeJws(await AccountKeyAsync(o.DirectoryUrl, stoppingToken)), clock);
+                // Names without a certificate first: a new route waits behind no renewal.
+                foreach (var (name, known) in Due().OrderBy(d => d.Known.Length > 0))
+                {
+                    if (clock.GetUtcNow() < _pausedUntil || stoppingToken.IsCancellationRequested)
+                    {
+                        break;
+                    }
+
+                    await TryOrderAsync(client, name, known, o, eab, stoppingToken);
+                }
+            }
+            catch (Exception ex) when (ex is RpcException or UriFormatException or CryptographicException or ArgumentException && !stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning("ACME: cannot go on now (the edge serves what it has; retrying): {Error}", ex is RpcException r ? r.Status.Detail : ex.Message);
             }
 
             await changed.WaitAsync(TimeSpan.FromSeconds(5), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
 
-    /// <summary>Routed exact names whose certificate is missing or two thirds through its life, and not waiting after failures.</summary>
-    private IEnumerable<string> Wanted()
+    /// <summary>
+    /// Routed names (and the quick domain's wildcard) whose certificate is missing or due for renewal, not waiting after
+    /// failures, with the thumbprint this edge knows for each. Not: quick tunnels' own names (strangers open them),
+    /// names a configured pair serves, wildcards without DNS-01.
+    /// </summary>
+    private IEnumerable<(string Name, string Known)> Due()
     {
-        var now = clock.GetUtcNow();
-        // Not quick tunnels' names (strangers open them), not wildcards (DNS-01), not names a configured pair serves.
-        foreach (var name in config.Tunnels.Where(t => !t.Quick).SelectMany(t => t.Hostnames)
-                     .Where(h => !h.StartsWith("*.", StringComparison.Ordinal)).Distinct(StringComparer.OrdinalIgnoreCase).Where(n => !configured.Configured(n)))
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var stamps = config.CertificateStamps.ToDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);
+        var names = config.Tunnels.Where(t => !t.Quick).SelectMany(t => t.Hostnames)
+            .Concat(config.QuickDomain is { Length: > 0 } quick && config.Tunnels.Any(t => t.Quick) ? [$"*.{quick}"] : [])
+            .Where(n => dns.Configured || !n.StartsWith("*.", StringComparison.Ordinal))
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .Where(n => !configured.Configured(n.StartsWith("*.", StringComparison.Ordinal) ? "x" + n[1..] : n));
+        foreach (var name in names)
         {
-            if (_notBefore.TryGetValue(name, out var wait) && wait > now)
+            var stamp = stamps.GetValueOrDefault(name);
+            if (stamp is not null && stamp.NextAttemptMs > now)
             {
                 continue;
             }
 
-            if (certificates.NotAfter(name) is { } notAfter && certificates.NotBefore(name) is { } notBefore
-                && now < notBefore + ((notAfter - notBefore) * 2 / 3))
+            if (stamp is { Thumbprint.Length: > 0 } && now < RenewAt(stamp))
             {
-                continue; // renewal is due at two thirds of the lifetime
+                continue;
             }
 
-            yield return name;
+            yield return (name, stamp?.Thumbprint ?? "");
         }
     }
 
-    private async Task TryOrderAsync(AcmeClient client, string name, AcmeOptions o, CancellationToken ct)
+    /// <summary>Two thirds into the lifetime, less up to a tenth of it, fixed per name and certificate.</summary>
+    public static long RenewAt(CertificateStamp stamp)
     {
+        var lifetime = stamp.NotAfterMs - stamp.NotBeforeMs;
+        var jitter = BitConverter.ToUInt32(SHA256.HashData(Encoding.UTF8.GetBytes(stamp.Name + stamp.Thumbprint))) % 1000 / 1000.0;
+        return stamp.NotBeforeMs + (lifetime * 2 / 3) - (long)(lifetime / 10 * jitter);
+    }
+
+    private async Task TryOrderAsync(AcmeClient client, string name, string known, AcmeOptions o, (string, string)? eab, CancellationToken ct)
+    {
+        var lease = await channel.Client.LeaseCertificateAsync(
+            new CertificateLeaseRequest { Name = name, EdgeId = options.Value.Id, KnownThumbprint = known, Seconds = (int)Lease.TotalSeconds },
+            deadline: DateTime.UtcNow.AddSeconds(15), cancellationToken: ct);
+        if (!lease.Granted)
+        {
+            logger.LogDebug("Not ordering {Name}: {Reason}", name, lease.Reason);
+            return;
+        }
+
+        string certificatePem, keyPem;
         try
         {
-            await client.EnsureAccountAsync(o.Email, ct);
-            var issued = await client.OrderAsync([name], http01, ct);
-            certificates.Put(name, issued);
-            _notBefore.Remove(name);
+            using var orderTime = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            orderTime.CancelAfter(Lease - TimeSpan.FromMinutes(1)); // never past the lease: another edge may take it then
+            await client.EnsureAccountAsync(o.Email, eab, orderTime.Token);
+            var issued = await client.OrderAsync([name], challenges, orderTime.Token);
+            (certificatePem, keyPem) = (issued.CertificatePem, issued.KeyPem);
             _pauses = 0;
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
-            // Whatever went wrong (the CA's answer, the network, an odd document, the disk), it is this name's failure:
-            // the edge goes on serving what it has.
-            var now = clock.GetUtcNow();
-            if (ex is not AcmeProblemException { Type: var type } || !NameProblems.Contains(type))
-            {
-                // The CA is down, rate limits us, or refuses the account: not this name's fault, so no name is charged.
-                var pause = TimeSpan.FromMinutes(Math.Min(60, Math.Pow(2, _pauses++)));
-                _pausedUntil = now + pause;
-                logger.LogWarning("The ACME CA could not be used (every order waits {Pause}): {Error}{Document}", pause, ex.Message,
-                    ex is AcmeProblemException { Document: { } document } ? $" [{document}]" : "");
-                return;
-            }
+            await FailedAsync(name, ex, o, ct);
+            return;
+        }
 
-            _pauses = 0;
-            certificates.Failed(name, ex.Message, now);
-            var failures = certificates.LastAttempt(name)?.FailuresInARow ?? 1;
-            // Doubling from a minute; past the budget, a day (the CA's rate limits count every failed order).
-            var wait = failures >= o.FailureBudget ? TimeSpan.FromDays(1) : TimeSpan.FromMinutes(Math.Pow(2, failures - 1));
-            _notBefore[name] = now + wait;
-            logger.LogWarning("Could not obtain a certificate for {Name} (failure {Failures} in a row; next try in {Wait}): {Error}{Document}",
-                name, failures, wait, ex.Message, ex is AcmeProblemException { Document: { } doc } ? $" [{doc}]" : "");
+        certificates.Put(name, certificatePem, keyPem); // served here at once, whatever happens next
+        var stored = new StoredCertificate { Name = name, EdgeId = options.Value.Id, CertificatePem = certificatePem, KeyPem = keyPem };
+        _unsaved[name] = stored;
+        await SaveAsync(stored, ct);
+        logger.LogInformation("Obtained a certificate for {Name}; every edge serves it", name);
+    }
+
+    private async Task SaveAsync(StoredCertificate stored, CancellationToken ct)
+    {
+        try
+        {
+            await channel.Client.StoreCertificateAsync(stored, deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: ct);
+            _unsaved.Remove(stored.Name);
+        }
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.FailedPrecondition or StatusCode.InvalidArgument)
+        {
+            _unsaved.Remove(stored.Name); // the lease ran out, or the control plane refuses it: another order will do
+            logger.LogWarning("The control plane did not keep the certificate of {Name}: {Error}", stored.Name, ex.Status.Detail);
         }
     }
 
-    /// <summary>The account key, kept in the data directory (mode 0600) so the account survives restarts.</summary>
-    private ECDsa AccountKey()
+    private async Task FailedAsync(string name, Exception ex, AcmeOptions o, CancellationToken ct)
     {
-        var path = Path.Combine(options.Value.DataDirectory, "acme", "account.key.pem");
-        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        if (File.Exists(path))
+        var problem = ex as AcmeProblemException;
+        var charged = problem is { Type: var type } && NameProblems.Contains(type);
+        var error = (ex is OperationCanceledException ? "the order took longer than its lease" : ex.Message)
+            + (problem?.Document is { } document ? $" [{document}]" : "");
+        if (!charged)
         {
-            key.ImportFromPem(File.ReadAllText(path));
-            return key;
+            // The CA is down, rate limits us, or refuses the account: not this name's fault, so no name is charged.
+            var pause = problem?.RetryAfter is { } asked && asked > TimeSpan.Zero ? asked : TimeSpan.FromMinutes(Math.Min(60, Math.Pow(2, _pauses++)));
+            _pausedUntil = clock.GetUtcNow() + pause;
+            logger.LogWarning("The ACME CA could not be used (every order waits {Pause}): {Error}", pause, error);
+        }
+        else
+        {
+            logger.LogWarning("Could not obtain a certificate for {Name} (the one in service, if any, stays): {Error}", name, error);
         }
 
-        AcmeCertificates.WritePrivate(Path.GetDirectoryName(path)!, Path.GetFileName(path), key.ExportPkcs8PrivateKeyPem());
+        await channel.Client.ReportCertificateFailureAsync(
+            new CertificateFailure { Name = name, EdgeId = options.Value.Id, Error = error, Charged = charged, FailureBudget = o.FailureBudget },
+            deadline: DateTime.UtcNow.AddSeconds(15), cancellationToken: ct);
+    }
+
+    /// <summary>The cluster's account key for this CA: the control plane keeps the first one any edge proposed.</summary>
+    private async Task<ECDsa> AccountKeyAsync(string directoryUrl, CancellationToken ct)
+    {
+        using var proposed = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var answer = await channel.Client.GetAcmeAccountAsync(new AcmeAccountRequest { DirectoryUrl = directoryUrl, ProposedKeyPem = proposed.ExportPkcs8PrivateKeyPem() },
+            deadline: DateTime.UtcNow.AddSeconds(15), cancellationToken: ct);
+        var key = ECDsa.Create();
+        key.ImportFromPem(answer.KeyPem);
         return key;
     }
 }

@@ -45,4 +45,17 @@ public sealed class AcmeJws(ECDsa key)
         var signature = key.SignData(Encoding.ASCII.GetBytes($"{protectedPart}.{payloadPart}"), HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
         return JsonSerializer.Serialize(new JsonObject { ["protected"] = protectedPart, ["payload"] = payloadPart, ["signature"] = Base64Url.EncodeToString(signature) });
     }
+
+    /// <summary>
+    /// The external account binding (§7.3.4): the account key (jwk) signed with the CA's HMAC key under its key id, which
+    /// ties the new ACME account to an account the operator holds at the CA.
+    /// </summary>
+    public JsonObject ExternalAccountBinding(string newAccountUrl, string keyId, string hmacKeyBase64Url)
+    {
+        var header = new JsonObject { ["alg"] = "HS256", ["kid"] = keyId, ["url"] = newAccountUrl };
+        var protectedPart = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(header.ToJsonString()));
+        var payloadPart = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(Jwk().ToJsonString()));
+        var mac = HMACSHA256.HashData(Base64Url.DecodeFromChars(hmacKeyBase64Url), Encoding.ASCII.GetBytes($"{protectedPart}.{payloadPart}"));
+        return new JsonObject { ["protected"] = protectedPart, ["payload"] = payloadPart, ["signature"] = Base64Url.EncodeToString(mac) };
+    }
 }

@@ -10,10 +10,15 @@ public sealed class AcmeProblemException(string type, string detail, int status,
     public string Detail { get; } = detail;
     public int Status { get; } = status;
     public string? Document { get; } = document;
+    /// <summary>How long the CA asked to wait (Retry-After on a 429 or 503), when it said.</summary>
+    public TimeSpan? RetryAfter { get; init; }
 
     public bool IsBadNonce => Type == "urn:ietf:params:acme:error:badNonce";
 
-    public static AcmeProblemException From(int status, string body)
+    public static AcmeProblemException From(int status, string body, TimeSpan? retryAfter = null) => Parse(status, body) is var p && retryAfter is { } wait
+        ? new AcmeProblemException(p.Type, p.Detail, p.Status, p.Document) { RetryAfter = wait } : p;
+
+    private static AcmeProblemException Parse(int status, string body)
     {
         try
         {

@@ -115,18 +115,24 @@ public sealed class EdgeClusterTests(ThreeEdgeFixture fixture) : IClassFixture<T
             using (var events = await Stack.Public.GetAsync(edge.PublicUrl(hostname, "/sse?count=3&ms=400"), HttpCompletionOption.ResponseHeadersRead))
             using (var reader = new StreamReader(await events.Content.ReadAsStreamAsync()))
             {
-                Assert.True(events.StatusCode == HttpStatusCode.OK, $"SSE through {edge.Id}: {(int)events.StatusCode} {await reader.ReadToEndAsync()}");
+                if (events.StatusCode != HttpStatusCode.OK)
+                {
+                    Assert.Fail($"SSE through {edge.Id}: {(int)events.StatusCode} {await reader.ReadToEndAsync()}");
+                }
+
                 var clock = Stopwatch.StartNew();
                 var arrivals = new List<TimeSpan>();
+                var received = new StringBuilder();
                 while (await reader.ReadLineAsync() is { } line)
                 {
+                    received.AppendLine(line);
                     if (line.StartsWith("data: ", StringComparison.Ordinal))
                     {
                         arrivals.Add(clock.Elapsed);
                     }
                 }
 
-                Assert.Equal(3, arrivals.Count);
+                Assert.True(arrivals.Count == 3, $"SSE through {edge.Id}: {events.Version} {events.Headers}{events.Content.Headers}\n{received}");
                 Assert.True(arrivals[2] - arrivals[0] > TimeSpan.FromMilliseconds(500), string.Join(", ", arrivals));
             }
         }

@@ -10,6 +10,8 @@ public sealed class EdgeNode(TunnelStack stack, string id, string dataDirectory,
     public int ManagementPort { get; } = managementPort;
     public int PeerPort { get; } = peerPort;
     public TestProcess? Process { get; set; }
+    /// <summary>Arguments for this edge alone, after the stack's EdgeArgs (so they win).</summary>
+    public List<string> ExtraArgs { get; } = [];
 
     /// <summary>The connector address of this edge, for `--edge` (a connector pinned to it).</summary>
     public string ConnectorUrl => $"https://localhost:{ConnectorPort}";

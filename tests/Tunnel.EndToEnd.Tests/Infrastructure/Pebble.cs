@@ -6,17 +6,19 @@ namespace Tunnel.EndToEnd.Tests.Infrastructure;
 
 /// <summary>
 /// Pebble, Let's Encrypt's test CA (Debian `pebble`), with `pebble-challtestsrv` as its DNS server answering every
-/// name with 127.0.0.1, all on loopback. Its validation authority fetches HTTP-01 answers from HttpPort (the edge's
-/// public HTTP port). Nonces are never rejected at random and validation does not sleep, so tests are steady.
+/// name with 127.0.0.1 (or another DNS server given), all on loopback. Its validation authority fetches HTTP-01 answers
+/// from HttpPort and makes TLS-ALPN-01 handshakes to TlsPort. Validation does not sleep, so tests are quick.
 /// </summary>
 public sealed class Pebble : IAsyncDisposable
 {
     private readonly TestProcess _pebble;
-    private readonly TestProcess _dns;
+    private readonly TestProcess? _dns;
+    private readonly int _dnsManagement;
     private readonly string _dir;
 
-    private Pebble(TestProcess pebble, TestProcess dns, string dir, int port, int managementPort)
+    private Pebble(TestProcess pebble, TestProcess? dns, int dnsManagement, string dir, int port, int managementPort)
     {
+        _dnsManagement = dnsManagement;
         _pebble = pebble;
         _dns = dns;
         _dir = dir;
@@ -30,7 +32,9 @@ public sealed class Pebble : IAsyncDisposable
     /// <summary>Pebble's own HTTPS certificate (self-signed): what the edge trusts for the directory (Edge:Acme:DirectoryCa).</summary>
     public string TlsCertificatePath { get; }
 
-    public static async Task<Pebble> StartAsync(int httpPort, int tlsPort)
+    /// <param name="validity">How long its certificates last (Pebble's default: 5 years); short, to see renewals.</param>
+    /// <param name="dnsServer">A DNS server to validate against (host:port) instead of pebble-challtestsrv (DNS-01 tests).</param>
+    public static async Task<Pebble> StartAsync(int httpPort, int tlsPort, TimeSpan? validity = null, string? dnsServer = null)
     {
         var dir = Path.Combine(Path.GetTempPath(), "pebble-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
@@ -56,13 +60,21 @@ public sealed class Pebble : IAsyncDisposable
                 ["httpPort"] = httpPort, ["tlsPort"] = tlsPort, ["ocspResponderURL"] = "", ["externalAccountBindingRequired"] = false,
             },
         };
+        if (validity is { } lifetime)
+        {
+            config["pebble"]!["certificateValidityPeriod"] = (ulong)lifetime.TotalSeconds;
+        }
+
         await File.WriteAllTextAsync(Path.Combine(dir, "pebble.json"), config.ToJsonString());
-        var dns = TestProcess.Start("challtestsrv", "pebble-challtestsrv",
-            ["-defaultIPv4", "127.0.0.1", "-defaultIPv6", "", "-dns01", $"127.0.0.1:{dnsPort}", "-http01", "", "-https01", "", "-tlsalpn01", "",
-             "-management", $"127.0.0.1:{dnsManagement}"]);
-        var pebble = TestProcess.Start("pebble", "pebble", ["-config", Path.Combine(dir, "pebble.json"), "-dnsserver", $"127.0.0.1:{dnsPort}"],
-            new Dictionary<string, string> { ["PEBBLE_VA_NOSLEEP"] = "1", ["PEBBLE_WFE_NONCEREJECT"] = "0" });
-        var instance = new Pebble(pebble, dns, dir, port, management);
+        var dns = dnsServer is null
+            ? TestProcess.Start("challtestsrv", "pebble-challtestsrv",
+                ["-defaultIPv4", "127.0.0.1", "-defaultIPv6", "", "-dns01", $"127.0.0.1:{dnsPort}", "-http01", "", "-https01", "", "-tlsalpn01", "",
+                 "-management", $"127.0.0.1:{dnsManagement}"])
+            : null;
+        // Pebble rejects 5% of nonces by default (clients must retry badNonce); kept at its default so the retry is exercised.
+        var pebble = TestProcess.Start("pebble", "pebble", ["-config", Path.Combine(dir, "pebble.json"), "-dnsserver", dnsServer ?? $"127.0.0.1:{dnsPort}"],
+            new Dictionary<string, string> { ["PEBBLE_VA_NOSLEEP"] = "1" });
+        var instance = new Pebble(pebble, dns, dnsManagement, dir, port, management);
         using var client = instance.Client();
         await Eventually.Until(async () =>
         {
@@ -92,10 +104,25 @@ public sealed class Pebble : IAsyncDisposable
 
     public string Output => _pebble.Output;
 
+    /// <summary>Certificates Pebble issued so far (it logs one line per issuance).</summary>
+    public int Issued => Output.Split('\n').Count(l => l.Contains("Issued certificate serial", StringComparison.Ordinal));
+
+    /// <summary>Makes the name resolve to another address (where nothing answers): its validations then fail.</summary>
+    public async Task PointAsync(string host, string address)
+    {
+        using var client = new HttpClient();
+        var response = await client.PostAsync($"http://127.0.0.1:{_dnsManagement}/add-a",
+            new StringContent($$"""{"host":"{{host}}.","addresses":["{{address}}"]}"""));
+        response.EnsureSuccessStatusCode();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _pebble.DisposeAsync();
-        await _dns.DisposeAsync();
+        if (_dns is not null)
+        {
+            await _dns.DisposeAsync();
+        }
         try
         {
             Directory.Delete(_dir, recursive: true);

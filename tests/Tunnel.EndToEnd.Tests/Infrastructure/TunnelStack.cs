@@ -135,9 +135,10 @@ public sealed class TunnelStack : IAsyncDisposable
     /// Another edge of the same control plane, on ports of its own; it shares the first edge's development CA, so
     /// clients and connectors trust every edge alike.
     /// </summary>
-    public async Task<EdgeNode> AddEdgeAsync(string id)
+    public async Task<EdgeNode> AddEdgeAsync(string id, params string[] extraArgs)
     {
         var node = new EdgeNode(this, id, Path.Combine(_dir, id), Ports.Free(), Ports.Free(), Ports.Free(), Ports.Free());
+        node.ExtraArgs.AddRange(extraArgs);
         var certs = Path.Combine(_dir, "edge", "certs");
         if (Directory.Exists(certs))
         {
@@ -171,6 +172,7 @@ public sealed class TunnelStack : IAsyncDisposable
             $"--Edge:ControlPlaneKey={EdgeKey}",
             $"--Edge:ControlPlaneCa={ControlPlaneCa}",
             .. EdgeArgs,
+            .. node.ExtraArgs,
         ], ServiceEnvironment);
         node.Process = process;
         if (node == FirstEdge)

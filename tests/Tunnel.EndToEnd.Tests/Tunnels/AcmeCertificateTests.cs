@@ -1,30 +1,35 @@
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Tunnel.EndToEnd.Tests.Infrastructure;
 
 namespace Tunnel.EndToEnd.Tests.Tunnels;
 
 /// <summary>
-/// Certificates that issue themselves: against Pebble (Let's Encrypt's test CA) on loopback, the edge obtains one for
-/// a routed hostname through HTTP-01 and serves it (a client trusting only Pebble's root accepts it), and a name that
-/// is not routed never causes an order however many handshakes ask for it.
+/// Certificates that issue themselves, for a cluster: against Pebble (Let's Encrypt's test CA) on loopback. Edge B orders
+/// (it has Edge:Acme), edge A does not, and A is where Pebble's validation goes: A answers B's HTTP-01 challenge from the
+/// snapshot, and serves the certificate B obtained without an order of its own. A name that is not routed never causes
+/// an order. Pebble's certificates last 60 s here, so renewals happen within the test; a name whose DNS breaks fails its
+/// renewal, keeps its certificate in service and shows the CA's error in `tunnel info`.
 /// </summary>
 public sealed class AcmeCertificateTests : IAsyncLifetime
 {
     private Pebble _pebble = null!;
     private TunnelStack _stack = null!;
+    private EdgeNode _orderer = null!;
     private readonly int _httpPort = Ports.Free();
 
     public async Task InitializeAsync()
     {
         _stack = await TunnelStack.StartAsync(Store.Sqlite, async s =>
         {
-            _pebble = await Pebble.StartAsync(_httpPort, s.PublicPort);
-            s.EdgeArgs.AddRange([$"--Edge:PublicHttpPort={_httpPort}", $"--Edge:Acme:DirectoryUrl={_pebble.DirectoryUrl}",
-                $"--Edge:Acme:DirectoryCa={_pebble.TlsCertificatePath}", "--Edge:Acme:Email=ops@example.com"]);
+            _pebble = await Pebble.StartAsync(_httpPort, s.PublicPort, validity: TimeSpan.FromSeconds(60));
+            s.EdgeArgs.Add($"--Edge:PublicHttpPort={_httpPort}");
         });
+        _orderer = await _stack.AddEdgeAsync("edge-orders", $"--Edge:PublicHttpPort={Ports.Free()}", $"--Edge:Acme:DirectoryUrl={_pebble.DirectoryUrl}",
+            $"--Edge:Acme:DirectoryCa={_pebble.TlsCertificatePath}", "--Edge:Acme:Email=ops@example.com");
     }
 
     public async Task DisposeAsync()
@@ -33,39 +38,35 @@ public sealed class AcmeCertificateTests : IAsyncLifetime
         await _pebble.DisposeAsync();
     }
 
-    /// <summary>The certificate the edge's public HTTPS port presents for a name (SNI), unvalidated.</summary>
-    private async Task<X509Certificate2> PresentedAsync(string serverName)
-    {
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(IPAddress.Loopback, _stack.PublicPort);
-        X509Certificate2? presented = null;
-        await using var tls = new SslStream(tcp.GetStream(), false, (_, cert, _, _) =>
-        {
-            presented = cert is null ? null : new X509Certificate2(cert);
-            return true;
-        });
-        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = serverName });
-        return presented!;
-    }
-
     [Fact]
-    public async Task A_routed_hostname_gets_a_certificate_through_http01_and_an_unrouted_name_never_causes_an_order()
+    public async Task One_edge_orders_through_http01_answered_by_another_every_edge_serves_it_renewals_come_and_a_failed_one_keeps_the_old()
     {
-        var (_, hostname, token) = await _stack.NewRoutedTunnelAsync();
+        var (name, hostname, token) = await _stack.NewRoutedTunnelAsync();
+        var broken = $"b{Guid.NewGuid():N}"[..10] + ".localhost";
+        await _stack.RouteAsync(name, broken);
         _stack.StartConnector(token);
         await _stack.WaitServedAsync(hostname);
-        for (var i = 0; i < 20; i++)
+        foreach (var port in new[] { _stack.PublicPort, _orderer.PublicPort })
         {
-            await PresentedAsync($"scanner-{i}.example.net"); // SNI a scanner sends: served the default, never ordered
+            for (var i = 0; i < 10; i++)
+            {
+                await Tls.PresentedAsync(port, $"scanner-{i}.example.net"); // SNI a scanner sends: served the default, never ordered
+            }
         }
 
-        var issued = await Eventually.Until(() => PresentedAsync(hostname), c => c.Issuer.Contains("Pebble", StringComparison.Ordinal),
-            TimeSpan.FromSeconds(60), $"a Pebble certificate for {hostname}");
-        Assert.Contains(hostname, issued.GetNameInfo(X509NameType.DnsName, false));
+        // Edge A never orders, yet serves Pebble's certificate: B ordered, A answered the challenge and fetched the pair.
+        var first = await Eventually.Until(() => Tls.PresentedAsync(_stack.PublicPort, hostname), c => c.Issuer.Contains("Pebble", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60), $"a Pebble certificate for {hostname} on edge A");
+        var brokenFirst = await Eventually.Until(() => Tls.PresentedAsync(_stack.PublicPort, broken), c => c.Issuer.Contains("Pebble", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60), $"a Pebble certificate for {broken} on edge A");
+        Assert.Equal(2, _pebble.Issued); // one order per name for the whole cluster
+        Assert.Equal(first.Thumbprint, (await Tls.PresentedAsync(_orderer.PublicPort, hostname)).Thumbprint);
+        Assert.DoesNotContain("scanner-", _pebble.Output);
 
-        // A client that trusts only Pebble's root accepts it for the name: the edge sends the intermediate with it.
+        // A client that trusts only Pebble's root accepts it, with the intermediate the edge sent (none of the client's own).
         var (root, _) = await _pebble.TrustAsync();
-        using var handler = new SocketsHttpHandler
+        var sent = 0;
+        using (var handler = new SocketsHttpHandler
         {
             ConnectCallback = async (_, ct) =>
             {
@@ -80,20 +81,61 @@ public sealed class AcmeCertificateTests : IAsyncLifetime
                     return false; // a name mismatch is not excused
                 }
 
+                sent = chain.ChainPolicy.ExtraStore.Count; // what the server sent beyond the leaf
                 using var ours = new X509Chain();
                 ours.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
                 ours.ChainPolicy.CustomTrustStore.Add(root);
-                ours.ChainPolicy.ExtraStore.AddRange(chain.ChainPolicy.ExtraStore); // what the server sent, nothing of ours
+                ours.ChainPolicy.ExtraStore.AddRange(chain.ChainPolicy.ExtraStore);
                 ours.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
                 return ours.Build(new X509Certificate2(cert));
             } },
-        };
-        using var client = new HttpClient(handler);
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"https://{hostname}:{_stack.PublicPort}/small")).StatusCode);
+        })
+        using (var client = new HttpClient(handler))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"https://{hostname}:{_stack.PublicPort}/small")).StatusCode);
+        }
 
-        // Kept on disk for a restart; nothing was ordered for the scanner's names.
-        var stored = Directory.GetFiles(Path.Combine(_stack.FirstEdge.DataDirectory, "acme"), "*.crt.pem").Select(Path.GetFileName).ToList();
-        Assert.Equal([$"{hostname}.crt.pem"], stored);
-        Assert.DoesNotContain("scanner-", _pebble.Output);
+        Assert.True(sent >= 1, $"the edge sent {sent} certificates beyond the leaf");
+
+        // `tunnel info` says which certificate serves each name.
+        var (_, info) = await _stack.CliAsync("tunnel", "info", name);
+        Assert.Contains($"certificate of {hostname}: certificate {hostname} from", info);
+        Assert.Contains("obtained", info);
+
+        // The broken name's DNS now points where nothing answers; both certificates come due at about 35-40 s.
+        await _pebble.PointAsync(broken, "127.0.0.9");
+        var renewed = await Eventually.Until(() => Tls.PresentedAsync(_stack.PublicPort, hostname), c => c.Thumbprint != first.Thumbprint,
+            TimeSpan.FromSeconds(60), $"the renewed certificate of {hostname}");
+        Assert.Contains("Pebble", renewed.Issuer);
+        Assert.True(renewed.NotAfter > first.NotAfter);
+
+        var (_, failed) = await Eventually.Until(() => _stack.CliAsync("tunnel", "info", name), r => r.Output.Contains("failed (1 in a row", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60), $"the failed renewal of {broken} in tunnel info");
+        Assert.Contains($"certificate of {broken}: certificate {broken} from", failed);
+        Assert.Contains("urn:ietf:params:acme:error:connection", failed);
+        Assert.Contains("next try after", failed);
+        // Still served with the certificate it had, on both edges.
+        Assert.Equal(brokenFirst.Thumbprint, (await Tls.PresentedAsync(_stack.PublicPort, broken)).Thumbprint);
+        Assert.Equal(brokenFirst.Thumbprint, (await Tls.PresentedAsync(_orderer.PublicPort, broken)).Thumbprint);
     }
+}
+
+/// <summary>What an edge's public HTTPS port presents for a server name (SNI), unvalidated.</summary>
+internal static class Tls
+{
+    public static async Task<X509Certificate2> PresentedAsync(int port, string serverName)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, port);
+        X509Certificate2? presented = null;
+        await using var tls = new SslStream(tcp.GetStream(), false, (_, cert, _, _) =>
+        {
+            presented = cert is null ? null : new X509Certificate2(cert);
+            return true;
+        });
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = serverName });
+        return presented!;
+    }
+
+    public static string Thumbprint(X509Certificate2 c) => Convert.ToHexString(c.GetCertHash(HashAlgorithmName.SHA256));
 }

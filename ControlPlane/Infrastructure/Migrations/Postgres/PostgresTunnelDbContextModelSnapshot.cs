@@ -177,6 +177,53 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
                     b.ToTable("access_settings", (string)null);
                 });
 
+            modelBuilder.Entity("Tunnel.ControlPlane.Model.AcmeAccountEntity", b =>
+                {
+                    b.Property<string>("DirectoryUrl")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ProtectedKeyPem")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("DirectoryUrl");
+
+                    b.ToTable("acme_accounts", (string)null);
+                });
+
+            modelBuilder.Entity("Tunnel.ControlPlane.Model.AcmeChallengeEntity", b =>
+                {
+                    b.Property<string>("Token")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<long>("ExpiresMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("KeyAuthorization")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(253)
+                        .HasColumnType("character varying(253)");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.HasKey("Token");
+
+                    b.ToTable("acme_challenges", (string)null);
+                });
+
             modelBuilder.Entity("Tunnel.ControlPlane.Model.ApiTokenEntity", b =>
                 {
                     b.Property<Guid>("Id")
@@ -471,6 +518,67 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
                     b.HasKey("TunnelId");
 
                     b.ToTable("capture_settings", (string)null);
+                });
+
+            modelBuilder.Entity("Tunnel.ControlPlane.Model.CertificateEntity", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(253)
+                        .HasColumnType("character varying(253)");
+
+                    b.Property<string>("CertificatePem")
+                        .HasColumnType("text");
+
+                    b.Property<int>("FailuresInARow")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("IssuedAtMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("IssuedBy")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<string>("Issuer")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)");
+
+                    b.Property<long>("LastAttemptMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(4096)
+                        .HasColumnType("character varying(4096)");
+
+                    b.Property<string>("LeaseHolder")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<long>("LeaseUntilMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("NextAttemptMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("NotAfterMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("NotBeforeMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("ProtectedKeyPem")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Thumbprint")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("certificates", (string)null);
                 });
 
             modelBuilder.Entity("Tunnel.ControlPlane.Model.ConnectionEntity", b =>

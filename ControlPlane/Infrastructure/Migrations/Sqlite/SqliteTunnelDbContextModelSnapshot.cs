@@ -170,6 +170,53 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
                     b.ToTable("access_settings", (string)null);
                 });
 
+            modelBuilder.Entity("Tunnel.ControlPlane.Model.AcmeAccountEntity", b =>
+                {
+                    b.Property<string>("DirectoryUrl")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ProtectedKeyPem")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("DirectoryUrl");
+
+                    b.ToTable("acme_accounts", (string)null);
+                });
+
+            modelBuilder.Entity("Tunnel.ControlPlane.Model.AcmeChallengeEntity", b =>
+                {
+                    b.Property<string>("Token")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ExpiresMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("KeyAuthorization")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(253)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Token");
+
+                    b.ToTable("acme_challenges", (string)null);
+                });
+
             modelBuilder.Entity("Tunnel.ControlPlane.Model.ApiTokenEntity", b =>
                 {
                     b.Property<Guid>("Id")
@@ -460,6 +507,67 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
                     b.HasKey("TunnelId");
 
                     b.ToTable("capture_settings", (string)null);
+                });
+
+            modelBuilder.Entity("Tunnel.ControlPlane.Model.CertificateEntity", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(253)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CertificatePem")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("FailuresInARow")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("IssuedAtMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("IssuedBy")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Issuer")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LastAttemptMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(4096)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LeaseHolder")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LeaseUntilMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("NextAttemptMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("NotAfterMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("NotBeforeMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ProtectedKeyPem")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Thumbprint")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("certificates", (string)null);
                 });
 
             modelBuilder.Entity("Tunnel.ControlPlane.Model.ConnectionEntity", b =>
