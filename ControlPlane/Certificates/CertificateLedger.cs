@@ -85,7 +85,7 @@ public sealed class CertificateLedger(TunnelDbContext db, ConfigChangeSignal sig
                 throw new ArgumentException("a challenge needs a token (at most 256 characters), a name, a key authorization and the type http-01 or tls-alpn-01");
             }
 
-            await HolderOnlyAsync(challenge.Name, challenge.EdgeId, ct);
+            await HolderOnlyAsync(challenge.Name, Columns.Cut(challenge.EdgeId, 128), ct);
             var now = Now;
             await db.AcmeChallenges.Where(c => c.ExpiresMs < now || c.Token == challenge.Token).ExecuteDeleteAsync(ct);
             db.AcmeChallenges.Add(new AcmeChallengeEntity
@@ -99,10 +99,27 @@ public sealed class CertificateLedger(TunnelDbContext db, ConfigChangeSignal sig
         signal.NotifyChanged();
     }
 
+    /// <summary>A pending challenge by token (http-01) or by name (tls-alpn-01); an empty one when there is none.</summary>
+    public async Task<AcmeChallenge> FindChallengeAsync(AcmeChallengeQuery query, CancellationToken ct)
+    {
+        var now = Now;
+        var found = query.Type == "http-01"
+            ? await db.AcmeChallenges.AsNoTracking().FirstOrDefaultAsync(c => c.Token == query.Token && c.Type == "http-01" && c.ExpiresMs > now, ct)
+            : await db.AcmeChallenges.AsNoTracking().FirstOrDefaultAsync(c => c.Name == query.Name && c.Type == query.Type && c.ExpiresMs > now, ct);
+        return found is null ? new AcmeChallenge() : new AcmeChallenge { Token = found.Token, Name = found.Name, Type = found.Type, KeyAuthorization = found.KeyAuthorization };
+    }
+
     /// <summary>Keeps a certificate an edge obtained: it must parse, match its key and name the name; the lease ends.</summary>
     public async Task StoreAsync(StoredCertificate upload, CancellationToken ct)
     {
-        await HolderOnlyAsync(upload.Name, upload.EdgeId, ct);
+        var now = Now;
+        var edgeId = Columns.Cut(upload.EdgeId, 128);
+        if (!await db.Certificates.AnyAsync(c => c.Name == upload.Name && c.Thumbprint == upload.ReplacesThumbprint
+                && (c.LeaseHolder == edgeId || c.LeaseHolder == null || c.LeaseUntilMs < now), ct))
+        {
+            throw new InvalidOperationException($"edge {edgeId} holds no lease on {upload.Name}, and another edge holds one or renewed it");
+        }
+
         X509Certificate2 leaf;
         try
         {
@@ -128,7 +145,7 @@ public sealed class CertificateLedger(TunnelDbContext db, ConfigChangeSignal sig
             row.NotBeforeMs = new DateTimeOffset(leaf.NotBefore.ToUniversalTime()).ToUnixTimeMilliseconds();
             row.NotAfterMs = new DateTimeOffset(leaf.NotAfter.ToUniversalTime()).ToUnixTimeMilliseconds();
             row.IssuedAtMs = row.LastAttemptMs = Now;
-            row.IssuedBy = Columns.Cut(upload.EdgeId, 128);
+            row.IssuedBy = edgeId;
             row.LastError = null;
             row.FailuresInARow = 0;
             row.NextAttemptMs = 0;
@@ -160,7 +177,7 @@ public sealed class CertificateLedger(TunnelDbContext db, ConfigChangeSignal sig
             row.NextAttemptMs = now + (long)wait.TotalMilliseconds;
         }
 
-        if (row.LeaseHolder == failure.EdgeId)
+        if (row.LeaseHolder == Columns.Cut(failure.EdgeId, 128))
         {
             row.LeaseHolder = null;
             row.LeaseUntilMs = 0;

@@ -97,6 +97,9 @@ public sealed class ConfigGrpcService(
             return new AcmeAck();
         });
 
+    public override Task<AcmeChallenge> GetAcmeChallenge(AcmeChallengeQuery request, ServerCallContext context) =>
+        WithLedgerAsync(context, ledger => ledger.FindChallengeAsync(request, context.CancellationToken));
+
     public override Task<AcmeAck> StoreCertificate(StoredCertificate request, ServerCallContext context) =>
         WithLedgerAsync(context, async ledger =>
         {
@@ -130,6 +133,12 @@ public sealed class ConfigGrpcService(
         catch (InvalidOperationException ex) when (ex.Message.Contains("holds no lease", StringComparison.Ordinal))
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message));
+        }
+        catch (System.Security.Cryptography.CryptographicException ex)
+        {
+            // A key protected with a Data Protection key ring this replica does not have (not shared, or lost).
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"the control plane cannot read a stored ACME key ({ex.Message}): every replica needs the same Data Protection key ring (its data directory's dataprotection-keys)"));
         }
     }
 

@@ -172,6 +172,17 @@ public sealed class CertificateStore : IDisposable
                     $"Edge:Certificates:{i}: cannot load the certificate {files.CertificatePath} with the key {files.KeyPath}: {ex.Message}", ex);
             }
 
+            // The handshake sends the intermediates the file holds after the leaf (a fullchain PEM), whatever the
+            // machine's stores hold; a context per certificate is made once.
+            var chain = new X509Certificate2Collection();
+            chain.ImportFromPemFile(files.CertificatePath);
+            var intermediates = new X509Certificate2Collection();
+            foreach (var c in chain.Skip(1))
+            {
+                intermediates.Add(c);
+            }
+
+            _contexts.AddOrUpdate(cert, System.Net.Security.SslStreamCertificateContext.Create(cert, intermediates, offline: true));
             var names = DnsNames(cert);
             _logger.LogInformation("Loaded certificate {Subject} for {Names}, valid until {NotAfter:u}", cert.Subject, string.Join(", ", names), cert.NotAfter.ToUniversalTime());
             certificates.Add((cert, names));

@@ -39,22 +39,18 @@ internal static class KestrelSetup
 
             if (options.PublicHttpsPort > 0)
             {
-                // Certificates by SNI from one place (CertificateStore); with ACME, a ClientHello that asks only for
-                // acme-tls/1 gets the TLS-ALPN-01 answer instead (Kestrel's callback does not see ALPN: it is read first).
+                // Certificates by SNI from one place (CertificateStore). A ClientHello that asks only for acme-tls/1 gets
+                // the TLS-ALPN-01 answer of any edge's pending challenge instead (Kestrel's callback does not see ALPN:
+                // it is read first, on every edge, since the CA may reach any of them).
                 var alpn = kestrel.ApplicationServices.GetRequiredService<Certificates.Acme.TlsAlpn01>();
-                var acme = !string.IsNullOrEmpty(options.Acme.DirectoryUrl);
                 kestrel.Listen(address, options.PublicHttpsPort, l =>
                 {
                     l.Protocols = HttpProtocols.Http1AndHttp2;
-                    if (acme)
-                    {
-                        l.Use(Certificates.Acme.TlsAlpn01.Peek(TimeSpan.FromSeconds(10)));
-                    }
-
+                    l.Use(Certificates.Acme.TlsAlpn01.Peek(TimeSpan.FromSeconds(10)));
                     l.UseHttps(new TlsHandshakeCallbackOptions
                     {
-                        OnConnection = c => ValueTask.FromResult(alpn.For(c.Connection, c.ClientHelloInfo.ServerName)
-                            ?? new System.Net.Security.SslServerAuthenticationOptions { ServerCertificateContext = store.SelectContext(c.ClientHelloInfo.ServerName) }),
+                        OnConnection = async c => await alpn.ForAsync(c.Connection, c.ClientHelloInfo.ServerName)
+                            ?? new System.Net.Security.SslServerAuthenticationOptions { ServerCertificateContext = store.SelectContext(c.ClientHelloInfo.ServerName) },
                     });
                 });
             }

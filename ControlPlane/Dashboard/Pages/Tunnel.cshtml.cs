@@ -13,8 +13,11 @@ using Tunnel.Shared.Serialization;
 namespace Tunnel.ControlPlane.Dashboard.Pages;
 
 /// <summary>One tunnel: hostnames, live connections, recent audit; route, unroute, rotate and delete (each confirmed).</summary>
-public sealed class TunnelModel(TunnelDbContext db, TunnelCatalog catalog) : PageModel
+public sealed class TunnelModel(TunnelDbContext db, TunnelCatalog catalog, TimeProvider clock) : PageModel
 {
+    /// <summary>Each hostname's ACME certificate and its last attempt (empty when the edges order none).</summary>
+    public List<global::Tunnel.ControlPlane.Certificates.CertificateView> Certificates { get; private set; } = [];
+
     [FromRoute]
     public string Name { get; set; } = "";
 
@@ -164,6 +167,8 @@ public sealed class TunnelModel(TunnelDbContext db, TunnelCatalog catalog) : Pag
         Status = DashboardStatus.Describe(tunnel.Id, live);
         Ingress = IngressRollout.Of(tunnel, live.Where(c => !c.Draining).ToList());
         Audit = await (await new AuditFilter(Tunnel: tunnel.Id).QueryAsync(db, ct)).Take(20).ToListAsync(ct);
+        Certificates = (await global::Tunnel.ControlPlane.Certificates.CertificateView.ForAsync(db, tunnel.Hostnames.Select(h => h.Name).Order(StringComparer.Ordinal), clock, ct))
+            .Where(c => c.Certificate is not null).ToList();
         return true;
     }
 }

@@ -73,6 +73,11 @@ public sealed class AcmeCertificates
     /// <summary>Serves the pair and keeps it on disk (the key first: a crash between the two leaves the old pair whole).</summary>
     public void Put(string name, string certificatePem, string keyPem)
     {
+        if (name.Length is 0 or > 253 || name.Contains('/') || name.Contains('\\') || name.Contains("..", StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"'{name}' is not a host name");
+        }
+
         var thumbprint = Load(name, certificatePem, keyPem);
         var file = FileName.Encode(name);
         WritePrivate(_directory, file + ".key.pem", keyPem);

@@ -30,7 +30,7 @@ public sealed class AcmeIssuer(ConfigStore config, ControlPlaneChannel channel, 
     {
         "urn:ietf:params:acme:error:unauthorized", "urn:ietf:params:acme:error:rejectedIdentifier", "urn:ietf:params:acme:error:caa",
         "urn:ietf:params:acme:error:dns", "urn:ietf:params:acme:error:connection", "urn:ietf:params:acme:error:incorrectResponse",
-        "urn:ietf:params:acme:error:tls", "urn:ietf:params:acme:error:malformed", "about:blank",
+        "urn:ietf:params:acme:error:tls", "urn:ietf:params:acme:error:malformed",
     };
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -42,10 +42,11 @@ public sealed class AcmeIssuer(ConfigStore config, ControlPlaneChannel channel, 
             return;
         }
 
-        if ((o.Challenge ?? (e.PublicHttpPort > 0 ? "http-01" : "tls-alpn-01")) == "http-01" ? e.PublicHttpPort == 0 : e.PublicHttpsPort == 0)
+        var challenge = o.Challenge ?? (e.PublicHttpPort > 0 ? "http-01" : "tls-alpn-01");
+        if (challenge == "http-01" ? e.PublicHttpPort == 0 : e.PublicHttpsPort == 0)
         {
             logger.LogError("Edge:Acme: the {Challenge} challenge needs the public {Port} port, which this edge does not listen on: no certificate is ordered",
-                o.Challenge ?? "http-01", o.Challenge == "tls-alpn-01" ? "HTTPS" : "HTTP");
+                challenge, challenge == "http-01" ? "HTTP (Edge:PublicHttpPort)" : "HTTPS (Edge:PublicHttpsPort)");
             return;
         }
 
@@ -66,14 +67,18 @@ public sealed class AcmeIssuer(ConfigStore config, ControlPlaneChannel channel, 
 
                 client ??= new AcmeClient(http, new Uri(o.DirectoryUrl), new AcmeJws(await AccountKeyAsync(o.DirectoryUrl, stoppingToken)), clock);
                 // Names without a certificate first: a new route waits behind no renewal.
-                foreach (var (name, known) in Due().OrderBy(d => d.Known.Length > 0))
+                var due = Due().OrderBy(d => d.Known.Length > 0).ToList();
+                if (due.Count > 0 && clock.GetUtcNow() >= _pausedUntil && await AccountReadyAsync(client, o, eab, stoppingToken))
                 {
-                    if (clock.GetUtcNow() < _pausedUntil || stoppingToken.IsCancellationRequested)
+                    foreach (var (name, known) in due)
                     {
-                        break;
-                    }
+                        if (clock.GetUtcNow() < _pausedUntil || stoppingToken.IsCancellationRequested)
+                        {
+                            break;
+                        }
 
-                    await TryOrderAsync(client, name, known, o, eab, stoppingToken);
+                        await TryOrderAsync(client, name, known, o, stoppingToken);
+                    }
                 }
             }
             catch (Exception ex) when (ex is RpcException or UriFormatException or CryptographicException or ArgumentException && !stoppingToken.IsCancellationRequested)
@@ -124,7 +129,25 @@ public sealed class AcmeIssuer(ConfigStore config, ControlPlaneChannel channel, 
         return stamp.NotBeforeMs + (lifetime * 2 / 3) - (long)(lifetime / 10 * jitter);
     }
 
-    private async Task TryOrderAsync(AcmeClient client, string name, string known, AcmeOptions o, (string, string)? eab, CancellationToken ct)
+    /// <summary>The account exists at the CA; its problems (a refused binding, a deactivated account) pause orders and charge no name.</summary>
+    private async Task<bool> AccountReadyAsync(AcmeClient client, AcmeOptions o, (string, string)? eab, CancellationToken ct)
+    {
+        try
+        {
+            await client.EnsureAccountAsync(o.Email, eab, ct);
+            return true;
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            var pause = ex is AcmeProblemException { RetryAfter: { } asked } && asked > TimeSpan.Zero ? asked : TimeSpan.FromMinutes(Math.Min(60, Math.Pow(2, _pauses++)));
+            _pausedUntil = clock.GetUtcNow() + pause;
+            logger.LogWarning("The ACME account could not be made or found at the CA (every order waits {Pause}): {Error}{Document}", pause, ex.Message,
+                ex is AcmeProblemException { Document: { } document } ? $" [{document}]" : "");
+            return false;
+        }
+    }
+
+    private async Task TryOrderAsync(AcmeClient client, string name, string known, AcmeOptions o, CancellationToken ct)
     {
         var lease = await channel.Client.LeaseCertificateAsync(
             new CertificateLeaseRequest { Name = name, EdgeId = options.Value.Id, KnownThumbprint = known, Seconds = (int)Lease.TotalSeconds },
@@ -140,7 +163,6 @@ public sealed class AcmeIssuer(ConfigStore config, ControlPlaneChannel channel, 
         {
             using var orderTime = CancellationTokenSource.CreateLinkedTokenSource(ct);
             orderTime.CancelAfter(Lease - TimeSpan.FromMinutes(1)); // never past the lease: another edge may take it then
-            await client.EnsureAccountAsync(o.Email, eab, orderTime.Token);
             var issued = await client.OrderAsync([name], challenges, orderTime.Token);
             (certificatePem, keyPem) = (issued.CertificatePem, issued.KeyPem);
             _pauses = 0;
@@ -151,8 +173,16 @@ public sealed class AcmeIssuer(ConfigStore config, ControlPlaneChannel channel, 
             return;
         }
 
-        certificates.Put(name, certificatePem, keyPem); // served here at once, whatever happens next
-        var stored = new StoredCertificate { Name = name, EdgeId = options.Value.Id, CertificatePem = certificatePem, KeyPem = keyPem };
+        try
+        {
+            certificates.Put(name, certificatePem, keyPem); // served here at once, whatever happens next
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            logger.LogWarning("The certificate of {Name} could not be kept in the data directory (it goes to the control plane all the same): {Error}", name, ex.Message);
+        }
+
+        var stored = new StoredCertificate { Name = name, EdgeId = options.Value.Id, CertificatePem = certificatePem, KeyPem = keyPem, ReplacesThumbprint = known };
         _unsaved[name] = stored;
         await SaveAsync(stored, ct);
         logger.LogInformation("Obtained a certificate for {Name}; every edge serves it", name);
@@ -175,7 +205,8 @@ public sealed class AcmeIssuer(ConfigStore config, ControlPlaneChannel channel, 
     private async Task FailedAsync(string name, Exception ex, AcmeOptions o, CancellationToken ct)
     {
         var problem = ex as AcmeProblemException;
-        var charged = problem is { Type: var type } && NameProblems.Contains(type);
+        // The name's own: a problem type about the identifier, not from a CA in trouble (5xx, 429) — those pause everything.
+        var charged = problem is { Type: var type, Status: < 500 and not 429 } && NameProblems.Contains(type);
         var error = (ex is OperationCanceledException ? "the order took longer than its lease" : ex.Message)
             + (problem?.Document is { } document ? $" [{document}]" : "");
         if (!charged)

@@ -15,48 +15,60 @@ public static class ClientHelloAlpn
     /// <summary>A ClientHello is never this large; past it the connection is left to the handshake.</summary>
     public const int MaxBytes = 64 * 1024;
 
-    public static (Status Status, IReadOnlyList<string> Protocols) Read(ReadOnlySpan<byte> data)
+    /// <summary>More records than any real ClientHello spans: past it the connection is left to the handshake.</summary>
+    private const int MaxRecords = 16;
+
+    /// <returns>Done with the protocols offered (none when it is not a ClientHello); or NeedMore with how many bytes in all
+    /// to wait for before reading again.</returns>
+    public static (Status Status, IReadOnlyList<string> Protocols, int Needed) Read(ReadOnlySpan<byte> data)
     {
         // Reassemble the handshake message from its TLS records (a ClientHello may span several).
         var handshake = new List<byte>();
         var offset = 0;
-        while (true)
+        for (var records = 0; ; records++)
         {
             if (handshake.Count >= 4)
             {
                 var length = (handshake[1] << 16) | (handshake[2] << 8) | handshake[3];
                 if (handshake[0] != 1 || length > MaxBytes)
                 {
-                    return (Status.Done, []);
+                    return (Status.Done, [], 0);
                 }
 
                 if (handshake.Count >= 4 + length)
                 {
-                    return (Status.Done, Parse(handshake.GetRange(4, length).ToArray()));
+                    return (Status.Done, Parse(handshake.GetRange(4, length).ToArray()), 0);
                 }
+            }
+
+            if (records >= MaxRecords)
+            {
+                return (Status.Done, [], 0);
             }
 
             if (data.Length - offset < 5)
             {
-                return data.Length >= MaxBytes ? (Status.Done, []) : (Status.NeedMore, []);
+                return More(offset + 5);
             }
 
             var record = data.Slice(offset, 5);
             var recordLength = BinaryPrimitives.ReadUInt16BigEndian(record[3..]);
             if (record[0] != 22 || record[1] != 3 || recordLength == 0 || recordLength > 16384 + 2048)
             {
-                return (Status.Done, []); // not a handshake record: not TLS, or not a ClientHello
+                return (Status.Done, [], 0); // not a handshake record: not TLS, or not a ClientHello
             }
 
             if (data.Length - offset - 5 < recordLength)
             {
-                return (Status.NeedMore, []);
+                return More(offset + 5 + recordLength);
             }
 
             handshake.AddRange(data.Slice(offset + 5, recordLength));
             offset += 5 + recordLength;
         }
     }
+
+    private static (Status, IReadOnlyList<string>, int) More(int needed) => needed > MaxBytes ? (Status.Done, [], 0) : (Status.NeedMore, [], needed);
 
     /// <summary>The ALPN list of a ClientHello body; empty when it has none or is malformed.</summary>
     private static IReadOnlyList<string> Parse(ReadOnlySpan<byte> hello)

@@ -14,6 +14,8 @@ public sealed class ClusterChallenges(ConfigStore config, ControlPlaneChannel ch
     ILogger<ClusterChallenges> logger) : IChallengeResponder
 {
     private readonly ConcurrentDictionary<string, AcmeChallenge> _own = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (long At, string? Answer)> _looked = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _lookups = new(4);
 
     public string TypeFor(string name, bool wildcard) =>
         wildcard ? "dns-01" : options.Value.Acme.Challenge ?? (options.Value.PublicHttpPort > 0 ? "http-01" : "tls-alpn-01");
@@ -56,6 +58,57 @@ public sealed class ClusterChallenges(ConfigStore config, ControlPlaneChannel ch
         {
             logger.LogDebug("Could not withdraw challenge {Token} (it expires by itself): {Error}", token, ex.Message);
         }
+    }
+
+    /// <summary>
+    /// The HTTP-01 answer for a token pending anywhere in the cluster: from the snapshot, or, when the CA reached this edge
+    /// before the snapshot did, from the control plane. Only for routed names (a scanner's paths cost nothing), a few
+    /// lookups at a time, and remembered briefly.
+    /// </summary>
+    public async ValueTask<string?> Http01Async(string token, string host) =>
+        Http01(token) ?? (config.FindByHostname(host) is null ? null
+            : await LookUpAsync("http-01 " + token, new AcmeChallengeQuery { Token = token, Type = "http-01" }));
+
+    /// <summary>The TLS-ALPN-01 answer for a name, from the snapshot or (routed names only) the control plane.</summary>
+    public async ValueTask<string?> TlsAlpn01Async(string name) =>
+        TlsAlpn01(name) ?? (config.FindByHostname(name) is null ? null
+            : await LookUpAsync("tls-alpn-01 " + name, new AcmeChallengeQuery { Name = name, Type = "tls-alpn-01" }));
+
+    private async ValueTask<string?> LookUpAsync(string key, AcmeChallengeQuery query)
+    {
+        var now = Environment.TickCount64;
+        if (_looked.TryGetValue(key, out var seen) && now - seen.At < (seen.Answer is null ? 1000 : 30_000))
+        {
+            return seen.Answer;
+        }
+
+        if (!await _lookups.WaitAsync(0))
+        {
+            return null;
+        }
+
+        string? answer = null;
+        try
+        {
+            var found = await channel.Client.GetAcmeChallengeAsync(query, deadline: DateTime.UtcNow.AddSeconds(3));
+            answer = found.KeyAuthorization.Length > 0 ? found.KeyAuthorization : null;
+        }
+        catch (Grpc.Core.RpcException ex)
+        {
+            logger.LogDebug("Could not look up ACME challenge {Key}: {Error}", key, ex.Status.Detail);
+        }
+        finally
+        {
+            _lookups.Release();
+        }
+
+        if (_looked.Count > 1000)
+        {
+            _looked.Clear();
+        }
+
+        _looked[key] = (now, answer);
+        return answer;
     }
 
     /// <summary>The key authorization for an HTTP-01 token pending anywhere in the cluster.</summary>

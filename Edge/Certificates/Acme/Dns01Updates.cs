@@ -33,10 +33,12 @@ public sealed class Dns01Updates(IOptions<EdgeOptions> options, ILogger<Dns01Upd
             throw new AcmeProblemException("urn:ietf:params:acme:error:dns", $"{name} needs DNS-01 and Edge:Acme:Dns:Server is not set", 0);
         }
 
+        // A wildcard's authorization names the domain under the star (RFC 8555 §7.1.4); the record sits at its _acme-challenge.
         var proven = name.StartsWith("*.", StringComparison.Ordinal) ? name[2..] : name;
         var record = DomainName.Parse("_acme-challenge." + proven);
-        // The zone: as configured, else the proven name's parent (for a wildcard, the name under the star).
-        var zone = DomainName.Parse(o.Zone ?? (name.StartsWith("*.", StringComparison.Ordinal) || !proven.Contains('.') ? proven : proven[(proven.IndexOf('.') + 1)..]));
+        var (address, port) = Endpoint(o.Server!);
+        var client = new DnsClient([address], [new UdpClientTransport(port), new TcpClientTransport(port)], false, 5000);
+        var zone = o.Zone is { Length: > 0 } configured ? DomainName.Parse(configured) : await ZoneOfAsync(client, proven, o.Server!, ct);
         var message = new DnsUpdateMessage { ZoneName = zone, TransactionID = (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue) };
         var txt = new TxtRecord(record, add ? 60 : 0, TxtValue(keyAuthorization));
         message.Updates.Add(add ? new AddRecordUpdate(txt) : new DeleteRecordUpdate(txt));
@@ -46,8 +48,6 @@ public sealed class Dns01Updates(IOptions<EdgeOptions> options, ILogger<Dns01Upd
                 message.TransactionID, ReturnCode.NoError, null, Convert.FromBase64String(o.TsigSecret));
         }
 
-        var (address, port) = Endpoint(o.Server!);
-        var client = new DnsClient([address], [new UdpClientTransport(port), new TcpClientTransport(port)], false, 5000);
         var response = await client.SendUpdateAsync(message, ct);
         if (response is null)
         {
@@ -62,6 +62,22 @@ public sealed class Dns01Updates(IOptions<EdgeOptions> options, ILogger<Dns01Upd
         }
 
         logger.LogInformation("DNS-01: {Action} TXT {Record} in zone {Zone} at {Server}", add ? "added" : "removed", record, zone, o.Server);
+    }
+
+    /// <summary>The zone holding the name: the nearest enclosing name the server answers an SOA for (Edge:Acme:Dns:Zone overrides).</summary>
+    private static async Task<DomainName> ZoneOfAsync(DnsClient client, string name, string server, CancellationToken ct)
+    {
+        for (var candidate = name; candidate.Contains('.'); candidate = candidate[(candidate.IndexOf('.') + 1)..])
+        {
+            var answer = await client.ResolveAsync(DomainName.Parse(candidate), RecordType.Soa, RecordClass.INet, null, ct);
+            if (answer?.AnswerRecords.OfType<SoaRecord>().FirstOrDefault() is { } soa)
+            {
+                return soa.Name;
+            }
+        }
+
+        throw new AcmeProblemException("urn:ietf:params:acme:error:dns",
+            $"the DNS server {server} is authoritative for no zone holding {name}: set Edge:Acme:Dns:Zone, or point Edge:Acme:Dns:Server at the zone's primary", 0);
     }
 
     private static TSigAlgorithm Algorithm(string name) => name.ToLowerInvariant() switch

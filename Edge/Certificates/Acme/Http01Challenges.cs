@@ -14,17 +14,19 @@ public static class Http01Challenges
     public static void UseHttp01Challenges(IApplicationBuilder app, EdgeOptions options)
     {
         var challenges = app.ApplicationServices.GetRequiredService<ClusterChallenges>();
-        app.Use((context, next) =>
+        app.Use(async (context, next) =>
         {
             var path = context.Request.Path.Value;
             if (path is not null && path.StartsWith(PathPrefix, StringComparison.Ordinal) && !context.Request.IsHttps
-                && EdgeListeners.Of(context, options) == Listener.Public && challenges.Http01(path[PathPrefix.Length..]) is { } answer)
+                && EdgeListeners.Of(context, options) == Listener.Public
+                && await challenges.Http01Async(path[PathPrefix.Length..], context.Request.Host.Host) is { } answer)
             {
                 context.Response.ContentType = "application/octet-stream";
-                return context.Response.WriteAsync(answer);
+                await context.Response.WriteAsync(answer);
+                return;
             }
 
-            return next(context);
+            await next(context);
         });
     }
 }

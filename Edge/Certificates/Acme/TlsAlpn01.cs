@@ -20,22 +20,27 @@ public sealed class TlsAlpn01(ClusterChallenges challenges)
     private const string OfferedKey = "tunnel.alpn.acme";
     private readonly ConcurrentDictionary<string, SslStreamCertificateContext> _byKeyAuthorization = new(StringComparer.Ordinal);
 
-    /// <summary>Connection middleware, ahead of TLS: reads the ClientHello's ALPN list without consuming a byte.</summary>
+    /// <summary>
+    /// Connection middleware, ahead of TLS: reads the ClientHello's ALPN list without consuming or examining a byte (the
+    /// handshake then reads it all as if nothing had looked), waiting each time for the whole record the headers announce.
+    /// </summary>
     public static Func<ConnectionDelegate, ConnectionDelegate> Peek(TimeSpan timeout) => next => async connection =>
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
         cts.CancelAfter(timeout);
         var input = connection.Transport.Input;
+        var needed = 5;
         try
         {
             while (true)
             {
-                var result = await input.ReadAsync(cts.Token);
+                var result = await input.ReadAtLeastAsync(needed, cts.Token);
                 var buffer = result.Buffer;
-                var (status, protocols) = ClientHelloAlpn.Read(buffer.IsSingleSegment ? buffer.FirstSpan : buffer.Slice(0, Math.Min(buffer.Length, ClientHelloAlpn.MaxBytes)).ToArray());
+                var hello = buffer.Slice(0, Math.Min(buffer.Length, ClientHelloAlpn.MaxBytes + 5));
+                var (status, protocols, more) = ClientHelloAlpn.Read(hello.IsSingleSegment ? hello.FirstSpan : hello.ToArray());
+                input.AdvanceTo(buffer.Start);
                 if (status == ClientHelloAlpn.Status.Done || result.IsCompleted || result.IsCanceled)
                 {
-                    input.AdvanceTo(buffer.Start); // nothing consumed: the TLS handshake reads it all again
                     if (protocols.Count == 1 && protocols[0] == "acme-tls/1")
                     {
                         connection.Items[OfferedKey] = true;
@@ -44,7 +49,7 @@ public sealed class TlsAlpn01(ClusterChallenges challenges)
                     break;
                 }
 
-                input.AdvanceTo(buffer.Start, buffer.End);
+                needed = more;
             }
         }
         catch (OperationCanceledException)
@@ -57,9 +62,10 @@ public sealed class TlsAlpn01(ClusterChallenges challenges)
     };
 
     /// <summary>The challenge's TLS options when the handshake asks for acme-tls/1 and the name has a pending challenge; else null.</summary>
-    public SslServerAuthenticationOptions? For(ConnectionContext connection, string? serverName)
+    public async ValueTask<SslServerAuthenticationOptions?> ForAsync(ConnectionContext connection, string? serverName)
     {
-        if (!connection.Items.ContainsKey(OfferedKey) || string.IsNullOrEmpty(serverName) || challenges.TlsAlpn01(serverName) is not { } keyAuthorization)
+        if (!connection.Items.ContainsKey(OfferedKey) || string.IsNullOrEmpty(serverName)
+            || await challenges.TlsAlpn01Async(serverName) is not { } keyAuthorization)
         {
             return null;
         }

@@ -45,14 +45,16 @@ public sealed class AcmeTlsAlpnTests
         foreach (var protocols in new[] { new[] { "acme-tls/1" }, ["h2", "http/1.1"], ["http/1.1"] })
         {
             var hello = await ClientHelloAsync(protocols);
-            var (status, read) = ClientHelloAlpn.Read(hello);
+            var (status, read, _) = ClientHelloAlpn.Read(hello);
             Assert.Equal(ClientHelloAlpn.Status.Done, status);
             Assert.Equal(protocols, read);
 
-            // Every shorter prefix asks for more; none is mistaken for a complete hello.
+            // Every shorter prefix asks for more, and for bytes it does not have yet; none is mistaken for a complete hello.
             for (var cut = 0; cut < hello.Length; cut += 7)
             {
-                Assert.Equal(ClientHelloAlpn.Status.NeedMore, ClientHelloAlpn.Read(hello.AsSpan(0, cut)).Status);
+                var prefix = ClientHelloAlpn.Read(hello.AsSpan(0, cut));
+                Assert.Equal(ClientHelloAlpn.Status.NeedMore, prefix.Status);
+                Assert.InRange(prefix.Needed, cut + 1, hello.Length);
             }
         }
     }
@@ -94,7 +96,7 @@ public sealed class AcmeTlsAlpnTests
     {
         Gen.Select(Protocol.List[0, 6], Gen.Int[0, 5], Gen.Int[1, 300]).Sample((protocols, others, recordSize) =>
         {
-            var (status, read) = ClientHelloAlpn.Read(Hello(protocols, others, recordSize));
+            var (status, read, _) = ClientHelloAlpn.Read(Hello(protocols, others, recordSize));
             return status == ClientHelloAlpn.Status.Done && read.SequenceEqual(protocols);
         });
     }
@@ -104,8 +106,8 @@ public sealed class AcmeTlsAlpnTests
     {
         Gen.Byte.Array[0, 600].Sample(bytes =>
         {
-            var (status, read) = ClientHelloAlpn.Read(bytes);
-            return status is ClientHelloAlpn.Status.NeedMore or ClientHelloAlpn.Status.Done && read.All(p => p.Length > 0);
+            var (status, read, needed) = ClientHelloAlpn.Read(bytes);
+            return (status == ClientHelloAlpn.Status.Done || needed > bytes.Length) && read.All(p => p.Length > 0);
         });
 
         // A corrupted hello (one byte changed anywhere) never throws either.

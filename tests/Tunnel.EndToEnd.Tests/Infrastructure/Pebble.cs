@@ -73,7 +73,7 @@ public sealed class Pebble : IAsyncDisposable
             : null;
         // Pebble rejects 5% of nonces by default (clients must retry badNonce); kept at its default so the retry is exercised.
         var pebble = TestProcess.Start("pebble", "pebble", ["-config", Path.Combine(dir, "pebble.json"), "-dnsserver", dnsServer ?? $"127.0.0.1:{dnsPort}"],
-            new Dictionary<string, string> { ["PEBBLE_VA_NOSLEEP"] = "1" });
+            new Dictionary<string, string> { ["PEBBLE_VA_NOSLEEP"] = "1", ["PEBBLE_AUTHZREUSE"] = "0" }); // every order proves its names afresh
         var instance = new Pebble(pebble, dns, dnsManagement, dir, port, management);
         using var client = instance.Client();
         await Eventually.Until(async () =>

@@ -30,6 +30,48 @@ public sealed class AcmeChallengeTests
         Assert.Equal(System.Net.HttpStatusCode.OK, (await stack.Public.GetAsync(stack.PublicUrl(hostname, "/small"))).StatusCode);
         var (_, info) = await stack.CliAsync("tunnel", "info", name);
         Assert.Contains($"certificate of {hostname}: certificate {hostname} from", info);
+
+        // The ClientHello is read before the handshake: one that arrives in two pieces, apart, still gets its handshake.
+        using var tcp = new System.Net.Sockets.TcpClient { NoDelay = true };
+        await tcp.ConnectAsync(System.Net.IPAddress.Loopback, stack.PublicPort);
+        await using var tls = new System.Net.Security.SslStream(new SplitFirstWrite(tcp.GetStream()), false, (_, _, _, _) => true);
+        await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+        {
+            TargetHost = hostname, ApplicationProtocols = [System.Net.Security.SslApplicationProtocol.Http2, System.Net.Security.SslApplicationProtocol.Http11],
+        });
+        Assert.Equal(System.Net.Security.SslApplicationProtocol.Http2, tls.NegotiatedApplicationProtocol);
+    }
+
+    /// <summary>Sends its first write in two halves 200 ms apart (two TCP segments), as a slow or lossy network would.</summary>
+    private sealed class SplitFirstWrite(Stream inner) : Stream
+    {
+        private bool _split;
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() => inner.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_split || buffer.Length < 2)
+            {
+                await inner.WriteAsync(buffer, cancellationToken);
+                return;
+            }
+
+            _split = true;
+            await inner.WriteAsync(buffer[..(buffer.Length / 2)], cancellationToken);
+            await inner.FlushAsync(cancellationToken);
+            await Task.Delay(200, cancellationToken);
+            await inner.WriteAsync(buffer[(buffer.Length / 2)..], cancellationToken);
+        }
     }
 
     [Fact]
@@ -41,7 +83,7 @@ public sealed class AcmeChallengeTests
         {
             pebble = await Pebble.StartAsync(Ports.Free(), s.PublicPort, dnsServer: knot.Server);
             s.EdgeArgs.AddRange([$"--Edge:Acme:DirectoryUrl={pebble.DirectoryUrl}", $"--Edge:Acme:DirectoryCa={pebble.TlsCertificatePath}",
-                "--Edge:Acme:Challenge=tls-alpn-01", $"--Edge:Acme:Dns:Server={knot.Server}", $"--Edge:Acme:Dns:Zone={knot.Zone}",
+                "--Edge:Acme:Challenge=tls-alpn-01", $"--Edge:Acme:Dns:Server={knot.Server}", // the zone found by its SOA
                 $"--Edge:Acme:Dns:TsigKeyName={knot.TsigKeyName}", $"--Edge:Acme:Dns:TsigSecret={knot.TsigSecret}"]);
             s.ControlPlaneArgs.AddRange(["--ControlPlane:QuickTunnels:Enabled=true", "--ControlPlane:QuickTunnels:AllowAnonymous=true",
                 "--ControlPlane:QuickTunnels:Domain=quick.acme.test"]);
@@ -55,7 +97,7 @@ public sealed class AcmeChallengeTests
             TimeSpan.FromSeconds(60), "a Pebble wildcard certificate for *.w1.acme.test");
         Assert.Contains("*.w1.acme.test", wildcard.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.DnsName, false));
         // Knot took the TXT record and its removal, both signed with the TSIG key (an unsigned update is refused).
-        Assert.Equal(2, knot.Output.Split('\n').Count(l => l.Contains("[acme.test.] DDNS, finished", StringComparison.Ordinal)));
+        Assert.True(knot.Output.Split('\n').Count(l => l.Contains("[acme.test.] DDNS, finished", StringComparison.Ordinal)) >= 2, knot.Output);
 
         // A quick tunnel: its names are covered by the quick domain's one wildcard, never ordered one by one.
         using var anonymous = stack.ApiAs(null);
