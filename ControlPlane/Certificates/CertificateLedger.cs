@@ -200,10 +200,19 @@ public sealed class CertificateLedger(TunnelDbContext db, ConfigChangeSignal sig
         return bundle;
     }
 
-    /// <summary>What the snapshot carries: every certificate's stamp (no key) and the pending challenges.</summary>
+    /// <summary>
+    /// What the snapshot carries: the stamp (no key) of every certificate whose name is routed (or is the quick domain's
+    /// wildcard), so names no longer routed are neither served to new edges nor renewed; and the pending challenges.
+    /// </summary>
     public static async Task AddToAsync(ConfigSnapshot snapshot, TunnelDbContext db, long now, CancellationToken ct)
     {
-        foreach (var c in await db.Certificates.AsNoTracking().OrderBy(c => c.Name).ToListAsync(ct))
+        var routed = snapshot.Tunnels.SelectMany(t => t.Hostnames).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        if (snapshot.QuickDomain.Length > 0)
+        {
+            routed.Add("*." + snapshot.QuickDomain);
+        }
+
+        foreach (var c in (await db.Certificates.AsNoTracking().OrderBy(c => c.Name).ToListAsync(ct)).Where(c => routed.Contains(c.Name)))
         {
             snapshot.Certificates.Add(new CertificateStamp
             {

@@ -96,8 +96,16 @@ public sealed class AcmeTlsAlpnTests
     {
         Gen.Select(Protocol.List[0, 6], Gen.Int[0, 5], Gen.Int[1, 300]).Sample((protocols, others, recordSize) =>
         {
-            var (status, read, _) = ClientHelloAlpn.Read(Hello(protocols, others, recordSize));
-            return status == ClientHelloAlpn.Status.Done && read.SequenceEqual(protocols);
+            var hello = Hello(protocols, others, recordSize);
+            var records = 0;
+            for (var at = 0; at < hello.Length; at += 5 + ((hello[at + 3] << 8) | hello[at + 4]))
+            {
+                records++;
+            }
+
+            var (status, read, _) = ClientHelloAlpn.Read(hello);
+            // Split over more records than any real client uses, it is left to the handshake (offers nothing).
+            return status == ClientHelloAlpn.Status.Done && (records <= 16 ? read.SequenceEqual(protocols) : read.Count == 0);
         });
     }
 
@@ -142,12 +150,12 @@ public sealed class AcmeTlsAlpnTests
     public void Renewal_comes_between_three_fifths_and_two_thirds_of_the_lifetime_and_differs_between_names()
     {
         var day = 24L * 3600 * 1000;
-        var at = new HashSet<long>();
+        var at = new System.Collections.Concurrent.ConcurrentDictionary<long, bool>(); // Sample runs in parallel
         Gen.String[Gen.Char['a', 'z'], 1, 30].Sample(name =>
         {
             var stamp = new CertificateStamp { Name = name + ".example.com", Thumbprint = "AB", NotBeforeMs = 0, NotAfterMs = 90 * day };
             var renew = AcmeIssuer.RenewAt(stamp);
-            at.Add(renew);
+            at[renew] = true;
             return renew <= 60 * day && renew >= 51 * day;
         });
         Assert.True(at.Count > 10, "names renew at the same moment");
