@@ -36,15 +36,17 @@ public sealed class EdgePeerGrpcService(PeerKey key, TunnelDialer dialer, Teleme
         }
 
         metrics.PeerStreamServed();
+        // The read of the asking edge's side must be over before this handler returns: Kestrel reuses a finished
+        // HTTP/2 stream, and a read left pending on it would fail the next call that stream carries ("Reading is
+        // already in progress"), which the asking edge would see as a failed peer.
+        using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        Task toConnector = Task.CompletedTask;
         try
         {
             await responseStream.WriteAsync(new DataFrame { Result = new OpenResult { Ok = true, EdgeId = call.Served.EdgeId, ConnectorId = call.Served.ConnectorId } }, ct);
             // Frames pass as they are, both ways; the asking edge ending its call ends the connector's.
-            var toConnector = CopyAsync(requestStream, call.Writer, ct);
+            toConnector = CopyAsync(requestStream, call.Writer, stopReading.Token);
             var fromConnector = CopyAsync(call.Reader, responseStream, ct);
-            // The connector closing (or breaking) its side ends the call; the read of the asking edge's side still
-            // pending then fails as the call ends, which is expected, not an error to surface.
-            _ = toConnector.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
             await Task.WhenAny(toConnector, fromConnector);
             if (!fromConnector.IsCompleted)
             {
@@ -63,6 +65,9 @@ public sealed class EdgePeerGrpcService(PeerKey key, TunnelDialer dialer, Teleme
         }
         finally
         {
+            // The connector closed (or broke) its side first: the asking edge's side is done with; stop reading it.
+            await stopReading.CancelAsync();
+            await toConnector.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             call.Complete();
         }
     }
