@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Tunnel.EndToEnd.Tests.Infrastructure;
 
@@ -36,6 +35,19 @@ public sealed class AcmeCertificateTests(Xunit.Abstractions.ITestOutputHelper ou
     {
         await _stack.DisposeAsync();
         await _pebble.DisposeAsync();
+    }
+
+    /// <summary>A request on the plain-HTTP port, written as given; the whole answer as text.</summary>
+    private static async Task<string> PlainHttpAsync(int port, string request)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(request));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var buffer = new MemoryStream();
+        await stream.CopyToAsync(buffer, timeout.Token);
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
 
     [Fact]
@@ -99,6 +111,16 @@ public sealed class AcmeCertificateTests(Xunit.Abstractions.ITestOutputHelper ou
 
         Assert.True(sent >= 1, $"the edge sent {sent} certificates beyond the leaf");
 
+        // With no challenge pending, the challenge path answers nothing of its own, on raw HTTP/1.1, for a routed name,
+        // an unrouted one, and odd or encoded tokens: the request goes where any other would (the tunnel, or 404).
+        foreach (var (host, target) in new[] { (hostname, "/.well-known/acme-challenge/forged"), (hostname, "/.well-known/acme-challenge/%2e%2e/x"),
+                     ("unrouted.example.net", "/.well-known/acme-challenge/forged"), (hostname, "/.WELL-KNOWN/acme-challenge/forged") })
+        {
+            var answer = await PlainHttpAsync(_httpPort, $"GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+            Assert.DoesNotContain("application/octet-stream", answer);
+            Assert.DoesNotMatch(@"\r\n\r\n[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$", answer);
+        }
+
         // `tunnel info` says which certificate serves each name.
         var (_, info) = await _stack.CliAsync("tunnel", "info", name);
         Assert.Contains($"certificate of {hostname}: certificate {hostname} from", info);
@@ -145,10 +167,12 @@ public sealed class AcmeCertificateTests(Xunit.Abstractions.ITestOutputHelper ou
     }
 }
 
-/// <summary>What an edge's public HTTPS port presents for a server name (SNI), unvalidated.</summary>
+/// <summary>What an edge's public HTTPS port presents for a server name (SNI) and ALPN list, unvalidated.</summary>
 internal static class Tls
 {
-    public static async Task<X509Certificate2> PresentedAsync(int port, string serverName)
+    public static async Task<X509Certificate2> PresentedAsync(int port, string serverName) => (await HandshakeAsync(port, serverName, null)).Certificate;
+
+    public static async Task<(X509Certificate2 Certificate, SslApplicationProtocol Protocol)> HandshakeAsync(int port, string serverName, List<SslApplicationProtocol>? alpn)
     {
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(IPAddress.Loopback, port);
@@ -158,9 +182,7 @@ internal static class Tls
             presented = cert is null ? null : new X509Certificate2(cert);
             return true;
         });
-        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = serverName });
-        return presented!;
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = serverName, ApplicationProtocols = alpn });
+        return (presented!, tls.NegotiatedApplicationProtocol);
     }
-
-    public static string Thumbprint(X509Certificate2 c) => Convert.ToHexString(c.GetCertHash(HashAlgorithmName.SHA256));
 }

@@ -10,6 +10,8 @@ namespace Tunnel.EndToEnd.Tests.Tunnels;
 /// </summary>
 public sealed class AcmeChallengeTests
 {
+    private static readonly System.Net.Security.SslApplicationProtocol AcmeTls = new("acme-tls/1"u8.ToArray());
+
     [Fact]
     public async Task An_edge_without_a_plain_http_port_proves_a_name_through_tls_alpn_01()
     {
@@ -30,6 +32,15 @@ public sealed class AcmeChallengeTests
         Assert.Equal(System.Net.HttpStatusCode.OK, (await stack.Public.GetAsync(stack.PublicUrl(hostname, "/small"))).StatusCode);
         var (_, info) = await stack.CliAsync("tunnel", "info", name);
         Assert.Contains($"certificate of {hostname}: certificate {hostname} from", info);
+
+        // A forged acme-tls/1 handshake, with no challenge pending, for the routed name and for an unrouted one: never the
+        // validation certificate, never the protocol.
+        foreach (var sni in new[] { hostname, "unrouted.example.net" })
+        {
+            // The edge refuses it outright (no common protocol: a TLS alert), which is what is asserted.
+            var refused = await Assert.ThrowsAsync<System.Security.Authentication.AuthenticationException>(() => Tls.HandshakeAsync(stack.PublicPort, sni, [AcmeTls]));
+            Assert.Contains("no application protocol", refused.ToString());
+        }
 
         // The ClientHello is read before the handshake: one that arrives in two pieces, apart, still gets its handshake.
         using var tcp = new System.Net.Sockets.TcpClient { NoDelay = true };
