@@ -54,6 +54,7 @@ builder.Services.AddScoped<Tunnel.ControlPlane.Inspection.CaptureSettingsStore>(
 builder.Services.AddScoped<Tunnel.ControlPlane.Inspection.ReplayService>();
 builder.Services.AddSingleton<Tunnel.ControlPlane.Inspection.ReplayDispatcher>();
 builder.Services.AddHostedService<Tunnel.ControlPlane.Inspection.CaptureRetention>();
+builder.Services.AddHostedService<Tunnel.ControlPlane.Certificates.CertificateRetention>();
 builder.Services.AddScoped<Tunnel.ControlPlane.Access.AccessSnapshotBuilder>();
 builder.Services.AddScoped<Tunnel.ControlPlane.QuickTunnels.QuickTunnelService>();
 builder.Services.AddHostedService<Tunnel.ControlPlane.QuickTunnels.QuickTunnelReaper>();

@@ -57,7 +57,7 @@ builder.Services.AddSingleton<Tunnel.Edge.Peering.PeerDialer>();
 builder.Services.AddSingleton<MatcherPolicy, IngressPathMatcherPolicy>();
 builder.Services.AddSingleton<MatcherPolicy, TunnelHostMatcherPolicy>();
 builder.Services.AddSingleton<IProxyConfigProvider, TunnelProxyConfigProvider>();
-builder.Services.AddReverseProxy().AddTransforms(RequestIdTransform.Apply);
+builder.Services.AddReverseProxy().AddTransforms(RequestIdTransform.Apply).AddTransforms(OriginResponseTransform.Apply);
 builder.Services.AddSingleton<IForwarderHttpClientFactory, TunnelHttpClientFactory>();
 builder.AddEdgeAccess(options);
 builder.Services.AddRequestLimits(options);

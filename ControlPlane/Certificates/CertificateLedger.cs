@@ -226,6 +226,29 @@ public sealed class CertificateLedger(TunnelDbContext db, ConfigChangeSignal sig
         }
     }
 
+    /// <summary>
+    /// Deletes the rows (their keys with them) of names no longer routed once nothing in them is worth keeping: the
+    /// certificate expired, or never came, and no lease is live. A name routed again is simply ordered afresh.
+    /// </summary>
+    public async Task<int> PruneAsync(string quickDomain, CancellationToken ct)
+    {
+        var now = Now;
+        var routed = (await db.Hostnames.AsNoTracking().Select(h => h.Name).ToListAsync(ct)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        if (quickDomain.Length > 0)
+        {
+            routed.Add("*." + quickDomain);
+        }
+
+        var stale = (await db.Certificates.AsNoTracking().Where(c => c.NotAfterMs < now && c.LeaseUntilMs < now).Select(c => c.Name).ToListAsync(ct))
+            .Where(n => !routed.Contains(n)).ToList();
+        if (stale.Count == 0)
+        {
+            return 0;
+        }
+
+        return await db.Certificates.Where(c => stale.Contains(c.Name) && c.NotAfterMs < now && c.LeaseUntilMs < now).ExecuteDeleteAsync(ct);
+    }
+
     private async Task EnsureRowAsync(string name, CancellationToken ct)
     {
         if (name.Length is 0 or > 253)

@@ -22,6 +22,7 @@ public static class ErrorCodes
     public const string BadHost = "bad_host";
     public const string AmbiguousPath = "ambiguous_path";
     public const string BadHeader = "bad_header";
+    public const string BadRequestBody = "bad_request_body";
 
     // Request limits (Edge/Hosting/RequestLimits.cs).
     public const string HeadersTooLarge = "headers_too_large";

@@ -86,6 +86,18 @@ public static class TunnelProxyPipeline
             return;
         }
 
+        if (Find<BadHttpRequestException>(error.Exception) is { } client)
+        {
+            // The client's body broke while the edge read it (a chunked body past the limit, a malformed chunk): not the origin's fault.
+            var host = ErrorPages.HostOf(context);
+            await (client.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? ErrorPages.WriteAsync(context, client.StatusCode, ErrorCodes.BodyTooLarge, "Request body too large",
+                    $"The request's body grew past the most {host} accepts: {client.Message}")
+                : ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, ErrorCodes.BadRequestBody, "Malformed request body",
+                    $"The request's body could not be read: {client.Message}"));
+            return;
+        }
+
         if (Find<OriginUnreachableException>(error.Exception) is { } origin)
         {
             await ErrorPages.OriginFailedAsync(context, StatusCodes.Status502BadGateway, ErrorCodes.OriginUnreachable, "Origin unreachable",

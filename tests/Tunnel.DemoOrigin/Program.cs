@@ -60,6 +60,14 @@ foreach (var area in new[] { "/admin", "/public" })
 app.MapGet("/headers", (HttpContext ctx) =>
     Results.Json(ctx.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString())));
 
+// An origin that answers with the headers the edge marks its own pages with: the edge must not pass them on.
+app.MapGet("/pose-as-edge", (HttpContext ctx) =>
+{
+    ctx.Response.Headers["X-Tunnel-Error"] = "no_connector";
+    ctx.Response.Headers["X-Tunnel-Error-Detail"] = "written by the origin";
+    return Results.Text("the origin's own page\n", statusCode: StatusCodes.Status503ServiceUnavailable);
+});
+
 // Echoes the body back byte for byte, streaming.
 app.MapPost("/echo", async (HttpContext ctx) =>
 {

@@ -68,8 +68,6 @@ public sealed class AcmeCertificates
 
     public string Thumbprint(string name) => _byName.TryGetValue(name, out var held) ? held.Thumbprint : "";
 
-    public IEnumerable<string> Names => _byName.Keys;
-
     /// <summary>Serves the pair and keeps it on disk (the key first: a crash between the two leaves the old pair whole).</summary>
     public void Put(string name, string certificatePem, string keyPem)
     {

@@ -19,8 +19,8 @@ public interface IChallengeResponder
     Task WithdrawAsync(string type, string name, string token, string keyAuthorization, CancellationToken ct);
 }
 
-/// <summary>A certificate as issued: the chain and its key, as PEM (what is stored) and as one loaded certificate (what is served).</summary>
-public sealed record IssuedCertificate(string CertificatePem, string KeyPem, DateTimeOffset NotBefore, DateTimeOffset NotAfter, string Issuer);
+/// <summary>A certificate as issued: the chain and its key, as PEM.</summary>
+public sealed record IssuedCertificate(string CertificatePem, string KeyPem);
 
 /// <summary>
 /// A small ACME client (RFC 8555) on HttpClient and System.Security.Cryptography: the account, an order for a set of
@@ -112,8 +112,8 @@ public sealed class AcmeClient(HttpClient http, Uri directoryUrl, AcmeJws jws, T
         order = await PollAsync(orderUrl, order, "valid", ct);
         var (chainResponse, pem) = await PostAsync(order.GetProperty("certificate").GetString()!, null, ct, "application/pem-certificate-chain");
         chainResponse.Dispose();
-        using var leaf = X509Certificate2.CreateFromPem(pem);
-        return new IssuedCertificate(pem, certificateKey.ExportPkcs8PrivateKeyPem(), leaf.NotBefore.ToUniversalTime(), leaf.NotAfter.ToUniversalTime(), leaf.Issuer);
+        using var leaf = X509Certificate2.CreateFromPem(pem); // what the CA sent must be a certificate before anyone keeps it
+        return new IssuedCertificate(pem, certificateKey.ExportPkcs8PrivateKeyPem());
     }
 
     private async Task AuthorizeAsync(string url, IChallengeResponder responder, CancellationToken ct)

@@ -101,6 +101,51 @@ public sealed class CertificateLedgerTests : IAsyncDisposable
         Assert.Equal(key, bundle.Certificates.Single().KeyPem);
     }
 
+    private async Task StoreAsync(string name, string edge = "edge-a")
+    {
+        Assert.True((await WithAsync(l => l.LeaseAsync(name, edge, "", 600, CancellationToken.None))).Granted);
+        var (pem, key, _) = Issue(name);
+        await WithAsync(async l =>
+        {
+            await l.StoreAsync(new StoredCertificate { Name = name, EdgeId = edge, CertificatePem = pem, KeyPem = key }, CancellationToken.None);
+            return 0;
+        });
+    }
+
+    [Fact]
+    public async Task Certificates_of_names_no_longer_routed_are_forgotten_once_expired_and_routed_ones_never()
+    {
+        await using (var scope = _services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<TunnelDbContext>();
+            var tunnel = new Tunnel.ControlPlane.Model.TunnelEntity { Id = Guid.NewGuid(), Name = "t", SecretHash = new byte[32] };
+            tunnel.Hostnames.Add(new Tunnel.ControlPlane.Model.HostnameEntity { Name = "routed.example.com" });
+            db.Tunnels.Add(tunnel);
+            await db.SaveChangesAsync();
+        }
+
+        await StoreAsync("routed.example.com");
+        await StoreAsync("gone.example.com");
+        await StoreAsync("*.quick.example.com");
+        Assert.True((await WithAsync(l => l.LeaseAsync("ordering.example.com", "edge-b", "", 600, CancellationToken.None))).Granted);
+
+        // Nothing expired yet, and a lease is live: nothing goes.
+        Assert.Equal(0, await WithAsync(l => l.PruneAsync("quick.example.com", CancellationToken.None)));
+
+        // Past every certificate's expiry: the unrouted name and the abandoned order go; the routed name and the quick
+        // domain's wildcard stay (their renewal is due, not their removal).
+        _clock.Now += TimeSpan.FromDays(120);
+        Assert.Equal(2, await WithAsync(l => l.PruneAsync("quick.example.com", CancellationToken.None)));
+        await using (var scope = _services.CreateAsyncScope())
+        {
+            var names = await scope.ServiceProvider.GetRequiredService<TunnelDbContext>().Certificates.Select(c => c.Name).OrderBy(n => n).ToListAsync();
+            Assert.Equal(["*.quick.example.com", "routed.example.com"], names);
+        }
+
+        // Quick tunnels switched off: their domain's wildcard is no longer routed either.
+        Assert.Equal(1, await WithAsync(l => l.PruneAsync("", CancellationToken.None)));
+    }
+
     [Fact]
     public async Task A_lease_left_behind_runs_out_and_a_late_certificate_is_still_kept_when_nobody_else_renewed()
     {

@@ -56,4 +56,40 @@ public class RequestLimitTests
         headers.Headers.Add("X-Padding", new string('a', 4000));
         Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, (await stack.Public.SendAsync(headers)).StatusCode);
     }
+
+    /// <summary>
+    /// A body that breaks while the edge reads it is the client's error, said as such (not a 502 blaming the origin),
+    /// and an origin's response cannot carry the edge's error headers; raw HTTP/1.1, where HttpClient would not send a bad chunk.
+    /// </summary>
+    [Fact]
+    public async Task A_chunked_body_past_the_limit_is_413_a_broken_chunk_400_and_an_origin_cannot_pose_as_the_edge()
+    {
+        var id = Guid.NewGuid().ToString("N")[..8];
+        var small = $"chunks-{id}.localhost";
+        await using var stack = await TunnelStack.StartAsync(Store.Sqlite, s => s.EdgeArgs.Add($"--Edge:Hostnames:{small}:MaxRequestBodyBytes=1000"));
+        var (_, token) = await stack.CreateTunnelAsync($"t-{id}");
+        await stack.RouteAsync($"t-{id}", small);
+        stack.StartConnector(token);
+        await stack.WaitServedAsync(small);
+
+        string Chunked(string chunks) => $"POST /sink HTTP/1.1\r\nHost: {small}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{chunks}";
+        var chunk = $"258\r\n{new string('a', 600)}\r\n";
+        var within = await RawHttp1Client.SendAsync(stack.PublicPort, small, Chunked(chunk + "0\r\n\r\n"));
+        Assert.Equal(200, within.Status);
+
+        var tooLarge = await RawHttp1Client.SendAsync(stack.PublicPort, small, Chunked(chunk + chunk + chunk + "0\r\n\r\n"));
+        Assert.Equal(413, tooLarge.Status);
+        Assert.Equal("body_too_large", tooLarge.Header("X-Tunnel-Error"));
+        Assert.Contains("too large", tooLarge.Body, StringComparison.OrdinalIgnoreCase);
+
+        var broken = await RawHttp1Client.SendAsync(stack.PublicPort, small, Chunked("zz\r\nhello\r\n0\r\n\r\n"));
+        Assert.Equal(400, broken.Status);
+        Assert.Equal("bad_request_body", broken.Header("X-Tunnel-Error"));
+
+        var posing = await RawHttp1Client.GetAsync(stack.PublicPort, small, "/pose-as-edge");
+        Assert.Equal(503, posing.Status);
+        Assert.Null(posing.Header("X-Tunnel-Error"));
+        Assert.Null(posing.Header("X-Tunnel-Error-Detail"));
+        Assert.Contains("the origin's own page", posing.Body);
+    }
 }
