@@ -61,6 +61,14 @@ public sealed class Dns01Updates(IOptions<EdgeOptions> options, ILogger<Dns01Upd
                 + (response.ReturnCode is ReturnCode.NotAuthoritive or ReturnCode.Refused ? " (check Edge:Acme:Dns:Zone and the TSIG key the server allows updates with)" : ""), 0);
         }
 
+        // A signed update wants a signed answer (RFC 8945 §5.3): a NOERROR anyone on the path could forge is not a record added.
+        if (message.TSigOptions is not null && response.TSigOptions?.ValidationResult != ReturnCode.NoError)
+        {
+            throw new AcmeProblemException("urn:ietf:params:acme:error:dns",
+                $"the DNS server {o.Server}'s answer to the update of {record} is not signed with the TSIG key {o.TsigKeyName} "
+                + $"({(response.TSigOptions is null ? "no signature" : response.TSigOptions.ValidationResult.ToString())}): is that the zone's primary, with that key?", 0);
+        }
+
         logger.LogInformation("DNS-01: {Action} TXT {Record} in zone {Zone} at {Server}", add ? "added" : "removed", record, zone, o.Server);
     }
 
