@@ -1,12 +1,17 @@
 namespace Tunnel.Edge.Traffic;
 
-/// <summary>A request or response body that counts the bytes through it, for the traffic charts.</summary>
-public sealed class CountingStream(Stream inner) : Stream
+/// <summary>
+/// A request or response body, or an upgraded session's stream, that counts the bytes through it each way, for the
+/// traffic charts. Each way has its own counter: an upgraded session reads and writes at once, from two loops.
+/// </summary>
+public sealed class CountingStream(Stream inner, bool ownsInner = false) : Stream
 {
-    public long Bytes { get; private set; }
+    public long BytesRead { get; private set; }
+    public long BytesWritten { get; private set; }
+    public long Bytes => BytesRead + BytesWritten;
 
     /// <summary>Bytes that went by another way (a file sent by the server itself).</summary>
-    public void Add(long bytes) => Bytes += bytes;
+    public void Add(long bytes) => BytesWritten += bytes;
 
     public override bool CanRead => inner.CanRead;
     public override bool CanSeek => false;
@@ -24,13 +29,13 @@ public sealed class CountingStream(Stream inner) : Stream
 
     public override void Write(byte[] buffer, int offset, int count)
     {
-        Bytes += count;
+        BytesWritten += count;
         inner.Write(buffer, offset, count);
     }
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        Bytes += buffer.Length; // counted as handed over: no async state machine per write
+        BytesWritten += buffer.Length; // counted as handed over: no async state machine per write
         return inner.WriteAsync(buffer, cancellationToken);
     }
 
@@ -45,9 +50,21 @@ public sealed class CountingStream(Stream inner) : Stream
 
     public override void SetLength(long value) => throw new NotSupportedException();
 
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && ownsInner)
+        {
+            inner.Dispose(); // an upgraded session's stream is closed through this one
+        }
+
+        base.Dispose(disposing);
+    }
+
+    public override ValueTask DisposeAsync() => ownsInner ? inner.DisposeAsync() : ValueTask.CompletedTask;
+
     private int Counted(int read)
     {
-        Bytes += read;
+        BytesRead += read;
         return read;
     }
 }

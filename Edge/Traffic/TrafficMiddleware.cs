@@ -37,6 +37,7 @@ public static class TrafficMiddleware
             request.Body = bytesIn = new CountingStream(request.Body);
         }
 
+        var upgrades = CountingUpgrades.Install(context);
         // In place of the server's response body feature, forwarding to it (see CountingResponseBody), and put back after.
         var server = context.Features.GetRequiredFeature<IHttpResponseBodyFeature>();
         var bytesOut = new CountingResponseBody(server);
@@ -52,8 +53,11 @@ public static class TrafficMiddleware
         {
             context.Features.Set(server);
             // An upgraded request (WebSocket, TCP over WebSocket) lasts as long as its session: not a request duration.
-            var upgraded = context.Response.StatusCode == StatusCodes.Status101SwitchingProtocols;
-            cell.Record(outcome, bytesIn?.Bytes ?? 0, bytesOut.Bytes, upgraded ? null : Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            // Its bytes are the session's, each way, counted when it ends.
+            var session = upgrades?.Session;
+            var upgraded = session is not null || context.Response.StatusCode == StatusCodes.Status101SwitchingProtocols;
+            cell.Record(outcome, (bytesIn?.Bytes ?? 0) + (session?.BytesRead ?? 0), bytesOut.Bytes + (session?.BytesWritten ?? 0),
+                upgraded ? null : Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
     }
 

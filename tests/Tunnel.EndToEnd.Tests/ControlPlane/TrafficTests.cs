@@ -121,6 +121,35 @@ public sealed class TrafficTests : IAsyncLifetime
             t => t.GetProperty("hostnames").EnumerateArray().Any(h => h.GetString() == wild), TimeSpan.FromSeconds(20), "the wildcard's traffic reported");
         Assert.Equal(new[] { hostname, wild }.Order(StringComparer.Ordinal), names.GetProperty("hostnames").EnumerateArray().Select(h => h.GetString()!));
 
+        // A WebSocket session's bytes count each way (they never pass through a response body), on a name of their own.
+        var sessions = $"ws-{hostname}";
+        await _stack.RouteAsync(name, sessions);
+        await _stack.WaitServedAsync(sessions);
+        using (var socket = new System.Net.WebSockets.ClientWebSocket())
+        using (var invoker = new HttpMessageInvoker(_stack.PublicHandler()))
+        {
+            await socket.ConnectAsync(new Uri($"wss://{sessions}:{_stack.PublicPort}/ws"), invoker, CancellationToken.None);
+            var message = new byte[1000];
+            var buffer = new byte[4096];
+            for (var i = 0; i < 20; i++)
+            {
+                await socket.SendAsync(message, System.Net.WebSockets.WebSocketMessageType.Binary, true, CancellationToken.None);
+                var received = 0;
+                while (received < message.Length)
+                {
+                    received += (await socket.ReceiveAsync(buffer, CancellationToken.None)).Count;
+                }
+            }
+
+            await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+        }
+
+        var session = await Eventually.Until(
+            async () => (await _stack.Api.GetFromJsonAsync<JsonElement>($"api/tunnels/{name}/traffic?range=1h&hostname={sessions}")).GetProperty("total"),
+            t => t.GetProperty("bytesIn").GetInt64() >= 20 * 1000 && t.GetProperty("bytesOut").GetInt64() >= 20 * 1000,
+            TimeSpan.FromSeconds(20), "the WebSocket session's bytes each way");
+        Assert.True(session.GetProperty("bytesIn").GetInt64() < 40 * 1000, session.ToString()); // framing, not double counting
+
         // Bad input is named.
         var badRange = await _stack.Api.GetAsync($"api/tunnels/{name}/traffic?range=7d");
         Assert.Equal(HttpStatusCode.BadRequest, badRange.StatusCode);
