@@ -16,6 +16,9 @@ public sealed class EdgeConnection(ConnectorSettings settings, Uri edgeUrl, Acti
     /// <summary>Told the edges of the cluster each time the edge registers this connection.</summary>
     public Action<IEnumerable<string>>? OnEdgesLearned { get; init; }
 
+    /// <summary>The reconnects of every connection of this connector process, whichever edge it is with.</summary>
+    public ReconnectLog? Reconnects { get; init; }
+
     private readonly SemaphoreSlim _writeLock = new(1, 1); // heartbeats and Unregister share the Control stream
     private IClientStreamWriter<ConnectorMessage>? _control;
 
@@ -86,6 +89,7 @@ public sealed class EdgeConnection(ConnectorSettings settings, Uri edgeUrl, Acti
         }
 
         IsRegistered = true;
+        Reconnects?.Registered(index);
         onRegistered();
         _control = control.RequestStream;
         await WriteAsync(new ConnectorMessage { IngressStatus = status }, inService.Token);
@@ -151,7 +155,11 @@ public sealed class EdgeConnection(ConnectorSettings settings, Uri edgeUrl, Acti
 
     private async Task<Registered> RegisterAsync(AsyncDuplexStreamingCall<ConnectorMessage, EdgeMessage> control, CancellationToken cancellationToken)
     {
-        var register = new Register { ConnectorId = settings.ConnectorId, ConnectionIndex = index, Version = ConnectorSettings.Version, ReportsIngress = true };
+        var register = new Register
+        {
+            ConnectorId = settings.ConnectorId, ConnectionIndex = index, Version = ConnectorSettings.Version, ReportsIngress = true,
+            ReconnectsLastHour = Reconnects?.LastHour ?? 0, // this one, if it is a reconnect, counts from the next heartbeat
+        };
         register.Ingress.AddRange((ingress.Local?.Rules ?? []).Select(r => new IngressRule
         {
             Hostname = r.Hostname,
@@ -217,7 +225,10 @@ public sealed class EdgeConnection(ConnectorSettings settings, Uri edgeUrl, Acti
                 return;
             }
 
-            await WriteAsync(new ConnectorMessage { Heartbeat = new Heartbeat { SentUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() } }, lifetime.Token);
+            await WriteAsync(new ConnectorMessage
+            {
+                Heartbeat = new Heartbeat { SentUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), ReconnectsLastHour = Reconnects?.LastHour ?? 0 },
+            }, lifetime.Token);
         }
     }
 }

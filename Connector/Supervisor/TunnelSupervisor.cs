@@ -18,6 +18,7 @@ public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory 
     private readonly StreamActivity _activity = new();
     private readonly ConcurrentDictionary<int, EdgeConnection> _live = new();
     private readonly EdgeAddresses _edges = new(settings);
+    private readonly ReconnectLog _reconnects = new(TimeProvider.System);
 
     /// <summary>Connections the edge has registered now.</summary>
     public int RegisteredConnections => _live.Values.Count(c => c.IsRegistered);
@@ -92,7 +93,7 @@ public sealed class TunnelSupervisor(ConnectorSettings settings, ILoggerFactory 
             string reason;
             var edgeUrl = confirmAt ?? _edges.For(index, attempt);
             confirmAt = null;
-            var connection = new EdgeConnection(settings, edgeUrl, _ingress, _activity, index, _dialer, logger) { OnEdgesLearned = _edges.Learn };
+            var connection = new EdgeConnection(settings, edgeUrl, _ingress, _activity, index, _dialer, logger) { OnEdgesLearned = _edges.Learn, Reconnects = _reconnects };
             try
             {
                 _live[index] = connection;

@@ -191,6 +191,7 @@ public sealed class ConfigGrpcService(
                     LocalIngressJson = EdgePlacements.LocalRulesJson(c.LocalIngress),
                     Draining = c.Draining,
                     RegistrationsLastHour = Math.Max(0, c.RegistrationsLastHour),
+                    ConnectorReconnectsLastHour = c.HasConnectorReconnectsLastHour ? Math.Clamp(c.ConnectorReconnectsLastHour, 0, 10_000) : null,
                     ReportedAt = now,
                 });
             }

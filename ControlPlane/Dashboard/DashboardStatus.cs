@@ -13,7 +13,8 @@ public static class DashboardStatus
 
     /// <summary>
     /// One connector process (replica): its connections ("edge #index"), since its oldest one, reconnects in the last
-    /// hour (registrations the edges counted beyond the connections it holds now), and whether it is stopping.
+    /// hour (connections it registered again, with any edge, by its own count; from an older connector, registrations
+    /// the edges counted beyond the connections it holds now), and whether it is stopping.
     /// </summary>
     public sealed record ReplicaRow(string ConnectorId, string Version, string From, DateTimeOffset Since, IReadOnlyList<string> Connections, int ReconnectsLastHour, bool Draining);
 
@@ -35,9 +36,18 @@ public static class DashboardStatus
             all.GroupBy(c => c.ConnectorId).OrderBy(g => g.Min(c => c.ConnectedAt)).Select(g => new ReplicaRow(
                 g.Key, g.First().Version, HostOf(g.First().RemoteAddress), g.Min(c => c.ConnectedAt),
                 g.OrderBy(c => c.ConnectionIndex).Select(c => $"{c.EdgeId} #{c.ConnectionIndex}").ToList(),
-                Math.Max(0, g.GroupBy(c => c.EdgeId).Sum(e => e.Max(c => c.RegistrationsLastHour)) - g.Count()),
+                ReconnectsLastHour(g),
                 g.All(c => c.Draining))).ToList());
     }
+
+    /// <summary>
+    /// A connector's reconnects in the last hour: its own count where it says (every edge it was with, gone ones
+    /// included; each row holds it as of its edge's last report), else what the edges still holding its connections
+    /// counted there.
+    /// </summary>
+    private static int ReconnectsLastHour(IEnumerable<Model.ConnectionEntity> connector) =>
+        connector.Max(c => c.ConnectorReconnectsLastHour)
+        ?? Math.Max(0, connector.GroupBy(c => c.EdgeId).Sum(e => e.Max(c => c.RegistrationsLastHour)) - connector.Count());
 
     /// <summary>gRPC's peer ("ipv4:203.0.113.7:51234", "ipv6:[2001:db8::1]:51234") → the address; each connection has its own port.</summary>
     public static string HostOf(string peer)

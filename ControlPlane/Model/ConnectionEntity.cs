@@ -23,6 +23,8 @@ public sealed class ConnectionEntity
     public bool Draining { get; set; }
     /// <summary>Connections its connector registered at this edge in the last hour, this one included.</summary>
     public int RegistrationsLastHour { get; set; }
+    /// <summary>The connector's own count of its reconnects in the last hour, with any edge; null: it does not say (older connectors).</summary>
+    public int? ConnectorReconnectsLastHour { get; set; }
     /// <summary>When the edge last reported it; rows of an edge that stopped reporting are stale.</summary>
     public DateTimeOffset ReportedAt { get; set; }
 }

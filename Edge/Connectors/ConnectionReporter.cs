@@ -69,6 +69,11 @@ public sealed class ConnectionReporter(
                 Draining = draining,
                 RegistrationsLastHour = registry.RegistrationsLastHour(c.TunnelId, c.ConnectorId),
             };
+            if (c.ConnectorReconnectsLastHour is { } reconnects)
+            {
+                live.ConnectorReconnectsLastHour = reconnects;
+            }
+
             // Other edges route the tunnel by them. Once per tunnel: the control plane keeps one set per tunnel and
             // edge anyway, and a copy per connection would let one tunnel's connections outgrow the report.
             if (!draining && c.Served is { IsRemote: false } local && rulesSent.Add(c.TunnelId))

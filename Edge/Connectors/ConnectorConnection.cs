@@ -27,6 +27,7 @@ public sealed class ConnectorConnection : IDisposable
         ConnectorId = registration.ConnectorId;
         Index = registration.ConnectionIndex;
         Version = registration.Version;
+        ConnectorReconnectsLastHour = registration.HasReconnectsLastHour ? registration.ReconnectsLastHour : null;
         Ingress = registration.Ingress.ToArray();
         _reportsIngress = registration.ReportsIngress;
         RemoteAddress = remoteAddress;
@@ -54,6 +55,9 @@ public sealed class ConnectorConnection : IDisposable
     public (string Version, string Reason)? Rejected { get; private set; }
     public DateTimeOffset ConnectedAt { get; } = DateTimeOffset.UtcNow;
     public DateTimeOffset LastHeartbeat { get; set; } = DateTimeOffset.UtcNow;
+
+    /// <summary>The connector's own count of its reconnects in the last hour (Register, then each heartbeat); null: it does not say.</summary>
+    public int? ConnectorReconnectsLastHour { get; set; }
 
     /// <summary>Cancelled when the Control stream ends or the edge drops the connection.</summary>
     public CancellationToken Closed => _closed.Token;

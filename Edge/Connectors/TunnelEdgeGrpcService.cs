@@ -73,6 +73,11 @@ public sealed class TunnelEdgeGrpcService(
                 else if (message.KindCase == ConnectorMessage.KindOneofCase.Heartbeat)
                 {
                     connection.LastHeartbeat = DateTimeOffset.UtcNow;
+                    if (message.Heartbeat.HasReconnectsLastHour)
+                    {
+                        connection.ConnectorReconnectsLastHour = message.Heartbeat.ReconnectsLastHour;
+                    }
+
                     await connection.SendAsync(new EdgeMessage { HeartbeatAck = new HeartbeatAck { SentUnixMs = message.Heartbeat.SentUnixMs } });
                 }
             }

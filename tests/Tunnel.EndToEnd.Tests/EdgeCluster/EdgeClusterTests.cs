@@ -274,6 +274,15 @@ public sealed class EdgeClusterTests(ThreeEdgeFixture fixture) : IClassFixture<T
         // (A's rows stay listed until they go stale; C's count is what the connector did.)
         await WaitConnectionsAsync(name, c => c.Count(e => e == fixture.C.Id) == 4, "4 connections on C");
 
+        // The dashboard counts the two connections that moved as reconnects, though the edge they left is gone: the
+        // connector's own count, not what the edges still holding its connections saw.
+        var tunnelId = (await Stack.Api.GetFromJsonAsync<System.Text.Json.JsonElement>($"api/tunnels/{name}")).GetProperty("id").GetString();
+        using var dashboard = await DashboardSession.SignInAsync(Stack, Stack.AdminKey);
+        await Eventually.Until(() => dashboard.GetFromJsonAsync<System.Text.Json.JsonElement>("dashboard/status.json"),
+            s => s.GetProperty("tunnels").EnumerateArray().Where(t => t.GetProperty("id").GetString() == tunnelId)
+                .SelectMany(t => t.GetProperty("replicas").EnumerateArray()).Any(r => r.GetProperty("reconnectsLastHour").GetInt32() >= 2),
+            TimeSpan.FromSeconds(20), "the replica's 2 reconnects on the dashboard");
+
         await fixture.A.RestartAsync();
     }
 

@@ -598,6 +598,9 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<int?>("ConnectorReconnectsLastHour")
+                        .HasColumnType("integer");
+
                     b.Property<bool>("Draining")
                         .HasColumnType("boolean");
 

@@ -587,6 +587,9 @@ namespace Tunnel.ControlPlane.Infrastructure.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("ConnectorReconnectsLastHour")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("Draining")
                         .HasColumnType("INTEGER");
 
