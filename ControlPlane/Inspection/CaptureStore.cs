@@ -113,7 +113,8 @@ public sealed class CaptureStore(TunnelDbContext db, TimeProvider clock)
             query = query.Where(c => c.Redacted);
         }
 
-        for (var scanned = 0; matches.Count < limit && scanned < MaxSearchRows; scanned += 100)
+        long bytesRead = 0;
+        for (var scanned = 0; matches.Count < limit && scanned < MaxSearchRows && bytesRead < MaxSearchBytes; scanned += 100)
         {
             var page = query;
             if (below is { } b)
@@ -128,6 +129,7 @@ public sealed class CaptureStore(TunnelDbContext db, TimeProvider clock)
             }
 
             matches.AddRange(rows.Where(r => Contains(r.RequestBody, needle) || Contains(r.ResponseBody, needle)).Select(r => r.Seq));
+            bytesRead += rows.Sum(r => (long)r.RequestBody.Length + r.ResponseBody.Length);
             below = rows[^1].Seq;
         }
 
@@ -137,6 +139,9 @@ public sealed class CaptureStore(TunnelDbContext db, TimeProvider clock)
 
     /// <summary>How many captures one text search reads at most (newest first).</summary>
     public const int MaxSearchRows = 2000;
+
+    /// <summary>How many bytes of bodies one text search reads at most: large bodies end it sooner than the row count.</summary>
+    public const long MaxSearchBytes = 64L * 1024 * 1024;
 
     /// <summary>The newest capture's id of a tunnel: the live list's cursor even when nothing matched its filters.</summary>
     public async Task<long> NewestAsync(Guid tunnelId, CancellationToken ct) =>

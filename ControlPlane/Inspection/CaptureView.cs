@@ -31,15 +31,25 @@ public static class CaptureView
         var secrets = mask is null ? [] : Redaction.SecretsIn(storedRequestHeaders.Concat(storedResponseHeaders).Select(h => KeyValuePair.Create(h[0], h[1])), mask);
         var requestHeaders = Mask(storedRequestHeaders, mask);
         var responseHeaders = Mask(storedResponseHeaders, mask);
-        var requestBody = Redaction.Scrub(mask?.Body(c.RequestBody, Find(requestHeaders, "Content-Type")) ?? c.RequestBody, secrets);
-        var responseBody = Redaction.Scrub(mask?.Body(c.ResponseBody, Find(responseHeaders, "Content-Type")) ?? c.ResponseBody, secrets);
-        return new CaptureDetail(c.Seq, c.ExchangeId, c.TunnelId, c.Hostname, DateTimeOffset.FromUnixTimeMilliseconds(c.At), c.Method, c.Url, c.HttpVersion,
+        var requestBody = Redaction.Scrub(mask is null ? c.RequestBody : MaskBody(c.RequestBody, c.RequestBodyDecoded, requestHeaders, mask), secrets);
+        var responseBody = Redaction.Scrub(mask is null ? c.ResponseBody : MaskBody(c.ResponseBody, c.ResponseBodyDecoded, responseHeaders, mask), secrets);
+        var url = mask is null ? c.Url : Redaction.ScrubText(mask.Url(c.Url), secrets);
+        return new CaptureDetail(c.Seq, c.ExchangeId, c.TunnelId, c.Hostname, DateTimeOffset.FromUnixTimeMilliseconds(c.At), c.Method, url, c.HttpVersion,
             c.ClientAddress, c.Status, c.DurationMs, c.FirstByteMs, c.EdgeId, c.ServedByEdge, c.ConnectorId, c.Identity, c.TraceId, c.RequestId, c.Kind, replayOfId, c.ReplayOf,
             replays, c.Redacted || mask is not null,
             new MessageView(requestHeaders, Body(requestBody, c.RequestBodySize, c.RequestBodyTruncated, c.RequestBodyDecoded, Find(requestHeaders, "Content-Type"))),
             new MessageView(responseHeaders, Body(responseBody, c.ResponseBodySize, c.ResponseBodyTruncated, c.ResponseBodyDecoded, Find(responseHeaders, "Content-Type"))),
-            Curl(c.Method, c.Url, requestHeaders, requestBody, c.RequestBodyDecoded));
+            Curl(c.Method, url, requestHeaders, requestBody, c.RequestBodyDecoded));
     }
+
+    /// <summary>
+    /// A body stored unmasked, for a viewer: its fields masked, and nothing of it when it is still encoded (the edge
+    /// could not decode it, so no mask can see inside; the edge drops such bodies itself when it masks).
+    /// </summary>
+    private static byte[] MaskBody(byte[] body, string decodedFrom, IReadOnlyList<string[]> headers, Redaction.Rules mask) =>
+        decodedFrom.Length == 0 && headers.Any(h => h[0].Equals("Content-Encoding", StringComparison.OrdinalIgnoreCase) && !h[1].Trim().Equals("identity", StringComparison.OrdinalIgnoreCase))
+            ? []
+            : mask.Body(body, Find(headers, "Content-Type"));
 
     public static BodyView Body(byte[] body, long size, bool truncated, string decodedFrom, string? contentType)
     {

@@ -85,12 +85,14 @@ public sealed class CaptureReporter(CaptureQueue queue, ControlPlaneChannel chan
         var rules = settings.Full ? null : new Redaction.Rules(settings.RedactHeaders, settings.RedactFields);
         var limit = (int)settings.BodyLimit;
         // The credentials sent (and the assertion the gate added), wherever else they show up: an origin that echoes
-        // them in a body, a header or a redirect's URL.
-        var secrets = rules is null ? [] : Redaction.SecretsIn(c.RequestHeaders.Concat(c.ResponseHeaders).Concat(c.InjectedHeaders), rules);
+        // them in a body, a header or a redirect's URL. Full capture keeps what the client and the origin sent, but
+        // never the gate's own assertion (a service token's is minted here, and nobody who reads captures has it).
+        var secrets = Redaction.SecretsIn(rules is null ? c.InjectedHeaders : c.RequestHeaders.Concat(c.ResponseHeaders).Concat(c.InjectedHeaders),
+            rules ?? Redaction.Rules.Default);
         var exchange = new CapturedExchange
         {
             Id = c.Id, TunnelId = c.TunnelId, Hostname = c.Hostname, At = Timestamp.FromDateTimeOffset(c.At), Method = c.Method,
-            Url = rules is null ? c.Url : Redaction.ScrubText(rules.Url(c.Url), secrets),
+            Url = Redaction.ScrubText(rules is null ? c.Url : rules.Url(c.Url), secrets),
             HttpVersion = c.HttpVersion, ClientAddress = c.ClientAddress, Status = c.Status,
             DurationMs = Ms(c.Started, c.Ended), FirstByteMs = c.FirstByte == 0 ? -1 : Ms(c.Started, c.FirstByte),
             EdgeId = edgeId, ServedByEdge = c.ServedByEdge, ConnectorId = c.ConnectorId, Identity = c.Identity, TraceId = c.TraceId, RequestId = c.RequestId,
@@ -107,11 +109,13 @@ public sealed class CaptureReporter(CaptureQueue queue, ControlPlaneChannel chan
     }
 
     private static CaptureHeader Header(KeyValuePair<string, string> h, Redaction.Rules? rules, IReadOnlyList<string> secrets) =>
-        new() { Name = h.Key, Value = rules is null ? h.Value : Redaction.ScrubText(rules.Header(h.Key, h.Value), secrets) };
+        new() { Name = h.Key, Value = Redaction.ScrubText(rules is null ? h.Value : rules.Header(h.Key, h.Value), secrets) };
 
     private static (byte[] Body, string DecodedFrom, bool Truncated) Body(CaptureBuffer buffer, List<KeyValuePair<string, string>> headers, Redaction.Rules? rules, int limit)
     {
-        var encoding = Find(headers, "Content-Encoding");
+        // Every Content-Encoding line, in order (a second line must not hide behind an `identity` first one).
+        var encodings = headers.Where(h => h.Key.Equals("Content-Encoding", StringComparison.OrdinalIgnoreCase)).Select(h => h.Value).ToList();
+        var encoding = encodings.Count > 1 ? string.Join(", ", encodings) : encodings.FirstOrDefault();
         if (rules is not null && buffer.Kept > 0 && !BodyDecoder.Decodes(encoding))
         {
             return ([], "", true); // encoded in a way the edge cannot read, so cannot mask: only its size is kept

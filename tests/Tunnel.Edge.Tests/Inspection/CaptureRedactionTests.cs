@@ -90,6 +90,43 @@ public class CaptureRedactionTests
     }
 
     [Fact]
+    public void Full_capture_keeps_what_was_sent_but_never_the_assertion_the_gate_added_wherever_an_origin_echoes_it()
+    {
+        Gen.Select(Secret, Secret).Sample((assertion, sent) =>
+        {
+            var full = Scope(full: true);
+            full.RequestHeaders.Add(new("Tunnel-Access-Client-Secret", sent));
+            full.InjectedHeaders.Add(new("Tunnel-Access-Jwt-Assertion", assertion)); // minted for a service token: nobody reading captures holds it
+            full.ResponseHeaders.Add(new("Content-Type", "application/json"));
+            full.ResponseHeaders.Add(new("Location", $"/next?assertion={assertion}"));
+            full.ResponseBody.Append(Encoding.UTF8.GetBytes($"{{\"Tunnel-Access-Jwt-Assertion\":\"{assertion}\"}}"));
+            var exchange = CaptureReporter.ToExchange(full, "edge-a");
+            Assert.False(exchange.Redacted);
+            Assert.DoesNotContain(assertion, exchange.ToString());
+            Assert.Equal(sent, exchange.RequestHeaders.Single().Value); // the client's own, as sent
+        });
+    }
+
+    [Fact]
+    public void A_body_with_two_content_encoding_lines_is_judged_by_both_and_not_kept_when_masking()
+    {
+        var packed = new MemoryStream();
+        using (var z = new GZipStream(packed, CompressionLevel.Fastest, true))
+        {
+            z.Write("{\"password\":\"hunter22\"}"u8);
+        }
+
+        var scope = Scope(fields: ["password"]);
+        scope.ResponseHeaders.Add(new("Content-Encoding", "identity"));
+        scope.ResponseHeaders.Add(new("Content-Encoding", "gzip"));
+        scope.ResponseHeaders.Add(new("Content-Type", "application/json"));
+        scope.ResponseBody.Append(packed.ToArray());
+        var exchange = CaptureReporter.ToExchange(scope, "edge-a");
+        Assert.True(exchange.ResponseBody.IsEmpty); // unreadable here, so unmaskable: only its size
+        Assert.Equal(packed.Length, exchange.ResponseBodySize);
+    }
+
+    [Fact]
     public void Bodies_decode_from_gzip_br_and_deflate_and_a_bomb_stops_at_the_limit()
     {
         Gen.Byte.Array[0, 5000].Sample(original =>
