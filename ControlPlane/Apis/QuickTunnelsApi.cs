@@ -65,8 +65,10 @@ public static class QuickTunnelsApi
             return Problems.BadRequest($"the body is not a quick-tunnel request: {Tunnel.Shared.Serialization.JsonErrors.Describe(ex)}");
         }
 
-        // Where anonymous use is allowed a token is still read when one is sent: its holder is counted by token and may gate with Access.
-        if (context.User.Identity?.IsAuthenticated != true && context.Request.Headers.Authorization.Count > 0)
+        // Who opens it is an API token of role quick or admin (counted by token, may gate with Access), or nobody
+        // (anonymous, where allowed). Never a dashboard sign-in: a viewer's cookie is not a right to open or gate one.
+        var holder = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity());
+        if (context.Request.Headers.Authorization.Count > 0)
         {
             var result = await context.AuthenticateAsync(ApiTokenAuthenticationHandler.SchemeName);
             if (result.Principal is not { } principal || !(principal.IsInRole(Roles.Quick) || principal.IsInRole(Roles.Admin)))
@@ -75,8 +77,10 @@ public static class QuickTunnelsApi
                     detail: "the API token sent is not valid for quick tunnels (role quick or admin): send none to open one anonymously, or a valid one");
             }
 
-            context.User = principal;
+            holder = principal;
         }
+
+        context.User = holder;
 
         var authenticated = context.User.Identity?.IsAuthenticated == true;
         var outcome = await quick.OpenAsync(request ?? new QuickTunnelRequest(), OwnerOf(context), anonymous: !authenticated, ct);

@@ -106,7 +106,8 @@ public sealed class QuickTunnelService(TunnelDbContext db, TunnelCatalog catalog
                         $"this control plane has {open.Count} quick tunnels open, the most it allows (ControlPlane:QuickTunnels:MaxTotal): try again when one closes");
                 }
 
-                var mine = open.Count(a => a == owner);
+                var stored = Columns.Cut(owner, 64); // as the row keeps it: a long token name is counted like any other
+                var mine = open.Count(a => a == stored);
                 if (mine >= o.MaxPerClientAddress)
                 {
                     return Fail(FailureKind.Conflict,
@@ -126,9 +127,14 @@ public sealed class QuickTunnelService(TunnelDbContext db, TunnelCatalog catalog
                 }
                 while (await db.Tunnels.AnyAsync(t => t.Name == name, CancellationToken.None) || await db.Hostnames.AnyAsync(h => h.Name == hostname, CancellationToken.None));
 
-                if (emails.Count + domains.Count > 0 && await CoveringApplicationAsync(hostname) is { } covering)
+                if (await CoveringApplicationAsync(hostname) is { } covering)
                 {
-                    return Fail(FailureKind.Invalid, $"the Access application '{covering}' already covers {hostname}: the operator's gate applies, and cannot be replaced by --allow-email or --allow-domain");
+                    // Behind the operator's gate, a stranger's origin would receive its visitors' sessions (the assertion
+                    // is a session token for every name that application covers): no quick tunnel opens there.
+                    return emails.Count + domains.Count > 0
+                        ? Fail(FailureKind.Invalid, $"the Access application '{covering}' already covers {hostname}: the operator's gate applies, and cannot be replaced by --allow-email or --allow-domain")
+                        : Fail(FailureKind.Conflict, $"the Access application '{covering}' covers {hostname}, so a quick tunnel there would receive the sessions of that application's users: " +
+                            "the operator must keep ControlPlane:QuickTunnels:Domain outside every Access application's domains");
                 }
 
                 var now = clock.GetUtcNow();
@@ -137,7 +143,7 @@ public sealed class QuickTunnelService(TunnelDbContext db, TunnelCatalog catalog
                 var entity = new TunnelEntity
                 {
                     Id = id, Name = name, SecretHash = tokens.SecretHashFor(id, 0), CreatedAt = now, Quick = true, ExpiresAt = now + lifetime,
-                    QuickClientAddress = Columns.Cut(owner, 64), QuickKeyHash = SecretHash.Hash(key),
+                    QuickClientAddress = stored, QuickKeyHash = SecretHash.Hash(key),
                 };
                 entity.Hostnames.Add(new HostnameEntity { Name = hostname, TunnelId = id, CreatedAt = now });
                 db.Tunnels.Add(entity);

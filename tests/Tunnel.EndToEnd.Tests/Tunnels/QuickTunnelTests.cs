@@ -148,6 +148,62 @@ public sealed partial class QuickTunnelTests(AnonymousQuickStackFixture fixture,
         var huge = await anonymous.PostAsync("api/quick-tunnels", new StringContent($$"""{"allowDomains":["{{new string('a', 20_000)}}.com"]}""", Encoding.UTF8, "application/json"));
         Assert.False(huge.IsSuccessStatusCode);
         Assert.DoesNotContain(await Stack.Api.GetStringAsync("api/access/apps"), "quick-");
+
+        // A dashboard sign-in is not a token: a viewer's session opens as anyone would, and may not gate with Access.
+        var viewerToken = (await (await Stack.Api.PostAsJsonAsync("api/tokens", new { name = $"v-{Guid.NewGuid():N}"[..16], role = "viewer" }))
+            .Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+        using (var signedIn = await DashboardSession.SignInAsync(Stack, viewerToken))
+        {
+            var byCookie = await signedIn.PostAsJsonAsync("api/quick-tunnels", new { allowEmails = new[] { "alice@example.com" } });
+            Assert.Equal(HttpStatusCode.BadRequest, byCookie.StatusCode);
+            Assert.Contains("needs an API token of role quick", await byCookie.Content.ReadAsStringAsync());
+        }
+
+        // A quick token with a long name is held to the cap per token like any other (3 here).
+        var longName = $"quick-{Guid.NewGuid():N}{Guid.NewGuid():N}"[..60];
+        var quickToken = (await (await Stack.Api.PostAsJsonAsync("api/tokens", new { name = longName, role = "quick" }))
+            .Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+        using var byToken = Stack.ApiAs(quickToken);
+        var mine = new List<JsonElement>();
+        for (var i = 0; i < 4; i++)
+        {
+            var attempt = await byToken.PostAsJsonAsync("api/quick-tunnels", new { });
+            if (i < 3)
+            {
+                Assert.Equal(HttpStatusCode.Created, attempt.StatusCode);
+                mine.Add(await attempt.Content.ReadFromJsonAsync<JsonElement>());
+            }
+            else
+            {
+                Assert.Equal(HttpStatusCode.TooManyRequests, attempt.StatusCode);
+                Assert.Contains("your token has 3 quick tunnels open", await attempt.Content.ReadAsStringAsync());
+            }
+        }
+
+        foreach (var q in mine)
+        {
+            using var close = new HttpRequestMessage(HttpMethod.Delete, $"api/quick-tunnels/{q.GetProperty("id").GetString()}") { Headers = { { "Tunnel-Quick-Key", q.GetProperty("key").GetString() } } };
+            Assert.Equal(HttpStatusCode.NoContent, (await anonymous.SendAsync(close)).StatusCode);
+        }
+
+        // Under an Access application of the operator's, no quick tunnel opens: its origin would receive that application's sessions.
+        var covering = await Stack.Api.PostAsJsonAsync("api/access/apps", new
+        {
+            name = $"internal-{Guid.NewGuid():N}"[..20], domains = new[] { "*.quick.localhost" }, sessionMinutes = 60,
+            policies = new[] { new { name = "staff", action = "allow", include = new[] { new { emailDomain = "example.com" } } } },
+        });
+        Assert.True(covering.IsSuccessStatusCode, await covering.Content.ReadAsStringAsync());
+        var appId = (await covering.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        try
+        {
+            var underGate = await anonymous.PostAsJsonAsync("api/quick-tunnels", new { });
+            Assert.Equal(HttpStatusCode.TooManyRequests, underGate.StatusCode);
+            Assert.Contains("would receive the sessions of that application's users", await underGate.Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            (await Stack.Api.DeleteAsync($"api/access/apps/{appId}")).EnsureSuccessStatusCode();
+        }
     }
 
     [GeneratedRegex(@"https://[a-z]+-[a-z]+-\d{4}\.quick\.localhost:\d+")]
