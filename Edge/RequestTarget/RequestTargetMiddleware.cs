@@ -69,7 +69,7 @@ public static class RequestTargetMiddleware
     }
 
     /// <summary>"name" or "name:port"; IPv6 literals and anything else unusual come back whole, to be refused as a hostname.</summary>
-    private static (string Host, int? Port) SplitHostAndPort(string value)
+    internal static (string Host, int? Port) SplitHostAndPort(string value)
     {
         var colon = value.LastIndexOf(':');
         if (colon < 0 || value.Contains(']', StringComparison.Ordinal))

@@ -9,12 +9,28 @@ namespace Tunnel.Edge.Routing;
 /// </summary>
 public static class OriginResponseTransform
 {
-    public static void Apply(TransformBuilderContext context) =>
+    public static void Apply(TransformBuilderContext context)
+    {
         context.AddResponseTransform(transform =>
         {
-            var headers = transform.HttpContext.Response.Headers;
-            headers.Remove(ErrorPages.ErrorHeader);
-            headers.Remove(ErrorPages.ErrorDetailHeader);
+            Strip(transform.HttpContext.Response.Headers);
             return ValueTask.CompletedTask;
         });
+        context.AddResponseTrailersTransform(transform =>
+        {
+            // Trailers too (HTTP/2, chunked HTTP/1.1): nothing of the edge's reads them, but a client might.
+            if (transform.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseTrailersFeature>()?.Trailers is { IsReadOnly: false } trailers)
+            {
+                Strip(trailers);
+            }
+
+            return ValueTask.CompletedTask;
+        });
+    }
+
+    private static void Strip(IHeaderDictionary headers)
+    {
+        headers.Remove(ErrorPages.ErrorHeader);
+        headers.Remove(ErrorPages.ErrorDetailHeader);
+    }
 }

@@ -19,7 +19,7 @@ public static class Http01Challenges
             var path = context.Request.Path.Value;
             if (path is not null && path.StartsWith(PathPrefix, StringComparison.Ordinal) && !context.Request.IsHttps
                 && EdgeListeners.Of(context, options) == Listener.Public
-                && await challenges.Http01Async(path[PathPrefix.Length..], context.Request.Host.Host) is { } answer)
+                && HostOf(context) is { } host && await challenges.Http01Async(path[PathPrefix.Length..], host) is { } answer)
             {
                 context.Response.ContentType = "application/octet-stream";
                 await context.Response.WriteAsync(answer);
@@ -29,4 +29,12 @@ public static class Http01Challenges
             await next(context);
         });
     }
+
+    /// <summary>
+    /// The name asked for, in its normal form, from the raw header (this runs before the request target is made
+    /// canonical, and HttpRequest.Host throws on malformed punycode); null for a name that is not one: no answer here,
+    /// and the edge's bad_host page next.
+    /// </summary>
+    private static string? HostOf(HttpContext context) =>
+        Tunnel.Shared.Ingress.HostnameForm.Normalize(RequestTarget.RequestTargetMiddleware.SplitHostAndPort(context.Request.Headers.Host.ToString()).Host);
 }

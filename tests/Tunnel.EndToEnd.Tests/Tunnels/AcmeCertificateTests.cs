@@ -121,6 +121,11 @@ public sealed class AcmeCertificateTests(Xunit.Abstractions.ITestOutputHelper ou
             Assert.DoesNotMatch(@"\r\n\r\n[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$", answer);
         }
 
+        // A Host that is no name (malformed punycode, which HttpRequest.Host throws on) is the edge's 400, not a 500.
+        var malformed = await PlainHttpAsync(_httpPort, "GET /.well-known/acme-challenge/forged HTTP/1.1\r\nHost: xn--a.example.com\r\nConnection: close\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 400", malformed);
+        Assert.Contains("bad_host", malformed);
+
         // `tunnel info` says which certificate serves each name.
         var (_, info) = await _stack.CliAsync("tunnel", "info", name);
         Assert.Contains($"certificate of {hostname}: certificate {hostname} from", info);
