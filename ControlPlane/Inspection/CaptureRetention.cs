@@ -1,33 +1,13 @@
+using Tunnel.ControlPlane.Infrastructure;
+
 namespace Tunnel.ControlPlane.Inspection;
 
 /// <summary>Ages captures out on time for tunnels that went quiet (a busy tunnel's are trimmed as new ones arrive).</summary>
-public sealed class CaptureRetention(IServiceScopeFactory scopes, ILogger<CaptureRetention> logger) : BackgroundService
+public sealed class CaptureRetention(IServiceScopeFactory scopes, ILogger<CaptureRetention> logger) : PeriodicJob(scopes, logger)
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromMinutes(5);
+    protected override TimeSpan Interval => TimeSpan.FromMinutes(5);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await timer.WaitForNextTickAsync(stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+    protected override string What => "age out old captures";
 
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<CaptureStore>().SweepAsync(stoppingToken);
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning("Could not age out old captures (trying again in {Minutes} min): {Error}", Interval.TotalMinutes, ex.Message);
-            }
-        }
-    }
+    protected override Task RunAsync(IServiceProvider services, CancellationToken ct) => services.GetRequiredService<CaptureStore>().SweepAsync(ct);
 }
