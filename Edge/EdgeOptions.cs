@@ -59,7 +59,7 @@ public sealed class EdgeOptions
     [RegularExpression(@"^https://\S+$", ErrorMessage = "Edge:ConnectorUrl must be an https:// address: connectors dial edges over TLS only, and ignore any other.")]
     public string? ConnectorUrl { get; set; }
 
-    /// <summary>Plain-HTTP port for /healthz and /readyz, kept apart from the public hostnames' paths.</summary>
+    /// <summary>Plain-HTTP port for /healthz, /readyz and /metrics, kept apart from the public hostnames' paths.</summary>
     [Range(1, 65535)]
     public int ManagementPort { get; set; } = 7845;
 
@@ -194,7 +194,7 @@ public sealed class AcmeDnsOptions
     /// <summary>The authoritative server that takes updates, host:port (e.g. 127.0.0.1:53); not set: no DNS-01, wildcards get no certificate.</summary>
     public string? Server { get; set; }
 
-    /// <summary>The zone to update (e.g. example.com); not set: the parent of the name being proven.</summary>
+    /// <summary>The zone to update (e.g. example.com); not set: the nearest enclosing name the server answers an SOA for.</summary>
     public string? Zone { get; set; }
 
     /// <summary>The TSIG key's name, algorithm (hmac-sha256, hmac-sha512…) and secret (base64), as in the server's key file.</summary>

@@ -116,7 +116,7 @@ public static class InspectCommands
     {
         var id = new Argument<long>("ID") { Description = "The captured request's id (tunnel inspect NAME lists them)" };
         var edit = new Option<bool>("--edit") { Description = "Edit the request in $EDITOR first (method, path, headers, body)" };
-        var bypass = new Option<bool>("--bypass-access") { Description = "Send it straight to the tunnel's connector, without Access (admins)" };
+        var bypass = new Option<bool>("--bypass-access") { Description = "Replay past the Access gate (admins; still through the edge's routing and limits)" };
         var command = new Command("replay", "Send a captured request again through the edge, as captured or edited") { id, edit, bypass };
         command.SetAction(async (parse, ct) =>
         {

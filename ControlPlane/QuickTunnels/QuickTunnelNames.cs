@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 
 namespace Tunnel.ControlPlane.QuickTunnels;
 
-/// <summary>Readable random names for quick tunnels: adjective-animal-NNNN, about 16 million of them.</summary>
+/// <summary>Readable random names for quick tunnels: adjective-animal-NNNN, about 23 million of them.</summary>
 public static class QuickTunnelNames
 {
     private static readonly string[] Adjectives =
