@@ -1,3 +1,5 @@
+using Tunnel.Shared.Time;
+
 namespace Tunnel.Connector.Connection;
 
 /// <summary>
@@ -7,39 +9,22 @@ namespace Tunnel.Connector.Connection;
 /// </summary>
 public sealed class ReconnectLog(TimeProvider clock)
 {
-    private readonly Queue<DateTimeOffset> _times = new();
+    private readonly LastHourEvents _reconnects = new(clock);
     private readonly HashSet<int> _registered = [];
 
     public void Registered(int index)
     {
-        lock (_times)
+        bool again;
+        lock (_registered)
         {
-            Expire();
-            if (!_registered.Add(index) && _times.Count < 10_000) // a reconnect loop: enough to say so
-            {
-                _times.Enqueue(clock.GetUtcNow());
-            }
+            again = !_registered.Add(index);
+        }
+
+        if (again)
+        {
+            _reconnects.Add();
         }
     }
 
-    public int LastHour
-    {
-        get
-        {
-            lock (_times)
-            {
-                Expire();
-                return _times.Count;
-            }
-        }
-    }
-
-    private void Expire()
-    {
-        var hourAgo = clock.GetUtcNow().AddHours(-1);
-        while (_times.Count > 0 && _times.Peek() < hourAgo)
-        {
-            _times.Dequeue();
-        }
-    }
+    public int LastHour => _reconnects.Count;
 }

@@ -74,16 +74,15 @@ public static class InspectionApi
         var newest = await captures.NewestAsync(found.Id, ct); // read first: a capture stored meanwhile comes with the next poll
         var admin = user.IsInRole(Roles.Admin);
         var items = await captures.ListAsync(found.Id, new CaptureFilter(hostname, method, status, path, q), after, before, take, ct, searchUnmasked: admin);
+        var s = await settings.GetAsync(found.Id, ct);
         if (!admin)
         {
             // Full capture stores URLs as sent; viewers see their credential-like query values masked, as everywhere.
-            var s = await settings.GetAsync(found.Id, ct);
             var mask = new Redaction.Rules(s.RedactHeaders, s.RedactFields);
             items = items.Select(i => i with { Url = mask.Url(i.Url), Path = mask.Url(i.Path) }).ToList();
         }
 
-        return TypedResults.Ok(new CaptureList(items, items.Count == take ? items[^1].Id : null, Math.Max(newest, items.Count > 0 ? items[0].Id : 0),
-            await settings.GetAsync(found.Id, ct)));
+        return TypedResults.Ok(new CaptureList(items, items.Count == take ? items[^1].Id : null, Math.Max(newest, items.Count > 0 ? items[0].Id : 0), s));
     }
 
     public static async Task<Results<Ok<CaptureDetail>, ProblemHttpResult>> GetAsync(long id, CaptureStore captures, CaptureSettingsStore settings,

@@ -25,8 +25,10 @@ public static class QuickTunnelsApi
             _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions { PermitLimit = options.OpensPerHour, Window = TimeSpan.FromHours(1), QueueLimit = 0 }));
     });
 
+    /// <summary>A token holder by token; anyone else (a dashboard sign-in included) by address.</summary>
     private static string OwnerOf(HttpContext context) =>
-        QuickTunnelOwner.Of(context.Connection.RemoteIpAddress, context.User.Identity?.IsAuthenticated == true ? Identities.Actor(context.User) : null);
+        QuickTunnelOwner.Of(context.Connection.RemoteIpAddress,
+            context.User.Identity is { IsAuthenticated: true, AuthenticationType: ApiTokenAuthenticationHandler.SchemeName } ? Identities.Actor(context.User) : null);
 
     public static void MapQuickTunnelsApi(this WebApplication app, QuickTunnelOptions options)
     {

@@ -6,14 +6,17 @@ namespace Tunnel.ControlPlane.QuickTunnels;
 /// <summary>
 /// Whom the caps count: a token holder by token, anyone else by address, an IPv6 client by its /64 (one host holds a
 /// whole /64 and could otherwise rotate through it) and an IPv4 client by its address however it arrives (::ffff:…).
+/// At most <see cref="MaxLength"/> characters, as the tunnel's row keeps it, so counting compares like with like.
 /// </summary>
 public static partial class QuickTunnelOwner
 {
+    public const int MaxLength = 64;
+
     public static string Of(IPAddress? address, string? tokenActor)
     {
         if (tokenActor is not null)
         {
-            return $"token:{tokenActor}";
+            return Infrastructure.Columns.Cut($"token:{tokenActor}", MaxLength);
         }
 
         if (address is null)

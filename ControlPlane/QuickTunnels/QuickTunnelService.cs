@@ -106,8 +106,7 @@ public sealed class QuickTunnelService(TunnelDbContext db, TunnelCatalog catalog
                         $"this control plane has {open.Count} quick tunnels open, the most it allows (ControlPlane:QuickTunnels:MaxTotal): try again when one closes");
                 }
 
-                var stored = Columns.Cut(owner, 64); // as the row keeps it: a long token name is counted like any other
-                var mine = open.Count(a => a == stored);
+                var mine = open.Count(a => a == owner);
                 if (mine >= o.MaxPerClientAddress)
                 {
                     return Fail(FailureKind.Conflict,
@@ -143,7 +142,7 @@ public sealed class QuickTunnelService(TunnelDbContext db, TunnelCatalog catalog
                 var entity = new TunnelEntity
                 {
                     Id = id, Name = name, SecretHash = tokens.SecretHashFor(id, 0), CreatedAt = now, Quick = true, ExpiresAt = now + lifetime,
-                    QuickClientAddress = stored, QuickKeyHash = SecretHash.Hash(key),
+                    QuickClientAddress = owner, QuickKeyHash = SecretHash.Hash(key),
                 };
                 entity.Hostnames.Add(new HostnameEntity { Name = hostname, TunnelId = id, CreatedAt = now });
                 db.Tunnels.Add(entity);

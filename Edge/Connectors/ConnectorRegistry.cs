@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Tunnel.Shared.Protocol;
+using Tunnel.Shared.Time;
 
 namespace Tunnel.Edge.Connectors;
 
@@ -9,7 +10,7 @@ public sealed class ConnectorRegistry
 {
     private readonly ConcurrentDictionary<string, ConnectorConnection> _byId = new();
     private readonly ConcurrentDictionary<string, ConnectorConnection> _draining = new();
-    private readonly ConcurrentDictionary<(string Tunnel, string Connector), Queue<DateTimeOffset>> _registrations = new();
+    private readonly ConcurrentDictionary<(string Tunnel, string Connector), LastHourEvents> _registrations = new();
     private readonly ConcurrentDictionary<string, TunnelEntry> _byTunnel = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lock _lock = new();
 
@@ -122,54 +123,21 @@ public sealed class ConnectorRegistry
     }
 
     /// <summary>How many connections this connector registered here in the last hour (its reconnects, with the current ones).</summary>
-    public int RegistrationsLastHour(string tunnelId, string connectorId)
-    {
-        if (!_registrations.TryGetValue((tunnelId, connectorId), out var times))
-        {
-            return 0;
-        }
-
-        lock (times)
-        {
-            Expire(times);
-            return times.Count;
-        }
-    }
+    public int RegistrationsLastHour(string tunnelId, string connectorId) =>
+        _registrations.TryGetValue((tunnelId, connectorId), out var times) ? times.Count : 0;
 
     private void Registered(ConnectorConnection connection)
     {
-        var times = _registrations.GetOrAdd((connection.TunnelId, connection.ConnectorId), _ => new Queue<DateTimeOffset>());
-        lock (times)
-        {
-            Expire(times);
-            if (times.Count < 10_000) // a connector in a reconnect loop: enough to say so
-            {
-                times.Enqueue(DateTimeOffset.UtcNow);
-            }
-        }
-
+        _registrations.GetOrAdd((connection.TunnelId, connection.ConnectorId), _ => new LastHourEvents(TimeProvider.System)).Add();
         if (_registrations.Count > 10_000)
         {
-            foreach (var (key, queue) in _registrations)
+            foreach (var (key, times) in _registrations)
             {
-                lock (queue)
+                if (times.Count == 0)
                 {
-                    Expire(queue);
-                    if (queue.Count == 0)
-                    {
-                        _registrations.TryRemove(key, out _);
-                    }
+                    _registrations.TryRemove(key, out _);
                 }
             }
-        }
-    }
-
-    private static void Expire(Queue<DateTimeOffset> times)
-    {
-        var hourAgo = DateTimeOffset.UtcNow.AddHours(-1);
-        while (times.Count > 0 && times.Peek() < hourAgo)
-        {
-            times.Dequeue();
         }
     }
 

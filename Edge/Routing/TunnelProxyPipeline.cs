@@ -88,12 +88,13 @@ public static class TunnelProxyPipeline
 
         if (Find<BadHttpRequestException>(error.Exception) is { } client)
         {
-            // The client's body broke while the edge read it (a chunked body past the limit, a malformed chunk): not the origin's fault.
+            // The client's body broke while the edge read it (past the limit, a malformed chunk, too slow): not the origin's
+            // fault, and answered with the status Kestrel gave it (413, 400, 408).
             var host = ErrorPages.HostOf(context);
             await (client.StatusCode == StatusCodes.Status413PayloadTooLarge
                 ? ErrorPages.WriteAsync(context, client.StatusCode, ErrorCodes.BodyTooLarge, "Request body too large",
                     $"The request's body grew past the most {host} accepts: {client.Message}")
-                : ErrorPages.WriteAsync(context, StatusCodes.Status400BadRequest, ErrorCodes.BadRequestBody, "Malformed request body",
+                : ErrorPages.WriteAsync(context, client.StatusCode, ErrorCodes.BadRequestBody, "Request body unreadable",
                     $"The request's body could not be read: {client.Message}"));
             return;
         }

@@ -9,6 +9,12 @@ public sealed class EchoService : Echo.EchoBase
     public override Task<EchoMessage> Unary(EchoMessage request, ServerCallContext context)
     {
         context.ResponseTrailers.Add("echo-trailer", "unary");
+        if (request.Text == "pose-as-edge")
+        {
+            // The edge's own error headers, as trailers: the edge must not pass them on.
+            context.ResponseTrailers.Add("x-tunnel-error", "no_connector");
+            context.ResponseTrailers.Add("x-tunnel-error-detail", "written by the origin");
+        }
         if (request.Text == "fail")
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition, "asked to fail"));

@@ -28,4 +28,14 @@ public class QuickTunnelOwnerTests
     [InlineData("", false)]
     [InlineData("@example.com", false)]
     public void Domains_are_dns_names(string value, bool valid) => Assert.Equal(valid, QuickTunnelOwner.IsDomain(value));
+
+    [Fact]
+    public void A_token_owner_is_at_most_as_long_as_the_row_keeps_it_so_counting_compares_like_with_like()
+    {
+        var longActor = "token:" + new string('n', 120);
+        var owner = QuickTunnelOwner.Of(System.Net.IPAddress.Loopback, longActor);
+        Assert.True(owner.Length <= QuickTunnelOwner.MaxLength);
+        Assert.Equal(owner, QuickTunnelOwner.Of(System.Net.IPAddress.Parse("192.0.2.1"), longActor)); // the same token, from anywhere
+        Assert.Equal("token:token:ci", QuickTunnelOwner.Of(null, "token:ci"));
+    }
 }

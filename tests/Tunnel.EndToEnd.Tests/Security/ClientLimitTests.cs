@@ -153,16 +153,20 @@ public sealed class ClientLimitTests(LimitedEdgeFixture fixture) : IClassFixture
         await tcp.ConnectAsync(IPAddress.Loopback, Stack.PublicPort);
         await using var tls = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
         await tls.AuthenticateAsClientAsync(hostname);
-        await tls.WriteAsync(Encoding.ASCII.GetBytes($"POST /echo HTTP/1.1\r\nHost: {hostname}\r\nContent-Length: 100000\r\n\r\n0123456789"));
+        // To /sink, which answers only once it has the whole body: what the client hears is the edge's own answer.
+        await tls.WriteAsync(Encoding.ASCII.GetBytes($"POST /sink HTTP/1.1\r\nHost: {hostname}\r\nContent-Length: 100000\r\n\r\n0123456789"));
         var clock = Stopwatch.StartNew();
 
         // Then nothing: the edge must give up on the body (240 bytes/s after a 5 s grace) rather than hold a tunnel stream.
         var buffer = new byte[4096];
+        using var answer = new MemoryStream();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try
         {
-            while (await tls.ReadAsync(buffer, timeout.Token) > 0)
+            int read;
+            while ((read = await tls.ReadAsync(buffer, timeout.Token)) > 0)
             {
+                answer.Write(buffer, 0, read);
             }
         }
         catch (IOException)
@@ -171,5 +175,9 @@ public sealed class ClientLimitTests(LimitedEdgeFixture fixture) : IClassFixture
         }
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"the trickling body held the connection for {clock.Elapsed.TotalSeconds:0} s");
+        // Said as the client's timeout (408), never as the origin's failure (502).
+        var text = Encoding.UTF8.GetString(answer.ToArray());
+        Assert.StartsWith("HTTP/1.1 408", text);
+        Assert.Contains("bad_request_body", text);
     }
 }

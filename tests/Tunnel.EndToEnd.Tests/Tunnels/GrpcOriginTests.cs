@@ -30,6 +30,16 @@ public class GrpcOriginTests(SqliteStackFixture fixture) : IClassFixture<SqliteS
         }, r => r.Item1.Text == "hello", TimeSpan.FromSeconds(30), "unary gRPC call through the tunnel");
         Assert.Equal("unary", unary.Item2.GetValue("echo-trailer"));
 
+        // An origin cannot speak as the edge in its trailers either.
+        using (var posing = client.UnaryAsync(new EchoMessage { Text = "pose-as-edge" }))
+        {
+            Assert.Equal("pose-as-edge", (await posing.ResponseAsync).Text);
+            var trailers = posing.GetTrailers();
+            Assert.Equal("unary", trailers.GetValue("echo-trailer"));
+            Assert.Null(trailers.Get("x-tunnel-error"));
+            Assert.Null(trailers.Get("x-tunnel-error-detail"));
+        }
+
         var failure = await Assert.ThrowsAsync<RpcException>(async () => await client.UnaryAsync(new EchoMessage { Text = "fail" }));
         Assert.Equal(StatusCode.FailedPrecondition, failure.StatusCode);
         Assert.Equal("asked to fail", failure.Status.Detail);
