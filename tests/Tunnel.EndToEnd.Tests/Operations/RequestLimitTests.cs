@@ -90,10 +90,28 @@ public class RequestLimitTests
         Assert.Equal(200, badExtension.Status);
         Assert.StartsWith("5 " + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData("hello"u8)), badExtension.Body.Trim().Split("\r\n").First(l => l.StartsWith("5 ", StringComparison.Ordinal)));
 
+        // The same over HTTP/2, where a body without a length is a stream of DATA frames.
+        using (var h2 = new HttpRequestMessage(HttpMethod.Post, stack.PublicUrl(small, "/sink"))
+               {
+                   Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+                   Content = new StreamContent(new UnknownLength(new byte[5000])),
+               })
+        {
+            var overH2 = await stack.Public.SendAsync(h2);
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, overH2.StatusCode);
+            Assert.Equal("body_too_large", overH2.Headers.GetValues("X-Tunnel-Error").Single());
+        }
+
         var posing = await RawHttp1Client.GetAsync(stack.PublicPort, small, "/pose-as-edge");
         Assert.Equal(503, posing.Status);
         Assert.Null(posing.Header("X-Tunnel-Error"));
         Assert.Null(posing.Header("X-Tunnel-Error-Detail"));
         Assert.Contains("the origin's own page", posing.Body);
+    }
+
+    /// <summary>A body whose length HttpClient cannot know: sent chunked (HTTP/1.1) or as DATA frames without a length (HTTP/2).</summary>
+    private sealed class UnknownLength(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
     }
 }
